@@ -1,0 +1,34 @@
+# Quick start: `make run` opens Stockroom on the embedded SQLite store; `make test` runs every test.
+export CARGO_BUILD_JOBS ?= 2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test deps build release lint bench
+
+# Installs the build prerequisites a fresh Debian/Ubuntu machine lacks.
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	pkg-config --exists mysqlclient 2>/dev/null || missing="$$missing default-libmysqlclient-dev"; \
+	command -v cc >/dev/null || missing="$$missing build-essential"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+release: deps
+	cargo build --release --locked
+
+run: release
+	./target/release/stockroom
+
+# Every test, on SQLite and on MySQL/MariaDB (STOCKROOM_TEST_MYSQL_URL, default
+# mysql://root@127.0.0.1:3306). Without a server the MySQL tests skip loudly; with CI set they fail.
+test: deps
+	cargo test --locked
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets --locked -- -D warnings
+
+bench: release
+	./target/release/stockroom bench demo --scale 100

@@ -1,0 +1,9 @@
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE customers;
+DROP TABLE stocks;
+DROP TABLE staffs;
+DROP TABLE stores;
+DROP TABLE products;
+DROP TABLE brands;
+DROP TABLE categories;

@@ -1,0 +1,126 @@
+//! The command line (DESIGN §8): clap definitions and dispatch. Each command only turns
+//! arguments into service calls and results into lines; no business rule lives here.
+
+mod db;
+mod demo;
+pub mod output;
+pub mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Flags, Sources};
+use crate::db::Database;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stockroom",
+    version,
+    about = "Run a chain of retail stores from the terminal",
+    long_about = "Run a chain of retail stores from the terminal.\n\n\
+        Without a subcommand, opens the terminal UI on the configured store \
+        (an embedded SQLite file unless DATABASE_URL or --database-url names a MySQL/MariaDB server)."
+)]
+pub struct Cli {
+    /// The store: mysql://USER:PASS@HOST:PORT/DB, sqlite://PATH or a file path [env: DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Config file (default: $XDG_CONFIG_HOME/stockroom/config.toml, then /etc/stockroom/config.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log level or filter (error, warn, info, debug, trace) [env: RUST_LOG]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, upgrade or inspect the database schema
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
+    },
+    /// Load generated, deterministic demo data
+    Demo(demo::DemoArgs),
+}
+
+/// Exit statuses (DESIGN §8).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const REJECTED_ROWS: u8 = 3;
+}
+
+/// What every command gets: the resolved settings and the environment they came from.
+pub struct Context {
+    pub config: Config,
+    pub sources: Sources,
+}
+
+impl Context {
+    /// Connects to the configured store.
+    pub fn database(&self) -> Result<Database> {
+        Database::connect(&self.config.database, self.config.pool_size)
+    }
+}
+
+/// Parses the command line, runs the command and returns the process exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("stockroom: {}", one_line(&e.to_string()));
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    crate::db::url::redact_text(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let sources = Sources::from_process()?;
+    let flags = Flags {
+        database_url: cli.database_url.clone(),
+        config: cli.config.clone(),
+        log_level: cli.log_level.clone(),
+    };
+    let config = Config::load(&flags, &sources)?;
+    let _log = crate::logging::init(&config, &sources)?;
+    let ctx = Context { config, sources };
+    let name = cli.command.as_ref().map(command_name).unwrap_or("tui");
+    let span = crate::logging::operation_span(name);
+    let _enter = span.enter();
+    tracing::info!(command = name, store = %ctx.config.database.redacted(), "command started");
+    let result = match cli.command {
+        None => Err(Error::Invalid(
+            "the terminal UI is not available in this build yet; see `stockroom --help` \
+             for the commands"
+                .into(),
+        )),
+        Some(Command::Db { command }) => db::run(&ctx, command),
+        Some(Command::Demo(args)) => demo::run(&ctx, args),
+    };
+    match &result {
+        Ok(code) => tracing::info!(command = name, exit = code, "command finished"),
+        Err(e) => {
+            tracing::warn!(command = name, error = %one_line(&e.to_string()), "command failed")
+        }
+    }
+    result
+}
+
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Db { .. } => "db",
+        Command::Demo(_) => "demo",
+    }
+}

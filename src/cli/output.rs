@@ -1,0 +1,62 @@
+//! How listing commands print: an aligned table, CSV or JSON.
+
+use clap::ValueEnum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// Prints rows of cells under a header in the chosen format.
+pub fn print_rows(format: Format, header: &[&str], rows: &[Vec<String>]) {
+    match format {
+        Format::Table => {
+            let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+            for row in rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            let line = |cells: Vec<&str>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            println!("{}", line(header.to_vec()));
+            for row in rows {
+                println!("{}", line(row.iter().map(String::as_str).collect()));
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            let _ = w.write_record(header);
+            for row in rows {
+                let _ = w.write_record(row);
+            }
+            let _ = w.flush();
+        }
+        Format::Json => {
+            let list: Vec<serde_json::Map<String, serde_json::Value>> = rows
+                .iter()
+                .map(|row| {
+                    header
+                        .iter()
+                        .zip(row)
+                        .map(|(h, c)| (h.to_string(), serde_json::Value::String(c.clone())))
+                        .collect()
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Settings from, in order of precedence: command-line flags, the environment (including a
+//! `.env` file in the working directory), the TOML config file, and built-in defaults.
+//! Loading reads from a [`Sources`] value, so tests can give their own environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::db::DbTarget;
+use crate::error::{Error, Result};
+
+/// What the command line said.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub database_url: Option<String>,
+    pub config: Option<PathBuf>,
+    pub log_level: Option<String>,
+}
+
+/// The environment to read: variables (process environment over `.env`).
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub env: BTreeMap<String, String>,
+}
+
+impl Sources {
+    /// The process environment, over the `.env` file of the working directory if any.
+    pub fn from_process() -> Result<Self> {
+        let mut env = BTreeMap::new();
+        match dotenvy::from_path_iter(".env") {
+            Ok(iter) => {
+                for item in iter {
+                    let (k, v) = item.map_err(|e| Error::Config(format!(".env: {e}")))?;
+                    env.insert(k, v);
+                }
+            }
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(Error::Config(format!(".env: {e}"))),
+        }
+        env.extend(std::env::vars());
+        Ok(Sources { env })
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.env
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The config file's keys; every one optional. Unknown keys are refused (typos show).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub pool_size: Option<u32>,
+    pub log_level: Option<String>,
+    pub log_dir: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub bcrypt_cost: Option<u32>,
+    pub lockout_threshold: Option<u32>,
+    pub lockout_minutes: Option<u32>,
+    pub idle_timeout_minutes: Option<u32>,
+    pub session_max_hours: Option<u32>,
+    pub secret_key_file: Option<PathBuf>,
+    pub password_min_length: Option<u32>,
+    pub theme: Option<String>,
+    pub keys: BTreeMap<String, String>,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the store is (from the URL, or the embedded SQLite file).
+    pub database: DbTarget,
+    pub pool_size: u32,
+    pub log_level: String,
+    pub log_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub bcrypt_cost: u32,
+    pub lockout_threshold: u32,
+    pub lockout_minutes: u32,
+    pub idle_timeout_minutes: u32,
+    pub session_max_hours: u32,
+    pub secret_key_file: PathBuf,
+    pub password_min_length: u32,
+    pub theme: String,
+    /// Key-binding overrides: key → action name.
+    pub keys: BTreeMap<String, String>,
+    /// The config file that was read, if any (where the TUI saves the theme).
+    pub config_file: Option<PathBuf>,
+}
+
+/// Defaults, also listed in the README.
+pub mod defaults {
+    pub const POOL_SIZE: u32 = 4;
+    pub const LOG_LEVEL: &str = "info";
+    pub const BCRYPT_COST: u32 = 12;
+    pub const LOCKOUT_THRESHOLD: u32 = 5;
+    pub const LOCKOUT_MINUTES: u32 = 15;
+    pub const IDLE_TIMEOUT_MINUTES: u32 = 30;
+    pub const SESSION_MAX_HOURS: u32 = 12;
+    pub const PASSWORD_MIN_LENGTH: u32 = 8;
+    pub const THEME: &str = "dark";
+}
+
+fn home(src: &Sources) -> PathBuf {
+    src.get("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn xdg(src: &Sources, var: &str, fallback: &str) -> PathBuf {
+    src.get(var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home(src).join(fallback))
+        .join("stockroom")
+}
+
+fn parse_num(name: &str, value: &str) -> Result<u32> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| Error::Config(format!("{name} must be a whole number, got `{value}`")))
+}
+
+impl Config {
+    /// Resolves the settings from flags, environment, config file and defaults.
+    pub fn load(flags: &Flags, src: &Sources) -> Result<Config> {
+        let (file, config_file) = Self::read_file(flags, src)?;
+        let env_num = |var: &str| -> Result<Option<u32>> {
+            src.get(var).map(|v| parse_num(var, v)).transpose()
+        };
+        let data_dir = src
+            .get("STOCKROOM_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir.clone())
+            .unwrap_or_else(|| xdg(src, "XDG_DATA_HOME", ".local/share"));
+        let log_dir = src
+            .get("STOCKROOM_LOG_DIR")
+            .map(PathBuf::from)
+            .or(file.log_dir.clone())
+            .unwrap_or_else(|| xdg(src, "XDG_STATE_HOME", ".local/state"));
+        let url = flags
+            .database_url
+            .clone()
+            .or_else(|| src.get("DATABASE_URL").map(String::from))
+            .or(file.database_url.clone());
+        let database = match url {
+            Some(url) => DbTarget::parse(&url).map_err(Error::Config)?,
+            None => DbTarget::Sqlite(data_dir.join("stockroom.db")),
+        };
+        let pick = |var: &str, file_value: Option<u32>, default: u32| -> Result<u32> {
+            Ok(env_num(var)?.or(file_value).unwrap_or(default))
+        };
+        let cfg = Config {
+            database,
+            pool_size: pick("STOCKROOM_POOL_SIZE", file.pool_size, defaults::POOL_SIZE)?,
+            log_level: flags
+                .log_level
+                .clone()
+                .or_else(|| src.get("STOCKROOM_LOG_LEVEL").map(String::from))
+                .or(file.log_level.clone())
+                .unwrap_or_else(|| defaults::LOG_LEVEL.into()),
+            bcrypt_cost: pick(
+                "STOCKROOM_BCRYPT_COST",
+                file.bcrypt_cost,
+                defaults::BCRYPT_COST,
+            )?,
+            lockout_threshold: pick(
+                "STOCKROOM_LOCKOUT_THRESHOLD",
+                file.lockout_threshold,
+                defaults::LOCKOUT_THRESHOLD,
+            )?,
+            lockout_minutes: pick(
+                "STOCKROOM_LOCKOUT_MINUTES",
+                file.lockout_minutes,
+                defaults::LOCKOUT_MINUTES,
+            )?,
+            idle_timeout_minutes: pick(
+                "STOCKROOM_IDLE_TIMEOUT_MINUTES",
+                file.idle_timeout_minutes,
+                defaults::IDLE_TIMEOUT_MINUTES,
+            )?,
+            session_max_hours: pick(
+                "STOCKROOM_SESSION_MAX_HOURS",
+                file.session_max_hours,
+                defaults::SESSION_MAX_HOURS,
+            )?,
+            password_min_length: pick(
+                "STOCKROOM_PASSWORD_MIN_LENGTH",
+                file.password_min_length,
+                defaults::PASSWORD_MIN_LENGTH,
+            )?,
+            secret_key_file: src
+                .get("STOCKROOM_SECRET_KEY_FILE")
+                .map(PathBuf::from)
+                .or(file.secret_key_file.clone())
+                .unwrap_or_else(|| data_dir.join("secret.key")),
+            theme: src
+                .get("STOCKROOM_THEME")
+                .map(String::from)
+                .or(file.theme.clone())
+                .unwrap_or_else(|| defaults::THEME.into()),
+            keys: file.keys.clone(),
+            data_dir,
+            log_dir,
+            config_file,
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn read_file(flags: &Flags, src: &Sources) -> Result<(FileConfig, Option<PathBuf>)> {
+        let explicit = flags
+            .config
+            .clone()
+            .or_else(|| src.get("STOCKROOM_CONFIG").map(PathBuf::from));
+        let path = match explicit {
+            Some(p) => {
+                if !p.exists() {
+                    return Err(Error::Config(format!(
+                        "{}: no such config file",
+                        p.display()
+                    )));
+                }
+                Some(p)
+            }
+            None => [
+                xdg(src, "XDG_CONFIG_HOME", ".config").join("config.toml"),
+                PathBuf::from("/etc/stockroom/config.toml"),
+            ]
+            .into_iter()
+            .find(|p| p.exists()),
+        };
+        match path {
+            Some(p) => Ok((Self::parse_file(&p)?, Some(p))),
+            None => Ok((FileConfig::default(), None)),
+        }
+    }
+
+    /// Parses one config file, naming the file and the problem on error.
+    pub fn parse_file(path: &Path) -> Result<FileConfig> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
+        toml::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))
+    }
+
+    /// The config file the user would edit (the one read, else the per-user one).
+    pub fn user_config_path(src: &Sources) -> PathBuf {
+        xdg(src, "XDG_CONFIG_HOME", ".config").join("config.toml")
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.bcrypt_cost < 10 || self.bcrypt_cost > 31 {
+            return Err(Error::Config(format!(
+                "bcrypt_cost must be between 10 and 31 (got {}); lower costs are refused",
+                self.bcrypt_cost
+            )));
+        }
+        if self.pool_size == 0 || self.pool_size > 64 {
+            return Err(Error::Config("pool_size must be between 1 and 64".into()));
+        }
+        for (name, v) in [
+            ("lockout_threshold", self.lockout_threshold),
+            ("lockout_minutes", self.lockout_minutes),
+            ("idle_timeout_minutes", self.idle_timeout_minutes),
+            ("session_max_hours", self.session_max_hours),
+        ] {
+            if v == 0 {
+                return Err(Error::Config(format!("{name} must be at least 1")));
+            }
+        }
+        if self.password_min_length < 8 {
+            return Err(Error::Config(
+                "password_min_length must be at least 8".into(),
+            ));
+        }
+        if !matches!(self.theme.as_str(), "dark" | "light") {
+            return Err(Error::Config(format!(
+                "theme must be `dark` or `light`, got `{}`",
+                self.theme
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(pairs: &[(&str, &str)]) -> Sources {
+        Sources {
+            env: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_put_the_store_in_the_data_dir() {
+        let cfg = Config::load(&Flags::default(), &src(&[("HOME", "/home/ann")])).unwrap();
+        assert_eq!(
+            cfg.database,
+            DbTarget::Sqlite("/home/ann/.local/share/stockroom/stockroom.db".into())
+        );
+        assert_eq!(
+            cfg.log_dir,
+            PathBuf::from("/home/ann/.local/state/stockroom")
+        );
+        assert_eq!(cfg.bcrypt_cost, 12);
+        assert_eq!(cfg.lockout_threshold, 5);
+        let cfg = Config::load(
+            &Flags::default(),
+            &src(&[("HOME", "/h"), ("XDG_DATA_HOME", "/xdg/data")]),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.database,
+            DbTarget::Sqlite("/xdg/data/stockroom/stockroom.db".into())
+        );
+    }
+
+    #[test]
+    fn flag_beats_env_beats_file_beats_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "database_url = \"sqlite://file.db\"\npool_size = 7\nlockout_minutes = 9\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            config: Some(file.clone()),
+            ..Flags::default()
+        };
+        let env = src(&[("HOME", "/h"), ("STOCKROOM_POOL_SIZE", "3")]);
+        let cfg = Config::load(&flags, &env).unwrap();
+        assert_eq!(cfg.database, DbTarget::Sqlite("file.db".into()));
+        assert_eq!(cfg.pool_size, 3, "env beats file");
+        assert_eq!(cfg.lockout_minutes, 9, "file beats default");
+        assert_eq!(cfg.config_file.as_deref(), Some(file.as_path()));
+
+        let env = src(&[("HOME", "/h"), ("DATABASE_URL", "sqlite://env.db")]);
+        let cfg = Config::load(&flags, &env).unwrap();
+        assert_eq!(
+            cfg.database,
+            DbTarget::Sqlite("env.db".into()),
+            "env beats file"
+        );
+
+        let flags = Flags {
+            database_url: Some("sqlite://flag.db".into()),
+            ..flags
+        };
+        let cfg = Config::load(&flags, &env).unwrap();
+        assert_eq!(
+            cfg.database,
+            DbTarget::Sqlite("flag.db".into()),
+            "flag beats env"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let env = src(&[("HOME", "/h"), ("STOCKROOM_BCRYPT_COST", "8")]);
+        let err = Config::load(&Flags::default(), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bcrypt_cost"), "{err}");
+        let env = src(&[("HOME", "/h"), ("STOCKROOM_POOL_SIZE", "many")]);
+        let err = Config::load(&Flags::default(), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("STOCKROOM_POOL_SIZE") && err.contains("many"),
+            "{err}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "pool_sise = 3\n").unwrap();
+        let flags = Flags {
+            config: Some(file),
+            ..Flags::default()
+        };
+        let err = Config::load(&flags, &src(&[("HOME", "/h")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("c.toml") && err.contains("pool_sise"), "{err}");
+
+        let flags = Flags {
+            config: Some("/nonexistent/c.toml".into()),
+            ..Flags::default()
+        };
+        let err = Config::load(&flags, &src(&[])).unwrap_err().to_string();
+        assert!(err.contains("no such config file"), "{err}");
+    }
+}

@@ -1,0 +1,34 @@
+//! The database layer: one connection enum over MySQL/MariaDB and SQLite, the pool, the
+//! migrations, the portable schema, one model per table, and the little SQL that differs.
+
+pub mod bulk;
+pub mod dialect;
+pub mod migrate;
+pub mod models;
+pub mod pool;
+pub mod schema;
+pub mod status;
+pub mod url;
+
+pub use pool::{Database, PooledConn};
+pub use url::DbTarget;
+
+use diesel::mysql::MysqlConnection;
+use diesel::sqlite::SqliteConnection;
+
+/// A connection to either backend; queries that compile for both go through this enum.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Mysql(MysqlConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl AnyConnection {
+    /// `"mysql"` or `"sqlite"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            AnyConnection::Mysql(_) => "mysql",
+            AnyConnection::Sqlite(_) => "sqlite",
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! A shop of the chain.
+
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::stores;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = stores, check_for_backend(crate::db::MultiBackend))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct Store {
+    pub store_id: i32,
+    pub store_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip_code: Option<String>,
+}
+
+impl Store {
+    /// Every store, by id.
+    pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Store>> {
+        stores::table
+            .order(stores::store_id)
+            .select(Store::as_select())
+            .load(conn)
+    }
+}

@@ -1,0 +1,14 @@
+//! Stockroom: terminal software for running a chain of retail stores.
+//!
+//! Services (`auth`, `store`, `etl`, `report`) know nothing of the terminal; the CLI and
+//! the TUI are thin front ends over them. See DESIGN.md for the architecture.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod logging;
+pub mod store;
+pub mod worker;
+
+pub use error::{Error, Result};

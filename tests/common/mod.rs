@@ -1,0 +1,145 @@
+//! Shared test support: a fresh store per test on a real SQLite file or a real MariaDB/MySQL
+//! database (uniquely named, dropped afterwards even when the test fails).
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, MysqlConnection};
+use stockroom::db::{Database, DbTarget, migrate};
+
+/// The server used by the MySQL tests (`STOCKROOM_TEST_MYSQL_URL`, without a database name).
+pub fn mysql_server_url() -> String {
+    std::env::var("STOCKROOM_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// One test's store. Dropping it removes the SQLite file or drops the MySQL database.
+pub struct TestDb {
+    pub db: Database,
+    pub url: String,
+    /// Dropped after `db` (fields drop in order), so the pool closes first.
+    _mysql: Option<DropDatabase>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Drops a MySQL test database when it goes out of scope, including on panic.
+pub struct DropDatabase(pub String);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = MysqlConnection::establish(&format!("{}/test", mysql_server_url())) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS `{}`", self.0));
+        }
+    }
+}
+
+impl TestDb {
+    /// A migrated store in a new SQLite file.
+    pub fn sqlite() -> TestDb {
+        Self::sqlite_with(true)
+    }
+
+    /// A migrated store in a new MySQL database, or `None` (with a loud message) when no server
+    /// answers and `CI` is not set. Under `CI`, an unreachable server fails the test.
+    pub fn mysql() -> Option<TestDb> {
+        Self::mysql_with(true)
+    }
+
+    /// A new SQLite store, migrated or left empty.
+    pub fn sqlite_with(migrated: bool) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let db = Database::connect(&DbTarget::parse(&url).unwrap(), 4).expect("open sqlite");
+        let t = TestDb {
+            db,
+            url,
+            _mysql: None,
+            _dir: Some(dir),
+        };
+        if migrated {
+            migrate::run(&mut t.db.conn().unwrap()).expect("migrate sqlite");
+        }
+        t
+    }
+
+    /// A new MySQL database, migrated or left empty (see [`TestDb::mysql`]).
+    pub fn mysql_with(migrated: bool) -> Option<TestDb> {
+        let server = mysql_server_url();
+        let mut admin = match MysqlConnection::establish(&format!("{server}/test")) {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var_os("CI").is_some() {
+                    panic!("MySQL tests are required under CI, but {server} refused: {e}");
+                }
+                eprintln!(
+                    "\n!!! SKIPPING MySQL test: {server} is unreachable ({e}). \
+                     Set CI=1 to make this fatal.\n"
+                );
+                return None;
+            }
+        };
+        let name = format!(
+            "stockroom_t{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            rand_suffix()
+        );
+        admin
+            .batch_execute(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+            .expect("create test database");
+        // The guard exists before anything else can fail, so the database is always dropped.
+        let guard = DropDatabase(name.clone());
+        let url = format!("{server}/{name}");
+        let db = Database::connect(&DbTarget::parse(&url).unwrap(), 4).expect("connect");
+        let t = TestDb {
+            db,
+            url,
+            _mysql: Some(guard),
+            _dir: None,
+        };
+        if migrated {
+            migrate::run(&mut t.db.conn().unwrap()).expect("migrate mysql");
+        }
+        Some(t)
+    }
+
+    /// The backend's name.
+    pub fn backend(&self) -> &'static str {
+        self.db.target().backend_name()
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{nanos:08x}")
+}
+
+/// Runs a test body on SQLite and on MySQL: `both_backends!(name, |t: TestDb| { … });`
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[test]
+            fn sqlite() {
+                let f: fn(common::TestDb) = $body;
+                f(common::TestDb::sqlite());
+            }
+            #[test]
+            fn mysql() {
+                let f: fn(common::TestDb) = $body;
+                if let Some(t) = common::TestDb::mysql() {
+                    f(t);
+                }
+            }
+        }
+    };
+}
