@@ -3,6 +3,7 @@
 //! Services (`auth`, `store`, `etl`, `report`) know nothing of the terminal; the CLI and
 //! the TUI are thin front ends over them. See DESIGN.md for the architecture.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

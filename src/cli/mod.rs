@@ -1,6 +1,7 @@
 //! The command line (DESIGN §8): clap definitions and dispatch. Each command only turns
 //! arguments into service calls and results into lines; no business rule lives here.
 
+mod bench;
 mod db;
 mod demo;
 pub mod output;
@@ -47,6 +48,11 @@ pub enum Command {
     },
     /// Load generated, deterministic demo data
     Demo(demo::DemoArgs),
+    /// Measure the speed targets and print the figures
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
 
 /// Exit statuses (DESIGN §8).
@@ -108,6 +114,11 @@ fn run(cli: Cli) -> Result<u8> {
         )),
         Some(Command::Db { command }) => db::run(&ctx, command),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
+        Some(Command::Bench { command }) => {
+            let explicit =
+                cli.database_url.is_some() || ctx.sources.env.contains_key("DATABASE_URL");
+            bench::run(&ctx, explicit, command)
+        }
     };
     match &result {
         Ok(code) => tracing::info!(command = name, exit = code, "command finished"),
@@ -122,5 +133,6 @@ fn command_name(c: &Command) -> &'static str {
     match c {
         Command::Db { .. } => "db",
         Command::Demo(_) => "demo",
+        Command::Bench { .. } => "bench",
     }
 }

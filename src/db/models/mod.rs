@@ -19,3 +19,13 @@ pub use product::Product;
 pub use staff::Staff;
 pub use stock::Stock;
 pub use store::Store;
+
+pub mod audit_event;
+pub mod backup_code;
+pub mod session;
+pub mod user;
+
+pub use audit_event::AuditEvent;
+pub use backup_code::BackupCode;
+pub use session::SessionRow;
+pub use user::User;

@@ -1,0 +1,256 @@
+//! Accounts and security (DESIGN §4–5) as services that the TUI and the CLI both call:
+//! sign-in state machine, passwords and policy, lockout, TOTP, backup codes, sessions,
+//! permissions and the audit trail. Nothing here knows about the terminal.
+
+pub mod audit;
+pub mod backup_codes;
+pub mod clock;
+pub mod lockout;
+pub mod password;
+pub mod permission;
+pub mod policy;
+pub mod secret_key;
+pub mod session;
+pub mod signin;
+pub mod terminal;
+pub mod totp;
+pub mod users;
+
+use std::sync::Arc;
+
+use diesel::prelude::*;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use permission::{Permission, Role};
+pub use policy::PasswordPolicy;
+pub use secret_key::SecretKey;
+pub use session::{Session, SessionState};
+pub use signin::{PendingSignIn, Step, TotpSetup};
+
+use crate::config::{Config, Sources};
+use crate::db::models::SessionRow;
+use crate::db::models::User;
+use crate::db::schema::{sessions, users as users_t};
+use crate::db::{AnyConnection, Database};
+use crate::error::{Error, Result};
+
+/// The tunable parts of the security baseline.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub bcrypt_cost: u32,
+    pub lockout_threshold: u32,
+    pub lock_secs: i64,
+    pub idle_secs: i64,
+    pub max_session_secs: i64,
+    pub policy: PasswordPolicy,
+}
+
+impl AuthSettings {
+    pub fn from_config(cfg: &Config) -> Self {
+        AuthSettings {
+            bcrypt_cost: cfg.bcrypt_cost,
+            lockout_threshold: cfg.lockout_threshold,
+            lock_secs: cfg.lockout_minutes as i64 * 60,
+            idle_secs: cfg.idle_timeout_minutes as i64 * 60,
+            max_session_secs: cfg.session_max_hours as i64 * 3600,
+            policy: PasswordPolicy {
+                min_length: cfg.password_min_length as usize,
+            },
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        use crate::config::defaults as d;
+        AuthSettings {
+            bcrypt_cost: d::BCRYPT_COST,
+            lockout_threshold: d::LOCKOUT_THRESHOLD,
+            lock_secs: d::LOCKOUT_MINUTES as i64 * 60,
+            idle_secs: d::IDLE_TIMEOUT_MINUTES as i64 * 60,
+            max_session_secs: d::SESSION_MAX_HOURS as i64 * 3600,
+            policy: PasswordPolicy::default(),
+        }
+    }
+}
+
+/// Who is acting: a signed-in user (checked against the store on every call) or the
+/// operating-system user running a command (who already holds the database credentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The username, or `cli:USER@HOST`.
+    pub name: String,
+    pub role: Role,
+    pub terminal: String,
+    pub user_id: Option<i32>,
+    pub session_id: Option<i32>,
+}
+
+impl Actor {
+    /// The shell user running a command (DESIGN §8): acts with Administrator rights.
+    pub fn cli(env: &Sources) -> Actor {
+        Actor {
+            name: terminal::cli_actor(&env.env),
+            role: Role::Administrator,
+            terminal: terminal::describe(&env.env),
+            user_id: None,
+            session_id: None,
+        }
+    }
+
+    /// The user of a signed-in session.
+    pub fn from_session(s: &Session) -> Actor {
+        Actor {
+            name: s.username.clone(),
+            role: s.role,
+            terminal: s.terminal.clone(),
+            user_id: Some(s.user_id),
+            session_id: Some(s.session_id),
+        }
+    }
+}
+
+/// The account and security services over one store.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    db: Database,
+    settings: AuthSettings,
+    key: SecretKey,
+    clock: Arc<dyn Clock>,
+    terminal: String,
+}
+
+/// The one message for a wrong password, an unknown user, a locked or a deactivated account.
+pub const SIGN_IN_FAILED: &str =
+    "Sign-in failed: wrong username or password, or the account is locked or deactivated.";
+
+impl Auth {
+    pub fn new(
+        db: Database,
+        settings: AuthSettings,
+        key: SecretKey,
+        clock: Arc<dyn Clock>,
+        terminal: String,
+    ) -> Self {
+        let cost = settings.bcrypt_cost;
+        // The dummy hash for unknown users is made off the caller's thread.
+        std::thread::spawn(move || password::warm_dummy(cost));
+        Auth {
+            db,
+            settings,
+            key,
+            clock,
+            terminal,
+        }
+    }
+
+    /// Opens the services with the configured key: `STOCKROOM_SECRET_KEY`, else the key file,
+    /// which is created only while no stored secret depends on it.
+    pub fn open(db: Database, cfg: &Config, src: &Sources, terminal: String) -> Result<Self> {
+        let key = match src
+            .env
+            .get("STOCKROOM_SECRET_KEY")
+            .filter(|v| !v.is_empty())
+        {
+            Some(hex) => SecretKey::from_hex(hex)?,
+            None => {
+                let mut conn = db.conn()?;
+                let sealed: i64 = users_t::table
+                    .filter(users_t::totp_secret_enc.is_not_null())
+                    .count()
+                    .get_result(&mut *conn)?;
+                SecretKey::load_or_create(&cfg.secret_key_file, sealed == 0)?
+            }
+        };
+        Ok(Self::new(
+            db,
+            AuthSettings::from_config(cfg),
+            key,
+            Arc::new(SystemClock),
+            terminal,
+        ))
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn terminal(&self) -> &str {
+        &self.terminal
+    }
+
+    fn audit(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &str,
+        event: audit::Event,
+        details: &str,
+    ) -> Result<()> {
+        audit::record(conn, self.now(), actor, &self.terminal, event, details)?;
+        Ok(())
+    }
+
+    /// Checks that `actor` may do `p` now: for a signed-in user, the account must still be
+    /// active, the session open, and the role as stored today must allow it.
+    pub fn authorize(&self, conn: &mut AnyConnection, actor: &Actor, p: Permission) -> Result<()> {
+        let role = match (actor.user_id, actor.session_id) {
+            (None, _) => actor.role,
+            (Some(uid), sid) => {
+                let user = User::by_id(conn, uid)?
+                    .filter(|u| u.active)
+                    .ok_or_else(|| Error::Forbidden("the account is no longer active".into()))?;
+                if let Some(sid) = sid {
+                    let open: Option<SessionRow> = sessions::table
+                        .find(sid)
+                        .filter(sessions::ended_at.is_null())
+                        .select(SessionRow::as_select())
+                        .first(conn)
+                        .optional()?;
+                    if open.is_none() {
+                        return Err(Error::Forbidden(
+                            "the session has ended; sign in again".into(),
+                        ));
+                    }
+                }
+                Role::parse(&user.role).unwrap_or(Role::Employee)
+            }
+        };
+        if role.allows(p) {
+            Ok(())
+        } else {
+            tracing::warn!(actor = %actor.name, role = %role, permission = ?p, "permission denied");
+            Err(Error::Forbidden(format!(
+                "a{} {role} may not {}",
+                if role == Role::Administrator || role == Role::Employee {
+                    "n"
+                } else {
+                    ""
+                },
+                p.describe()
+            )))
+        }
+    }
+
+    /// [`Auth::authorize`] with a connection of its own.
+    pub fn require(&self, actor: &Actor, p: Permission) -> Result<()> {
+        self.authorize(&mut *self.db.conn()?, actor, p)
+    }
+
+    /// Whether any account exists (the TUI offers first-run setup when not).
+    pub fn has_users(&self) -> Result<bool> {
+        Ok(User::count(&mut *self.db.conn()?)? > 0)
+    }
+}
+
+/// Strips control characters and bounds the length of user-supplied text for the audit trail.
+pub(crate) fn clean(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(64).collect()
+}

@@ -1,0 +1,377 @@
+//! User management (DESIGN §8 `user …`): create, list, change role, activate/deactivate,
+//! unlock, reset password or 2FA, and a user's own password and backup codes. Each function
+//! checks its permission here, and the last active Administrator is protected.
+
+use diesel::prelude::*;
+
+use super::audit::{self, AuditFilter, Event};
+use super::session::{Session, end_all_for_user};
+use super::signin::normalize_username;
+use super::{Actor, Auth, Permission, Role, lockout, password};
+use crate::db::AnyConnection;
+use crate::db::models::user::NewUser;
+use crate::db::models::{AuditEvent, User};
+use crate::db::schema::{backup_codes, staffs, users};
+use crate::error::{Error, Result};
+
+/// A row of the user list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UserSummary {
+    pub username: String,
+    pub role: Role,
+    pub active: bool,
+    pub locked: bool,
+    pub failed_attempts: i32,
+    pub totp_enabled: bool,
+    pub must_change_password: bool,
+    pub staff_id: Option<i32>,
+    pub last_login_at: Option<i64>,
+}
+
+/// Checks a new username: 3–32 of `a-z 0-9 . _ -`, starting with a letter.
+pub fn validate_username(name: &str) -> Result<String> {
+    let n = normalize_username(name);
+    let ok = (3..=32).contains(&n.len())
+        && n.starts_with(|c: char| c.is_ascii_lowercase())
+        && n.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
+    if ok {
+        Ok(n)
+    } else {
+        Err(Error::Invalid(format!(
+            "username `{}` is not allowed: use 3 to 32 letters, digits, `.`, `_` or `-`, starting with a letter",
+            super::clean(name)
+        )))
+    }
+}
+
+impl Auth {
+    fn target(&self, conn: &mut AnyConnection, username: &str) -> Result<User> {
+        User::by_username(conn, &normalize_username(username))?
+            .ok_or_else(|| Error::NotFound(format!("no user named `{}`", super::clean(username))))
+    }
+
+    /// Creates the first Administrator of an empty store (TUI first run, or `user add` on an
+    /// empty store). Refused once any account exists.
+    pub fn create_first_administrator(&self, username: &str, password_plain: &str) -> Result<()> {
+        let name = validate_username(username)?;
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, Error, _>(|conn| {
+            if User::count(conn)? > 0 {
+                return Err(Error::Forbidden(
+                    "the store already has users; sign in instead".into(),
+                ));
+            }
+            self.insert_user(
+                conn,
+                &name,
+                Role::Administrator,
+                None,
+                password_plain,
+                false,
+            )?;
+            self.audit(
+                conn,
+                "first-run",
+                Event::UserCreated,
+                &format!("user={name} role=administrator"),
+            )
+        })
+    }
+
+    fn insert_user(
+        &self,
+        conn: &mut AnyConnection,
+        name: &str,
+        role: Role,
+        staff_id: Option<i32>,
+        password_plain: &str,
+        must_change: bool,
+    ) -> Result<()> {
+        password::check_length(password_plain)?;
+        self.settings.policy.check(password_plain, name)?;
+        if User::by_username(conn, name)?.is_some() {
+            return Err(Error::Invalid(format!(
+                "a user named `{name}` already exists"
+            )));
+        }
+        if let Some(sid) = staff_id {
+            let exists: i64 = staffs::table.find(sid).count().get_result(conn)?;
+            if exists == 0 {
+                return Err(Error::Invalid(format!(
+                    "there is no member of staff with id {sid}"
+                )));
+            }
+        }
+        let hash = password::hash(password_plain, self.settings.bcrypt_cost)?;
+        let now = self.now();
+        diesel::insert_into(users::table)
+            .values(NewUser {
+                username: name,
+                password_hash: &hash,
+                role: role.as_str(),
+                staff_id,
+                active: true,
+                failed_attempts: 0,
+                must_change_password: must_change,
+                password_changed_at: now,
+                totp_enabled: false,
+                created_at: now,
+            })
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Creates a user. On an empty store only an Administrator can be created (the first
+    /// account); afterwards it takes `ManageUsers`.
+    pub fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        role: Role,
+        staff_id: Option<i32>,
+        password_plain: &str,
+    ) -> Result<()> {
+        let name = validate_username(username)?;
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, Error, _>(|conn| {
+            let first = User::count(conn)? == 0;
+            if first && role != Role::Administrator {
+                return Err(Error::Invalid(
+                    "the store has no users yet: the first account must be an administrator".into(),
+                ));
+            }
+            self.authorize(conn, actor, Permission::ManageUsers)?;
+            self.insert_user(conn, &name, role, staff_id, password_plain, false)?;
+            self.audit(
+                conn,
+                &actor.name,
+                Event::UserCreated,
+                &format!("user={name} role={}", role.as_str()),
+            )
+        })
+    }
+
+    /// Every account (needs `ViewUsers`).
+    pub fn list_users(&self, actor: &Actor) -> Result<Vec<UserSummary>> {
+        let mut conn = self.db.conn()?;
+        self.authorize(&mut conn, actor, Permission::ViewUsers)?;
+        let now = self.now();
+        Ok(User::all(&mut conn)?
+            .into_iter()
+            .map(|u| UserSummary {
+                locked: u.is_locked(now),
+                role: Role::parse(&u.role).unwrap_or(Role::Employee),
+                username: u.username,
+                active: u.active,
+                failed_attempts: u.failed_attempts,
+                totp_enabled: u.totp_enabled,
+                must_change_password: u.must_change_password,
+                staff_id: u.staff_id,
+                last_login_at: u.last_login_at,
+            })
+            .collect())
+    }
+
+    fn refuse_last_admin(&self, conn: &mut AnyConnection, user: &User, what: &str) -> Result<()> {
+        if user.role == Role::Administrator.as_str()
+            && user.active
+            && User::other_active_admins(conn, user.user_id)? == 0
+        {
+            return Err(Error::Invalid(format!(
+                "`{}` is the last active administrator and cannot be {what}",
+                user.username
+            )));
+        }
+        Ok(())
+    }
+
+    /// Changes a user's role; the last active Administrator cannot be demoted.
+    pub fn set_role(&self, actor: &Actor, username: &str, role: Role) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, Error, _>(|conn| {
+            self.authorize(conn, actor, Permission::ManageUsers)?;
+            let user = self.target(conn, username)?;
+            if role != Role::Administrator {
+                self.refuse_last_admin(conn, &user, "demoted")?;
+            }
+            diesel::update(users::table.find(user.user_id))
+                .set(users::role.eq(role.as_str()))
+                .execute(conn)?;
+            self.audit(
+                conn,
+                &actor.name,
+                Event::RoleChanged,
+                &format!(
+                    "user={} from={} to={}",
+                    user.username,
+                    user.role,
+                    role.as_str()
+                ),
+            )
+        })
+    }
+
+    /// Activates or deactivates a user; deactivation ends their sessions everywhere.
+    pub fn set_active(&self, actor: &Actor, username: &str, active: bool) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, Error, _>(|conn| {
+            self.authorize(conn, actor, Permission::ManageUsers)?;
+            let user = self.target(conn, username)?;
+            if !active {
+                self.refuse_last_admin(conn, &user, "deactivated")?;
+            }
+            diesel::update(users::table.find(user.user_id))
+                .set(users::active.eq(active))
+                .execute(conn)?;
+            let ended = if active {
+                0
+            } else {
+                end_all_for_user(conn, user.user_id, self.now(), "account deactivated")?
+            };
+            let event = if active {
+                Event::UserActivated
+            } else {
+                Event::UserDeactivated
+            };
+            self.audit(
+                conn,
+                &actor.name,
+                event,
+                &format!("user={} sessions_ended={ended}", user.username),
+            )
+        })
+    }
+
+    /// Lifts a lockout.
+    pub fn unlock_user(&self, actor: &Actor, username: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        self.authorize(&mut conn, actor, Permission::ManageUsers)?;
+        let user = self.target(&mut conn, username)?;
+        lockout::unlock(&mut conn, user.user_id)?;
+        self.audit(
+            &mut conn,
+            &actor.name,
+            Event::UserUnlocked,
+            &format!("user={}", user.username),
+        )
+    }
+
+    /// Sets a new password that the user must change at next sign-in; ends their sessions.
+    pub fn reset_password(&self, actor: &Actor, username: &str, new_password: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, Error, _>(|conn| {
+            self.authorize(conn, actor, Permission::ManageUsers)?;
+            let user = self.target(conn, username)?;
+            self.set_password(conn, &user, new_password, true)?;
+            lockout::unlock(conn, user.user_id)?;
+            let ended = end_all_for_user(conn, user.user_id, self.now(), "password reset")?;
+            self.audit(
+                conn,
+                &actor.name,
+                Event::PasswordReset,
+                &format!("user={} sessions_ended={ended}", user.username),
+            )
+        })
+    }
+
+    /// Turns a user's 2FA off (an Administrator must set it up again at next sign-in),
+    /// revokes their backup codes and ends their sessions.
+    pub fn reset_2fa(&self, actor: &Actor, username: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, Error, _>(|conn| {
+            self.authorize(conn, actor, Permission::ManageUsers)?;
+            let user = self.target(conn, username)?;
+            diesel::update(users::table.find(user.user_id))
+                .set((
+                    users::totp_enabled.eq(false),
+                    users::totp_secret_enc.eq(None::<String>),
+                    users::totp_last_step.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+            diesel::delete(backup_codes::table.filter(backup_codes::user_id.eq(user.user_id)))
+                .execute(conn)?;
+            let ended = end_all_for_user(conn, user.user_id, self.now(), "2FA reset")?;
+            self.audit(
+                conn,
+                &actor.name,
+                Event::TotpReset,
+                &format!("user={} sessions_ended={ended}", user.username),
+            )
+        })
+    }
+
+    fn confirm_own_password(
+        &self,
+        conn: &mut AnyConnection,
+        s: &Session,
+        current: &str,
+    ) -> Result<User> {
+        let user = User::by_id(conn, s.user_id)?
+            .ok_or_else(|| Error::Auth(super::SIGN_IN_FAILED.into()))?;
+        if !password::verify(current, &user.password_hash) {
+            let now = self.now();
+            lockout::record_failure(
+                conn,
+                user.user_id,
+                now,
+                self.settings.lockout_threshold,
+                self.settings.lock_secs,
+            )?;
+            self.audit(
+                conn,
+                &user.username,
+                Event::SignInFailure,
+                "reason=wrong_password step=reconfirm",
+            )?;
+            return Err(Error::Auth("The current password is wrong.".into()));
+        }
+        Ok(user)
+    }
+
+    /// Changes your own password; asks for the current one again.
+    pub fn change_own_password(
+        &self,
+        s: &Session,
+        current: &str,
+        new_password: &str,
+    ) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        let user = self.confirm_own_password(&mut conn, s, current)?;
+        self.set_password(&mut conn, &user, new_password, false)?;
+        self.audit(
+            &mut conn,
+            &user.username,
+            Event::PasswordChanged,
+            "step=self_service",
+        )
+    }
+
+    /// Replaces your backup codes (the old set stops working); asks for the password again.
+    pub fn regenerate_backup_codes(&self, s: &Session, current: &str) -> Result<Vec<String>> {
+        let mut conn = self.db.conn()?;
+        let user = self.confirm_own_password(&mut conn, s, current)?;
+        if !user.totp_enabled {
+            return Err(Error::Invalid(
+                "turn on 2FA before making backup codes".into(),
+            ));
+        }
+        conn.transaction::<_, Error, _>(|conn| {
+            let codes = self.replace_backup_codes(conn, user.user_id)?;
+            self.audit(
+                conn,
+                &user.username,
+                Event::BackupCodesRegenerated,
+                "count=10",
+            )?;
+            Ok(codes)
+        })
+    }
+
+    /// The audit trail, newest first (needs `ViewAudit`).
+    pub fn audit_log(&self, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        let mut conn = self.db.conn()?;
+        self.authorize(&mut conn, actor, Permission::ViewAudit)?;
+        Ok(audit::list(&mut conn, filter)?)
+    }
+}
