@@ -12,7 +12,8 @@ pub const MAX_BYTES: usize = 72;
 /// Hashes a password at `cost`.
 pub fn hash(password: &str, cost: u32) -> Result<String> {
     check_length(password)?;
-    bcrypt::non_truncating_hash(password, cost)
+    // bcrypt uses the first 72 bytes; with at most 72 there is nothing it could drop.
+    bcrypt::hash(password, cost)
         .map_err(|e| Error::Invalid(format!("cannot hash the password: {e}")))
 }
 
@@ -29,7 +30,7 @@ pub fn check_length(password: &str) -> Result<()> {
 
 /// Whether `password` matches `hash`. Over-long passwords and malformed hashes never match.
 pub fn verify(password: &str, hash: &str) -> bool {
-    password.len() <= MAX_BYTES && bcrypt::non_truncating_verify(password, hash).unwrap_or(false)
+    password.len() <= MAX_BYTES && bcrypt::verify(password, hash).unwrap_or(false)
 }
 
 fn dummy_hashes() -> &'static Mutex<HashMap<u32, String>> {
@@ -78,7 +79,9 @@ mod tests {
         let err = hash(&long, 10).unwrap_err().to_string();
         assert!(err.contains("75 bytes") && err.contains("72"), "{err}");
         // 72 bytes is fine; 73 is refused (multibyte characters count in bytes).
-        assert!(hash(&"a".repeat(72), 10).is_ok());
+        let h72 = hash(&"a".repeat(72), 10).unwrap();
+        assert!(verify(&"a".repeat(72), &h72));
+        assert!(!verify(&"a".repeat(71), &h72), "every one of the 72 bytes counts");
         assert!(hash(&format!("{}é", "a".repeat(71)), 10).is_err());
         assert!(!verify(&long, &h));
         assert!(!verify("x", "not a hash"));

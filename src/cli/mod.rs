@@ -6,6 +6,7 @@ mod db;
 mod demo;
 pub mod output;
 pub mod progress;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,13 @@ pub enum Command {
     },
     /// Load generated, deterministic demo data
     Demo(demo::DemoArgs),
+    /// Manage user accounts
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+    /// Show the audit trail, newest first
+    Audit(user::AuditArgs),
     /// Measure the speed targets and print the figures
     Bench {
         #[command(subcommand)]
@@ -73,6 +81,14 @@ impl Context {
     /// Connects to the configured store.
     pub fn database(&self) -> Result<Database> {
         Database::connect(&self.config.database, self.config.pool_size)
+    }
+
+    /// Connects, brings the schema up to date and opens the account services.
+    pub fn auth(&self) -> Result<crate::auth::Auth> {
+        let db = self.database()?;
+        crate::db::migrate::run(&mut *db.conn()?)?;
+        let terminal = crate::auth::terminal::describe(&self.sources.env);
+        crate::auth::Auth::open(db, &self.config, &self.sources, terminal)
     }
 }
 
@@ -114,6 +130,8 @@ fn run(cli: Cli) -> Result<u8> {
         )),
         Some(Command::Db { command }) => db::run(&ctx, command),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
+        Some(Command::User { command }) => user::run(&ctx, command),
+        Some(Command::Audit(args)) => user::audit(&ctx, args),
         Some(Command::Bench { command }) => {
             let explicit =
                 cli.database_url.is_some() || ctx.sources.env.contains_key("DATABASE_URL");
@@ -134,5 +152,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Db { .. } => "db",
         Command::Demo(_) => "demo",
         Command::Bench { .. } => "bench",
+        Command::User { .. } => "user",
+        Command::Audit(_) => "audit",
     }
 }

@@ -114,18 +114,7 @@ pub fn render_line(p: &Progress, elapsed: Duration) -> String {
     line
 }
 
-/// `1234567` → `1,234,567`.
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::store::money::group_digits as group;
 
 #[cfg(test)]
 mod tests {

@@ -82,15 +82,20 @@ pub fn line_total_cents(list_price_cents: i64, quantity: i32, discount_bp: i32) 
 pub fn format_cents(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
+    format!("{sign}{}.{:02}", group_digits(abs / 100), abs % 100)
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
-        grouped.push(ch);
+        out.push(ch);
     }
-    format!("{sign}{grouped}.{:02}", abs % 100)
+    out
 }
 
 /// Formats cents as a plain decimal (`1799.99`), the form the importer reads back.

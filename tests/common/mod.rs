@@ -143,3 +143,84 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Account-service helpers: an `Auth` over a test store with a manual clock and cost-10 bcrypt.
+pub mod accounts {
+    use std::sync::Arc;
+
+    use stockroom::auth::{
+        Actor, Auth, AuthSettings, ManualClock, Role, SecretKey, Session, Step, totp,
+    };
+
+    pub const START: i64 = 1_800_000_000;
+    pub const PASSWORD: &str = "Bike-Shop-2026!";
+
+    pub fn settings() -> AuthSettings {
+        AuthSettings {
+            bcrypt_cost: 10,
+            ..AuthSettings::default()
+        }
+    }
+
+    pub fn auth(t: &super::TestDb) -> (Auth, ManualClock) {
+        let clock = ManualClock::new(START);
+        let auth = Auth::new(
+            t.db.clone(),
+            settings(),
+            SecretKey::generate(),
+            Arc::new(clock.clone()),
+            "tty-test".into(),
+        );
+        (auth, clock)
+    }
+
+    /// An actor with administrator rights for setting things up (the CLI's).
+    pub fn cli() -> Actor {
+        Actor {
+            name: "cli:test@host".into(),
+            role: Role::Administrator,
+            terminal: "tty-test".into(),
+            user_id: None,
+            session_id: None,
+        }
+    }
+
+    /// Creates a user (the first must be an administrator).
+    pub fn add(auth: &Auth, name: &str, role: Role) {
+        auth.add_user(&cli(), name, role, None, PASSWORD).unwrap();
+    }
+
+    /// Signs in through every step, setting up 2FA when forced. Returns the session and, for
+    /// users with 2FA, the secret (from setup, or `secret` when already set up).
+    pub fn sign_in(
+        auth: &Auth,
+        name: &str,
+        password: &str,
+        secret: Option<&str>,
+    ) -> (Session, Option<String>) {
+        let mut p = auth
+            .begin_sign_in(name, password)
+            .expect("password accepted");
+        let mut known = secret.map(String::from);
+        loop {
+            match p.step() {
+                Step::SecondFactor => {
+                    let s = known.clone().expect("a 2FA secret for this user");
+                    // Use the next time step so a code is never a replay of the last one.
+                    let code = totp::code_at(&s, auth.now() + 30).unwrap();
+                    auth.verify_second_factor(&mut p, &code)
+                        .expect("code accepted");
+                }
+                Step::TotpSetup => {
+                    let setup = auth.totp_setup(&mut p).unwrap();
+                    let code = totp::code_at(&setup.secret, auth.now()).unwrap();
+                    let codes = auth.confirm_totp_setup(&mut p, &code).unwrap();
+                    assert_eq!(codes.len(), 10);
+                    known = Some(setup.secret);
+                }
+                Step::PasswordChange => panic!("unexpected password change for {name}"),
+                Step::Done => return (auth.finish_sign_in(p).unwrap(), known),
+            }
+        }
+    }
+}

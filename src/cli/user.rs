@@ -1,0 +1,219 @@
+//! `stockroom user …` and `stockroom audit`: account management from a headless server.
+//! The shell user acts as `cli:USER@HOST` with Administrator rights (DESIGN §8).
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::{Args, Subcommand};
+
+use super::Context;
+use super::output::{Format, print_rows};
+use crate::auth::audit::AuditFilter;
+use crate::auth::clock::format_utc;
+use crate::auth::{Actor, Role};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (on an empty store: the first administrator)
+    Add {
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Link the account to a member of staff
+        #[arg(long)]
+        staff_id: Option<i32>,
+        /// Read the password from one line of standard input instead of asking twice
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Change a user's role
+    SetRole {
+        username: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Allow a deactivated user to sign in again
+    Activate { username: String },
+    /// Stop a user from signing in and end their sessions everywhere
+    Deactivate { username: String },
+    /// Lift a lockout
+    Unlock { username: String },
+    /// Set a new password the user must change at next sign-in (ends their sessions)
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Turn a user's 2FA off; administrators set it up again at next sign-in
+    #[command(name = "reset-2fa")]
+    Reset2fa { username: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this actor (username or cli:USER@HOST)
+    #[arg(long = "user")]
+    pub user: Option<String>,
+    /// Only this event or family (e.g. signin, signin.failure, user.created)
+    #[arg(long)]
+    pub event: Option<String>,
+    /// Only events on or after this date (YYYY-MM-DD, UTC) or time (RFC 3339)
+    #[arg(long, value_parser = parse_since)]
+    pub since: Option<i64>,
+    #[arg(long, default_value_t = 100)]
+    pub limit: i64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn parse_role(s: &str) -> std::result::Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role (employee, manager, administrator)"))
+}
+
+fn parse_since(s: &str) -> std::result::Result<i64, String> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp())
+            .unwrap_or(0));
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp())
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD) or an RFC 3339 time"))
+}
+
+/// Reads a new password: one line of stdin, or asked twice without echo on the terminal.
+fn read_new_password(from_stdin: bool) -> Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let pw = line.strip_suffix('\n').unwrap_or(&line);
+        let pw = pw.strip_suffix('\r').unwrap_or(pw);
+        if pw.is_empty() {
+            return Err(Error::Invalid("no password on standard input".into()));
+        }
+        return Ok(pw.to_string());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Invalid(
+            "no terminal to ask for the password on; pass --password-stdin and pipe it in".into(),
+        ));
+    }
+    let first = rpassword::prompt_password("New password: ")?;
+    let second = rpassword::prompt_password("Repeat it: ")?;
+    if first != second {
+        return Err(Error::Invalid(
+            "the two passwords differ; nothing was changed".into(),
+        ));
+    }
+    Ok(first)
+}
+
+pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
+    let auth = ctx.auth()?;
+    let actor = Actor::cli(&ctx.sources);
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            staff_id,
+            password_stdin,
+        } => {
+            let pw = read_new_password(password_stdin)?;
+            auth.add_user(&actor, &username, role, staff_id, &pw)?;
+            println!("created {role} `{}`", username.trim().to_lowercase());
+            if role == Role::Administrator {
+                println!("they will set up two-factor authentication at their first sign-in");
+            }
+        }
+        UserCommand::List { format } => {
+            let users = auth.list_users(&actor)?;
+            let rows: Vec<Vec<String>> = users
+                .iter()
+                .map(|u| {
+                    vec![
+                        u.username.clone(),
+                        u.role.as_str().into(),
+                        if u.active { "active" } else { "deactivated" }.into(),
+                        if u.locked { "locked" } else { "" }.into(),
+                        if u.totp_enabled { "on" } else { "off" }.into(),
+                        if u.must_change_password { "yes" } else { "" }.into(),
+                        u.staff_id.map(|s| s.to_string()).unwrap_or_default(),
+                        u.last_login_at.map(format_utc).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print_rows(
+                format,
+                &[
+                    "username",
+                    "role",
+                    "status",
+                    "lock",
+                    "2fa",
+                    "must_change_password",
+                    "staff_id",
+                    "last_login",
+                ],
+                &rows,
+            );
+        }
+        UserCommand::SetRole { username, role } => {
+            auth.set_role(&actor, &username, role)?;
+            println!("`{username}` is now {role}");
+        }
+        UserCommand::Activate { username } => {
+            auth.set_active(&actor, &username, true)?;
+            println!("`{username}` is active");
+        }
+        UserCommand::Deactivate { username } => {
+            auth.set_active(&actor, &username, false)?;
+            println!("`{username}` is deactivated; their sessions have ended");
+        }
+        UserCommand::Unlock { username } => {
+            auth.unlock_user(&actor, &username)?;
+            println!("`{username}` is unlocked");
+        }
+        UserCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let pw = read_new_password(password_stdin)?;
+            auth.reset_password(&actor, &username, &pw)?;
+            println!("password of `{username}` reset; they must change it at next sign-in");
+        }
+        UserCommand::Reset2fa { username } => {
+            auth.reset_2fa(&actor, &username)?;
+            println!("2FA of `{username}` reset; backup codes revoked and sessions ended");
+        }
+    }
+    Ok(super::exit::OK)
+}
+
+pub fn audit(ctx: &Context, args: AuditArgs) -> Result<u8> {
+    let auth = ctx.auth()?;
+    let actor = Actor::cli(&ctx.sources);
+    let filter = AuditFilter {
+        actor: args.user,
+        event: args.event,
+        since: args.since,
+        limit: args.limit.clamp(1, 100_000),
+        offset: 0,
+    };
+    let events = auth.audit_log(&actor, &filter)?;
+    let rows: Vec<Vec<String>> = events
+        .into_iter()
+        .map(|e| vec![format_utc(e.at), e.actor, e.terminal, e.event, e.details])
+        .collect();
+    print_rows(
+        args.format,
+        &["time", "actor", "terminal", "event", "details"],
+        &rows,
+    );
+    Ok(super::exit::OK)
+}
