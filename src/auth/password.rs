@@ -81,7 +81,10 @@ mod tests {
         // 72 bytes is fine; 73 is refused (multibyte characters count in bytes).
         let h72 = hash(&"a".repeat(72), 10).unwrap();
         assert!(verify(&"a".repeat(72), &h72));
-        assert!(!verify(&"a".repeat(71), &h72), "every one of the 72 bytes counts");
+        assert!(
+            !verify(&"a".repeat(71), &h72),
+            "every one of the 72 bytes counts"
+        );
         assert!(hash(&format!("{}é", "a".repeat(71)), 10).is_err());
         assert!(!verify(&long, &h));
         assert!(!verify("x", "not a hash"));
