@@ -289,8 +289,75 @@ impl Config {
     }
 }
 
+/// Sets `key = "value"` in a TOML config file, keeping its other lines and comments; creates
+/// the file (and its folder) if needed. Used by the TUI to remember the theme.
+pub fn save_setting(path: &Path, key: &str, value: &str) -> Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::file(path, e)),
+    };
+    let line = format!("{key} = {}", toml::Value::String(value.to_string()));
+    let mut replaced = false;
+    let mut out: Vec<String> = Vec::new();
+    let mut in_table = false;
+    for l in text.lines() {
+        let t = l.trim_start();
+        if t.starts_with('[') {
+            in_table = true;
+        }
+        let is_key = !in_table
+            && t.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='));
+        if is_key && !replaced {
+            out.push(line.clone());
+            replaced = true;
+        } else {
+            out.push(l.to_string());
+        }
+    }
+    if !replaced {
+        // Top-level keys must come before any [table].
+        let at = out
+            .iter()
+            .position(|l| l.trim_start().starts_with('['))
+            .unwrap_or(out.len());
+        out.insert(at, line);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+    }
+    let mut body = out.join("\n");
+    body.push('\n');
+    std::fs::write(path, body).map_err(|e| Error::file(path, e))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn saving_a_setting_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/config.toml");
+        save_setting(&p, "theme", "light").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "theme = \"light\"\n");
+        std::fs::write(
+            &p,
+            "# mine\npool_size = 3\ntheme = \"light\"\n[keys]\ntheme = \"quit\"\n",
+        )
+        .unwrap();
+        save_setting(&p, "theme", "dark").unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(
+            text,
+            "# mine\npool_size = 3\ntheme = \"dark\"\n[keys]\ntheme = \"quit\"\n"
+        );
+        std::fs::write(&p, "[keys]\nq = \"quit\"\n").unwrap();
+        save_setting(&p, "theme", "dark").unwrap();
+        let parsed = Config::parse_file(&p).unwrap();
+        assert_eq!(parsed.theme.as_deref(), Some("dark"));
+        assert_eq!(parsed.keys.get("q").map(String::as_str), Some("quit"));
+    }
+
     use super::*;
 
     fn src(pairs: &[(&str, &str)]) -> Sources {

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod logging;
 pub mod store;
+pub mod tui;
 pub mod worker;
 
 pub use error::{Error, Result};

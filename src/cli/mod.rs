@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Flags, Sources};
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -123,11 +123,10 @@ fn run(cli: Cli) -> Result<u8> {
     let _enter = span.enter();
     tracing::info!(command = name, store = %ctx.config.database.redacted(), "command started");
     let result = match cli.command {
-        None => Err(Error::Invalid(
-            "the terminal UI is not available in this build yet; see `stockroom --help` \
-             for the commands"
-                .into(),
-        )),
+        None => {
+            let auth = ctx.auth()?;
+            crate::tui::run(&ctx.config, &ctx.sources, auth).map(|_| exit::OK)
+        }
         Some(Command::Db { command }) => db::run(&ctx, command),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::User { command }) => user::run(&ctx, command),

@@ -1,0 +1,185 @@
+//! Drawing: a title line, the current screen, a notice line and a hint bar. Every function
+//! here takes `&App` and only reads it.
+
+mod main_tabs;
+mod overlay;
+mod sign_in;
+mod totp_setup;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::app::{App, Screen};
+use super::text::clean;
+use super::theme::Theme;
+use super::widgets::form::Form;
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+/// Draws the whole frame.
+pub fn draw(app: &App, f: &mut Frame) {
+    let area = f.area();
+    let t = &app.theme;
+    f.render_widget(Block::default().style(t.base), area);
+    if app.too_small() {
+        overlay::too_small(app, f, area);
+        return;
+    }
+    let notice_len = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.chars().count() + 8)
+        .unwrap_or(0);
+    let notice_rows = if app.busy.is_none() && notice_len > area.width as usize {
+        2
+    } else {
+        1
+    };
+    let [header, body, notice, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(notice_rows),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(app, f, header);
+    let body = body.inner(ratatui::layout::Margin {
+        horizontal: 1,
+        vertical: 0,
+    });
+    match &app.screen {
+        Screen::Starting => {
+            f.render_widget(Paragraph::new("Opening the store…").style(t.dim), body)
+        }
+        Screen::FirstRun(form) => sign_in::first_run(app, form, f, body),
+        Screen::Login(form) => sign_in::login(app, form, f, body),
+        Screen::SecondFactor { form, backup } => {
+            sign_in::second_factor(app, form, *backup, f, body)
+        }
+        Screen::PasswordChange(form) => sign_in::password_change(app, form, f, body),
+        Screen::Lock(form) => sign_in::lock(app, form, f, body),
+        Screen::TotpSetup { setup, qr, form } => {
+            totp_setup::setup(app, setup.as_ref(), qr.as_ref(), form, f, body)
+        }
+        Screen::BackupCodes { codes, .. } => totp_setup::backup_codes(app, codes, f, body),
+        Screen::Main { tab } => main_tabs::draw(app, *tab, f, body),
+    }
+    draw_notice(app, f, notice);
+    draw_hints(app, f, hints);
+    if app.help {
+        overlay::help(app, f, area);
+    }
+    if app.confirm_quit {
+        overlay::confirm_quit(app, f, area);
+    }
+}
+
+fn draw_header(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let left = format!(" Stockroom — {}", app.screen.title());
+    let right = match &app.session {
+        Some(s) => format!(
+            "{} ({}) · {} ",
+            clean(&s.username),
+            s.role,
+            clean(&app.store_label)
+        ),
+        None => format!("{} ", clean(&app.store_label)),
+    };
+    let width = area.width as usize;
+    let room = width.saturating_sub(left.chars().count() + 2);
+    let right: String = if right.chars().count() > room {
+        let keep: String = right
+            .chars()
+            .rev()
+            .take(room.saturating_sub(1))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("…{keep}")
+    } else {
+        right
+    };
+    let pad = width.saturating_sub(left.chars().count() + right.chars().count());
+    let line = Line::from(vec![
+        Span::styled(left, t.title),
+        Span::styled(" ".repeat(pad), t.base),
+        Span::styled(right, t.dim),
+    ]);
+    f.render_widget(Paragraph::new(line).style(t.base), area);
+}
+
+fn draw_notice(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let line = if let Some(what) = app.busy {
+        Line::from(Span::styled(
+            format!(" {} {what}…", SPINNER[app.spinner % SPINNER.len()]),
+            t.accent,
+        ))
+    } else if let Some(n) = &app.notice {
+        let (prefix, style) = if n.error {
+            ("Error: ", t.error)
+        } else {
+            ("", t.ok)
+        };
+        Line::from(Span::styled(format!(" {prefix}{}", clean(&n.text)), style))
+    } else {
+        Line::default()
+    };
+    f.render_widget(
+        Paragraph::new(line).wrap(Wrap { trim: true }).style(t.base),
+        area,
+    );
+}
+
+fn draw_hints(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let hints = overlay::hints(app)
+        .into_iter()
+        .map(|(k, what)| format!("{k} {what}"))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    f.render_widget(Paragraph::new(format!(" {hints}")).style(t.dim), area);
+}
+
+/// Draws a form's fields, one per line: `› Label: value▏` for the focused one.
+pub(crate) fn form_lines(form: &Form, t: &Theme) -> Vec<Line<'static>> {
+    form.fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let focused = i == form.focus;
+            let marker = if focused { "› " } else { "  " };
+            let value = format!("{}{}", field.shown(), if focused { "▏" } else { "" });
+            Line::from(vec![
+                Span::styled(
+                    format!("{marker}{:<14}", format!("{}:", field.label)),
+                    if focused { t.accent } else { t.base },
+                ),
+                Span::styled(value, if focused { t.focus } else { t.base }),
+            ])
+        })
+        .collect()
+}
+
+/// A centred box of at most `w`×`h`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub(crate) fn boxed<'a>(t: &Theme, title: &'a str) -> Block<'a> {
+    Block::bordered()
+        .title(format!(" {title} "))
+        .border_style(t.border)
+        .style(t.base)
+}

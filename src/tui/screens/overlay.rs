@@ -1,0 +1,116 @@
+//! What sits over a screen: the help for its keys, the quit question, the small-terminal
+//! message, and the hint bar's contents.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{boxed, centered};
+use crate::tui::app::{App, MIN_SIZE, Screen};
+use crate::tui::keymap::Action;
+
+/// The keys of the current screen: (key, what it does).
+pub fn hints(app: &App) -> Vec<(String, &'static str)> {
+    let k = |a: Action| app.keymap.key_for(a);
+    let mut h: Vec<(String, &'static str)> = match &app.screen {
+        Screen::FirstRun(_) | Screen::Login(_) | Screen::PasswordChange(_) => {
+            vec![
+                ("Enter".into(), "next/submit"),
+                ("Tab".into(), "next field"),
+            ]
+        }
+        Screen::SecondFactor { .. } => vec![
+            ("Enter".into(), "check"),
+            (k(Action::UseBackupCode), "backup code"),
+            ("Esc".into(), "cancel"),
+        ],
+        Screen::TotpSetup { .. } => {
+            vec![("Enter".into(), "confirm code"), ("Esc".into(), "cancel")]
+        }
+        Screen::BackupCodes { .. } => vec![("Enter".into(), "I have saved them")],
+        Screen::Lock(_) => vec![("Enter".into(), "unlock"), ("Esc".into(), "sign out")],
+        Screen::Main { .. } => vec![
+            ("Tab/1-9".into(), "tabs"),
+            (k(Action::SignOut), "sign out"),
+            (k(Action::LockNow), "lock"),
+            (k(Action::ToggleTheme), "theme"),
+            (k(Action::Help), "help"),
+            (k(Action::Quit), "quit"),
+        ],
+        Screen::Starting => vec![],
+    };
+    if !matches!(app.screen, Screen::Main { .. }) {
+        h.push(("F1".into(), "help"));
+        h.push(("Ctrl-C".into(), "quit"));
+    }
+    h
+}
+
+pub fn help(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let k = |a: Action| app.keymap.key_for(a);
+    let mut lines = vec![
+        Line::styled(format!("Keys: {}", app.screen.title()), t.title),
+        Line::default(),
+    ];
+    for (key, what) in hints(app) {
+        lines.push(Line::from(format!("  {key:<12} {what}")));
+    }
+    lines.push(Line::default());
+    for (key, what) in [
+        (
+            format!("{} / Ctrl-T", k(Action::ToggleTheme)),
+            "dark or light theme",
+        ),
+        ("↑↓ ←→ hjkl".to_string(), "move"),
+        ("Ctrl-U".to_string(), "clear a field"),
+        (
+            format!("{} / Ctrl-C", k(Action::Quit)),
+            "quit (asks while a job runs)",
+        ),
+    ] {
+        lines.push(Line::from(format!("  {key:<12} {what}")));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("Press any key to close.", t.dim));
+    let r = centered(area, 60, lines.len() as u16 + 2);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(boxed(t, "Help")).style(t.base),
+        r,
+    );
+}
+
+pub fn confirm_quit(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let r = centered(area, 50, 5);
+    f.render_widget(Clear, r);
+    let lines = vec![
+        Line::from("A job is still running."),
+        Line::styled("Quit anyway? y = quit, any other key = stay", t.accent),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).block(boxed(t, "Quit?")).style(t.base),
+        r,
+    );
+}
+
+pub fn too_small(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let lines = vec![
+        Line::styled("Stockroom — terminal too small", t.title),
+        Line::default(),
+        Line::from(format!(
+            "This window is {}×{}; Stockroom needs at least {}×{}.",
+            app.size.0, app.size.1, MIN_SIZE.0, MIN_SIZE.1
+        )),
+        Line::from("Enlarge it, or press q to quit."),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .style(t.base),
+        area,
+    );
+}

@@ -1,0 +1,96 @@
+//! Forced 2FA setup: the QR code (half blocks, dark on light, with its quiet zone), the
+//! secret as grouped text beside it, the first code to confirm; then the backup codes once.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{boxed, centered, form_lines};
+use crate::auth::{TotpSetup, totp};
+use crate::tui::app::App;
+use crate::tui::widgets::form::Form;
+use crate::tui::widgets::qr::QrBlocks;
+
+pub fn setup(
+    app: &App,
+    setup: Option<&TotpSetup>,
+    qr: Option<&(QrBlocks, QrBlocks)>,
+    form: &Form,
+    f: &mut Frame,
+    area: Rect,
+) {
+    let t = &app.theme;
+    let (Some(setup), Some((wide, narrow))) = (setup, qr) else {
+        f.render_widget(Paragraph::new("Preparing…").style(t.dim), area);
+        return;
+    };
+    // The full quiet zone when it fits, else a narrower one (still light, still scannable).
+    let qr = if wide.size().1 <= area.height && wide.size().0 + 34 <= area.width {
+        wide
+    } else {
+        narrow
+    };
+    let (qw, qh) = qr.size();
+    let qr_area = Rect {
+        x: area.x,
+        y: area.y,
+        width: qw.min(area.width),
+        height: qh.min(area.height),
+    };
+    f.render_widget(qr, qr_area);
+    let text_area = Rect {
+        x: area.x + qw + 2,
+        y: area.y,
+        width: area.width.saturating_sub(qw + 2),
+        height: area.height,
+    };
+    let mut lines = vec![
+        Line::styled("Administrators must use 2FA.", t.title),
+        Line::default(),
+        Line::from("1. Scan the code with an"),
+        Line::from("   authenticator app, or type"),
+        Line::from("   this key into it:"),
+        Line::default(),
+    ];
+    let grouped = totp::grouped(&setup.secret);
+    let words: Vec<&str> = grouped.split(' ').collect();
+    for chunk in words.chunks(4) {
+        lines.push(Line::styled(format!("   {}", chunk.join(" ")), t.accent));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from("2. Type the 6-digit code it"));
+    lines.push(Line::from("   shows to turn 2FA on:"));
+    lines.push(Line::default());
+    lines.extend(form_lines(form, t));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .style(t.base),
+        text_area,
+    );
+}
+
+pub fn backup_codes(app: &App, codes: &[String], f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut lines = vec![
+        Line::styled("2FA is on. Save these backup codes now.", t.ok),
+        Line::from("Each works once if you lose your phone. They are not shown again."),
+        Line::default(),
+    ];
+    for pair in codes.chunks(2) {
+        lines.push(Line::styled(
+            format!("    {}", pair.join("      ")),
+            t.accent,
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from("Press Enter once you have saved them."));
+    let r = centered(area, 72, lines.len() as u16 + 2);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(t, "Backup codes"))
+            .style(t.base),
+        r,
+    );
+}

@@ -1,0 +1,82 @@
+//! A form of text inputs: Tab/Shift-Tab and Enter move between fields, Enter on the last
+//! field submits, Esc leaves.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::input::TextInput;
+use crate::tui::keymap::Action;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    pub fields: Vec<TextInput>,
+    pub focus: usize,
+}
+
+/// What a key did to a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormEvent {
+    Submit,
+    Cancel,
+    Handled,
+    Ignored,
+}
+
+impl Form {
+    pub fn new(fields: Vec<TextInput>) -> Self {
+        Form { fields, focus: 0 }
+    }
+
+    pub fn value(&self, i: usize) -> &str {
+        &self.fields[i].value
+    }
+
+    /// Offers a key: printable keys edit the focused field, navigation moves the focus.
+    pub fn handle(&mut self, key: &KeyEvent, action: Option<Action>) -> FormEvent {
+        let last = self.fields.len().saturating_sub(1);
+        match (key.code, action) {
+            (KeyCode::Enter, _) | (_, Some(Action::Submit)) => {
+                if self.focus < last {
+                    self.focus += 1;
+                    FormEvent::Handled
+                } else {
+                    FormEvent::Submit
+                }
+            }
+            (KeyCode::Esc, _) | (_, Some(Action::Back)) => FormEvent::Cancel,
+            (KeyCode::Tab, _) | (KeyCode::Down, _) | (_, Some(Action::NextField)) => {
+                self.focus = if self.focus >= last {
+                    0
+                } else {
+                    self.focus + 1
+                };
+                FormEvent::Handled
+            }
+            (KeyCode::BackTab, _) | (KeyCode::Up, _) | (_, Some(Action::PrevField)) => {
+                self.focus = if self.focus == 0 {
+                    last
+                } else {
+                    self.focus - 1
+                };
+                FormEvent::Handled
+            }
+            _ => {
+                if self
+                    .fields
+                    .get_mut(self.focus)
+                    .is_some_and(|f| f.handle(key))
+                {
+                    FormEvent::Handled
+                } else {
+                    FormEvent::Ignored
+                }
+            }
+        }
+    }
+
+    /// Clears every secret field (after a failed attempt).
+    pub fn clear_secrets(&mut self) {
+        for f in self.fields.iter_mut().filter(|f| f.secret) {
+            f.value.clear();
+        }
+    }
+}

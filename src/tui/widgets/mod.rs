@@ -1,0 +1,5 @@
+//! Reusable pieces: text inputs, the QR code, the hint bar.
+
+pub mod form;
+pub mod input;
+pub mod qr;
