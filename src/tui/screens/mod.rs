@@ -79,30 +79,22 @@ pub fn draw(app: &App, f: &mut Frame) {
 fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let left = format!(" Stockroom — {}", app.screen.title());
-    let right = match &app.session {
-        Some(s) => format!(
-            "{} ({}) · {} ",
-            clean(&s.username),
-            s.role,
-            clean(&app.store_label)
-        ),
-        None => format!("{} ", clean(&app.store_label)),
-    };
     let width = area.width as usize;
-    let room = width.saturating_sub(left.chars().count() + 2);
-    let right: String = if right.chars().count() > room {
-        let keep: String = right
-            .chars()
-            .rev()
-            .take(room.saturating_sub(1))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{keep}")
+    let who = app
+        .session
+        .as_ref()
+        .map(|s| format!("{} ({}) · ", clean(&s.username), s.role))
+        .unwrap_or_default();
+    // Keep who is signed in; shorten the store's location from the left if needed.
+    let room = width.saturating_sub(left.chars().count() + who.chars().count() + 3);
+    let store = clean(&app.store_label);
+    let store = if store.chars().count() > room {
+        let keep: Vec<char> = store.chars().rev().take(room.saturating_sub(1)).collect();
+        format!("…{}", keep.into_iter().rev().collect::<String>())
     } else {
-        right
+        store
     };
+    let right = format!("{who}{store} ");
     let pad = width.saturating_sub(left.chars().count() + right.chars().count());
     let line = Line::from(vec![
         Span::styled(left, t.title),
