@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod etl;
 pub mod logging;
 pub mod store;
 pub mod tui;

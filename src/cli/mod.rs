@@ -4,6 +4,7 @@
 mod bench;
 mod db;
 mod demo;
+mod etl;
 pub mod output;
 pub mod progress;
 mod user;
@@ -49,6 +50,11 @@ pub enum Command {
     },
     /// Load generated, deterministic demo data
     Demo(demo::DemoArgs),
+    /// Import CSV files or a REST API into the store
+    Import {
+        #[command(subcommand)]
+        command: etl::ImportCommand,
+    },
     /// Manage user accounts
     User {
         #[command(subcommand)]
@@ -130,6 +136,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Db { command }) => db::run(&ctx, command),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::User { command }) => user::run(&ctx, command),
+        Some(Command::Import { command }) => etl::import(&ctx, command),
         Some(Command::Audit(args)) => user::audit(&ctx, args),
         Some(Command::Bench { command }) => {
             let explicit =
@@ -152,6 +159,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Demo(_) => "demo",
         Command::Bench { .. } => "bench",
         Command::User { .. } => "user",
+        Command::Import { .. } => "import",
         Command::Audit(_) => "audit",
     }
 }

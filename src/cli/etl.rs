@@ -1,0 +1,153 @@
+//! `stockroom import csv|api …` and `stockroom export …`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::Context;
+use super::progress::{ProgressPrinter, group};
+use crate::auth::Actor;
+use crate::error::Result;
+use crate::etl::value::DateFormat;
+use crate::etl::{self, ImportOptions, ImportReport, Outcome};
+use crate::worker::CancelToken;
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import CSV files or folders (a file's table comes from its name or its header)
+    Csv(CsvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CsvArgs {
+    /// Files or folders
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonImportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CommonImportArgs {
+    /// Load the good rows and write the bad ones to the rejects file (exit status 3)
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Where to write rejected rows (default with --skip-invalid: rejects.csv)
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Validate and report; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Dates: auto (ISO, or DD/MM/YYYY when slashed), iso, dmy, mdy or a chrono pattern
+    #[arg(long, default_value = "auto", value_name = "FMT")]
+    pub date_format: String,
+}
+
+impl CommonImportArgs {
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            skip_invalid: self.skip_invalid,
+            rejects: self
+                .rejects
+                .clone()
+                .or_else(|| self.skip_invalid.then(|| PathBuf::from("rejects.csv"))),
+            dry_run: self.dry_run,
+            date_format: DateFormat::parse(&self.date_format),
+            ..ImportOptions::default()
+        }
+    }
+}
+
+/// Prints the per-table summary and the bad rows; returns the exit status.
+pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
+    println!(
+        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}  source",
+        "table", "read", "inserted", "updated", "unchanged", "rejected"
+    );
+    for t in &r.tables {
+        println!(
+            "{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}  {}",
+            t.table,
+            group(t.read),
+            group(t.counts.inserted),
+            group(t.counts.updated),
+            group(t.counts.unchanged),
+            group(t.rejected),
+            t.source
+        );
+        if !t.extra_columns.is_empty() {
+            println!(
+                "  note: ignored extra column(s) {}",
+                t.extra_columns.join(", ")
+            );
+        }
+    }
+    for e in &r.errors {
+        eprintln!("{e}");
+    }
+    let listed = r.errors.len() as u64;
+    if r.rejected_rows > 0 && listed < r.rejected_rows {
+        eprintln!(
+            "… {} more bad rows not listed here{}",
+            r.rejected_rows - listed,
+            match &opts.rejects {
+                Some(p) => format!("; all are in {}", p.display()),
+                None => "; use --rejects FILE to get them all".into(),
+            }
+        );
+    }
+    let secs = r.duration_ms as f64 / 1000.0;
+    let (read, counts, _) = r.totals();
+    let verdict = match r.outcome {
+        Outcome::Committed => format!(
+            "imported: {} inserted, {} updated, {} unchanged",
+            group(counts.inserted),
+            group(counts.updated),
+            group(counts.unchanged)
+        ),
+        Outcome::CommittedWithRejects => format!(
+            "imported the good rows; {} bad rows skipped{}",
+            group(r.rejected_rows),
+            opts.rejects
+                .as_ref()
+                .map(|p| format!(" (written to {})", p.display()))
+                .unwrap_or_default()
+        ),
+        Outcome::RolledBack => format!(
+            "{} bad rows: nothing was written (fix them, or use --skip-invalid)",
+            group(r.rejected_rows)
+        ),
+        Outcome::DryRun => format!(
+            "dry run: nothing was written ({} bad rows)",
+            group(r.rejected_rows)
+        ),
+        Outcome::Cancelled => "cancelled: nothing was written".into(),
+    };
+    println!(
+        "{verdict}; {} rows read in {secs:.1} s ({} rows/s)",
+        group(read),
+        group((read as f64 / secs.max(0.001)) as u64)
+    );
+    r.exit_code()
+}
+
+pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
+    let auth = ctx.auth()?;
+    let actor = Actor::cli(&ctx.sources);
+    match cmd {
+        ImportCommand::Csv(args) => {
+            let opts = args.common.options();
+            let mut printer = ProgressPrinter::new();
+            let report = etl::import_csv(
+                &auth,
+                &actor,
+                &args.paths,
+                &opts,
+                &CancelToken::new(),
+                &mut |p| printer.show(&p),
+            )?;
+            printer.finish();
+            Ok(print_report(&report, &opts))
+        }
+    }
+}

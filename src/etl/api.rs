@@ -1,0 +1,1 @@
+//! API import (placeholder until written below).

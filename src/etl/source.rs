@@ -1,0 +1,224 @@
+//! Where records come from: a CSV file streamed from disk (UTF-8 with or without BOM, CRLF,
+//! quoted commas and newlines), or JSON objects from the API. Both give text fields under a
+//! header, with the line (or item) number for messages.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// One input record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The line the record starts on (CSV), or its position (JSON).
+    pub line: u64,
+    pub fields: Vec<String>,
+}
+
+/// A record that could not even be read (bad UTF-8, torn quoting).
+#[derive(Debug, Clone)]
+pub struct ReadError {
+    pub line: u64,
+    pub reason: String,
+}
+
+pub trait Source {
+    /// For messages: the file path or URL.
+    fn label(&self) -> &str;
+    fn headers(&self) -> &[String];
+    fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>>;
+    /// Bytes read so far and in all, if known.
+    fn bytes(&self) -> (u64, Option<u64>);
+}
+
+/// Skips a UTF-8 byte-order mark at the start of a reader.
+fn skip_bom<R: Read>(inner: R) -> std::io::Result<BufReader<R>> {
+    let mut r = BufReader::with_capacity(1 << 16, inner);
+    let buf = r.fill_buf()?;
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        r.consume(3);
+    }
+    Ok(r)
+}
+
+/// A CSV file, read in constant memory.
+pub struct CsvSource {
+    label: String,
+    path: PathBuf,
+    reader: csv::Reader<BufReader<File>>,
+    headers: Vec<String>,
+    record: csv::ByteRecord,
+    total: Option<u64>,
+    done: u64,
+}
+
+impl CsvSource {
+    pub fn open(path: &Path) -> Result<CsvSource> {
+        let file = File::open(path).map_err(|e| Error::file(path, e))?;
+        let total = file.metadata().ok().map(|m| m.len());
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(skip_bom(file).map_err(|e| Error::file(path, e))?);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| {
+                Error::Invalid(format!(
+                    "{}: cannot read the header line: {e}",
+                    path.display()
+                ))
+            })?
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
+            .collect::<Vec<_>>();
+        if headers.iter().all(|h| h.is_empty()) {
+            return Err(Error::Invalid(format!(
+                "{}: the file is empty or has no header line",
+                path.display()
+            )));
+        }
+        Ok(CsvSource {
+            label: path.display().to_string(),
+            path: path.to_path_buf(),
+            reader,
+            headers,
+            record: csv::ByteRecord::new(),
+            total,
+            done: 0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Source for CsvSource {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let pos = self.record.position().cloned();
+                let line = pos.as_ref().map(|p| p.line()).unwrap_or(0);
+                self.done = pos.map(|p| p.byte()).unwrap_or(self.done);
+                let mut fields = Vec::with_capacity(self.record.len());
+                for (i, f) in self.record.iter().enumerate() {
+                    match std::str::from_utf8(f) {
+                        Ok(s) => fields.push(s.to_string()),
+                        Err(_) => {
+                            let col = self
+                                .headers
+                                .get(i)
+                                .cloned()
+                                .unwrap_or_else(|| format!("#{}", i + 1));
+                            return Some(Err(ReadError {
+                                line,
+                                reason: format!("column `{col}` is not valid UTF-8"),
+                            }));
+                        }
+                    }
+                }
+                Some(Ok(Record { line, fields }))
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                // A torn record ends the file's reading; report it as one bad row.
+                let reason = format!("unreadable CSV: {e}");
+                Some(Err(ReadError { line, reason }))
+            }
+        }
+    }
+
+    fn bytes(&self) -> (u64, Option<u64>) {
+        (self.done, self.total)
+    }
+}
+
+/// JSON objects (from the API), in the order received, as text fields under a header made
+/// from the keys of the first object (later objects may add none).
+pub struct JsonSource {
+    label: String,
+    headers: Vec<String>,
+    items: std::vec::IntoIter<serde_json::Map<String, serde_json::Value>>,
+    position: u64,
+    bytes: u64,
+}
+
+impl JsonSource {
+    pub fn new(
+        label: String,
+        items: Vec<serde_json::Map<String, serde_json::Value>>,
+        first_position: u64,
+        bytes: u64,
+    ) -> Self {
+        let headers = items
+            .first()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        JsonSource {
+            label,
+            headers,
+            items: items.into_iter(),
+            position: first_position,
+            bytes,
+        }
+    }
+
+    /// Uses `headers` for the records (every page of one collection shares them).
+    pub fn with_headers(mut self, headers: Vec<String>) -> Self {
+        self.headers = headers;
+        self
+    }
+}
+
+/// A JSON value as the text a CSV cell would hold.
+pub fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => if *b { "1" } else { "0" }.into(),
+        other => other.to_string(),
+    }
+}
+
+impl Source for JsonSource {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>> {
+        let obj = self.items.next()?;
+        self.position += 1;
+        let fields = self
+            .headers
+            .iter()
+            .map(|h| obj.get(h).map(json_text).unwrap_or_default())
+            .collect();
+        Some(Ok(Record {
+            line: self.position,
+            fields,
+        }))
+    }
+
+    fn bytes(&self) -> (u64, Option<u64>) {
+        (self.bytes, None)
+    }
+}

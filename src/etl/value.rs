@@ -1,0 +1,224 @@
+//! Turning one text cell into a typed value, with a reason when it cannot be.
+
+use chrono::NaiveDate;
+
+use super::spec::Kind;
+use crate::db::models::OrderStatus;
+use crate::store::money;
+
+/// Cells that mean "no value".
+pub const NULL_TOKENS: [&str; 7] = ["", "NULL", "null", "None", "NaN", "nan", "N/A"];
+
+/// A typed cell, ready to bind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Int(Option<i32>),
+    BigInt(Option<i64>),
+    SmallInt(Option<i16>),
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    Bool(Option<bool>),
+}
+
+impl Cell {
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self,
+            Cell::Int(None)
+                | Cell::BigInt(None)
+                | Cell::SmallInt(None)
+                | Cell::Text(None)
+                | Cell::Date(None)
+                | Cell::Bool(None)
+        )
+    }
+
+    pub fn as_int(&self) -> Option<i32> {
+        match self {
+            Cell::Int(v) => *v,
+            _ => None,
+        }
+    }
+
+    /// The null of a kind.
+    pub fn null(kind: Kind) -> Cell {
+        match kind {
+            Kind::Int | Kind::Discount => Cell::Int(None),
+            Kind::Money => Cell::BigInt(None),
+            Kind::Status => Cell::SmallInt(None),
+            Kind::Text(_) => Cell::Text(None),
+            Kind::Date => Cell::Date(None),
+            Kind::Bool => Cell::Bool(None),
+        }
+    }
+}
+
+/// How dates are written in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DateFormat {
+    /// ISO `YYYY-MM-DD`, or `DD/MM/YYYY` when the value has slashes.
+    #[default]
+    Auto,
+    /// A chrono format string such as `%d/%m/%Y`.
+    Pattern(String),
+}
+
+impl DateFormat {
+    pub fn parse(text: &str) -> DateFormat {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => DateFormat::Auto,
+            "iso" => DateFormat::Pattern("%Y-%m-%d".into()),
+            "dmy" | "dd/mm/yyyy" => DateFormat::Pattern("%d/%m/%Y".into()),
+            "mdy" | "mm/dd/yyyy" => DateFormat::Pattern("%m/%d/%Y".into()),
+            _ => DateFormat::Pattern(text.trim().to_string()),
+        }
+    }
+}
+
+/// Whether the trimmed text is a null token.
+pub fn is_null_token(t: &str) -> bool {
+    NULL_TOKENS.contains(&t)
+}
+
+fn parse_date(t: &str, fmt: &DateFormat) -> Result<NaiveDate, String> {
+    let attempt = |pattern: &str| NaiveDate::parse_from_str(t, pattern);
+    let parsed = match fmt {
+        DateFormat::Pattern(p) => attempt(p),
+        DateFormat::Auto if t.contains('/') => attempt("%d/%m/%Y"),
+        DateFormat::Auto => attempt("%Y-%m-%d"),
+    };
+    parsed.map_err(|e| {
+        let expected = match fmt {
+            DateFormat::Pattern(p) => p.clone(),
+            DateFormat::Auto => "YYYY-MM-DD or DD/MM/YYYY".into(),
+        };
+        if e.kind() == chrono::format::ParseErrorKind::OutOfRange {
+            format!("`{t}` is not a real date")
+        } else {
+            format!("`{t}` is not a date ({expected})")
+        }
+    })
+}
+
+/// Parses one cell. `Ok(null)` for null tokens (the caller checks required columns).
+pub fn parse(raw: &str, kind: Kind, dates: &DateFormat) -> Result<Cell, String> {
+    let t = raw.trim();
+    if is_null_token(t) {
+        return Ok(Cell::null(kind));
+    }
+    Ok(match kind {
+        Kind::Int => Cell::Int(Some(parse_int(t)?)),
+        Kind::Text(max) => {
+            if t.chars().any(|c| c.is_control()) {
+                return Err("contains control characters".into());
+            }
+            let n = t.chars().count();
+            if n > max {
+                return Err(format!("is {n} characters long; at most {max} fit"));
+            }
+            Cell::Text(Some(t.to_string()))
+        }
+        Kind::Date => Cell::Date(Some(parse_date(t, dates)?)),
+        Kind::Bool => Cell::Bool(Some(match t.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "y" | "t" => true,
+            "0" | "false" | "no" | "n" | "f" => false,
+            _ => return Err(format!("`{t}` is not yes/no (1/0, true/false)")),
+        })),
+        Kind::Money => {
+            let cents = money::parse_cents(t)?;
+            if cents < 0 {
+                return Err(format!("`{t}` is negative"));
+            }
+            Cell::BigInt(Some(cents))
+        }
+        Kind::Discount => Cell::Int(Some(money::parse_discount_bp(t)?)),
+        Kind::Status => {
+            let code = match t.parse::<i16>() {
+                Ok(c) => OrderStatus::from_code(c),
+                Err(_) => OrderStatus::ALL
+                    .into_iter()
+                    .find(|s| s.name().eq_ignore_ascii_case(t)),
+            };
+            Cell::SmallInt(Some(
+                code.ok_or_else(|| format!("`{t}` is not an order status (1–4 or Pending, Processing, Rejected, Completed)"))?
+                    .code(),
+            ))
+        }
+    })
+}
+
+/// A whole number; `12.0` is accepted, `12.5` is not.
+pub fn parse_int(t: &str) -> Result<i32, String> {
+    let t = t.trim();
+    if let Ok(v) = t.parse::<i32>() {
+        return Ok(v);
+    }
+    if let Some(whole) = t.strip_suffix(".0").or_else(|| t.strip_suffix(".00"))
+        && let Ok(v) = whole.parse::<i32>()
+    {
+        return Ok(v);
+    }
+    Err(format!("`{t}` is not a whole number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cells() {
+        let auto = DateFormat::Auto;
+        for null in NULL_TOKENS {
+            assert!(parse(null, Kind::Int, &auto).unwrap().is_null(), "{null:?}");
+        }
+        assert_eq!(
+            parse(" 9273 Thorne Ave. ", Kind::Text(255), &auto),
+            Ok(Cell::Text(Some("9273 Thorne Ave.".into())))
+        );
+        assert_eq!(
+            parse("03/01/2016", Kind::Date, &auto),
+            Ok(Cell::Date(NaiveDate::from_ymd_opt(2016, 1, 3)))
+        );
+        assert_eq!(
+            parse("2016-01-03", Kind::Date, &auto),
+            Ok(Cell::Date(NaiveDate::from_ymd_opt(2016, 1, 3)))
+        );
+        assert!(
+            parse("31/02/2016", Kind::Date, &auto)
+                .unwrap_err()
+                .contains("not a real date")
+        );
+        assert!(parse("2016-13-01", Kind::Date, &auto).is_err());
+        let us = DateFormat::parse("mdy");
+        assert_eq!(
+            parse("01/03/2016", Kind::Date, &us),
+            Ok(Cell::Date(NaiveDate::from_ymd_opt(2016, 1, 3)))
+        );
+        assert_eq!(
+            parse("1799.99", Kind::Money, &auto),
+            Ok(Cell::BigInt(Some(179_999)))
+        );
+        assert!(parse("-1", Kind::Money, &auto).is_err());
+        assert_eq!(
+            parse("0.07", Kind::Discount, &auto),
+            Ok(Cell::Int(Some(700)))
+        );
+        assert_eq!(
+            parse("Completed", Kind::Status, &auto),
+            Ok(Cell::SmallInt(Some(4)))
+        );
+        assert!(parse("7", Kind::Status, &auto).is_err());
+        assert_eq!(
+            parse("14127", Kind::Text(10), &auto),
+            Ok(Cell::Text(Some("14127".into())))
+        );
+        assert!(
+            parse("x".repeat(11).as_str(), Kind::Text(10), &auto)
+                .unwrap_err()
+                .contains("at most 10")
+        );
+        assert_eq!(parse("12.0", Kind::Int, &auto), Ok(Cell::Int(Some(12))));
+        assert!(parse("12.5", Kind::Int, &auto).is_err());
+        assert_eq!(parse("yes", Kind::Bool, &auto), Ok(Cell::Bool(Some(true))));
+    }
+}

@@ -1,0 +1,283 @@
+//! Batched upserts with exact counts. Per batch: one query counts which keys exist, one
+//! multi-row upsert writes (SQLite `ON CONFLICT … DO UPDATE … WHERE changed`, MySQL
+//! `ON DUPLICATE KEY UPDATE`), and the affected-row count splits updated from unchanged.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, SmallInt, Text};
+
+use super::value::Cell;
+use crate::db::AnyConnection;
+
+/// Rows written by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// A key's value, for matching existing rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum KeyValue {
+    Int(i32, Option<i32>),
+    Text(String),
+}
+
+fn key_of(row: &[Cell], key_idx: &[usize]) -> Option<KeyValue> {
+    match (&row[key_idx[0]], key_idx.get(1).map(|i| &row[*i])) {
+        (Cell::Int(Some(a)), None) => Some(KeyValue::Int(*a, None)),
+        (Cell::Int(Some(a)), Some(Cell::Int(Some(b)))) => Some(KeyValue::Int(*a, Some(*b))),
+        (Cell::Text(Some(t)), None) => Some(KeyValue::Text(t.clone())),
+        _ => None,
+    }
+}
+
+#[derive(QueryableByName)]
+struct KeyRow {
+    #[diesel(sql_type = Nullable<Integer>)]
+    a: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    b: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    t: Option<String>,
+}
+
+macro_rules! bind_cells {
+    ($q:ident, $cells:expr) => {
+        for c in $cells {
+            $q = match c {
+                Cell::Int(v) => $q.bind::<Nullable<Integer>, _>(*v),
+                Cell::BigInt(v) => $q.bind::<Nullable<BigInt>, _>(*v),
+                Cell::SmallInt(v) => $q.bind::<Nullable<SmallInt>, _>(*v),
+                Cell::Text(v) => $q.bind::<Nullable<Text>, _>(v.as_deref()),
+                Cell::Date(v) => $q.bind::<Nullable<Date>, _>(*v),
+                Cell::Bool(v) => $q.bind::<Nullable<Bool>, _>(*v),
+            };
+        }
+    };
+}
+
+/// Runs `sql` with `cells` bound in order on either backend.
+fn execute(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<usize> {
+    match conn {
+        AnyConnection::Mysql(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
+            bind_cells!(q, cells.iter().copied());
+            q.execute(c)
+        }
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            bind_cells!(q, cells.iter().copied());
+            q.execute(c)
+        }
+    }
+}
+
+fn load_keys(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<Vec<KeyRow>> {
+    match conn {
+        AnyConnection::Mysql(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)
+        }
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)
+        }
+    }
+}
+
+fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 2);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('?');
+    }
+    s
+}
+
+/// How many of the batch's keys already exist.
+fn count_existing(
+    conn: &mut AnyConnection,
+    table: &str,
+    key: &[&str],
+    key_idx: &[usize],
+    rows: &[Vec<Cell>],
+) -> QueryResult<usize> {
+    let wanted: HashSet<KeyValue> = rows.iter().filter_map(|r| key_of(r, key_idx)).collect();
+    let firsts: Vec<&Cell> = {
+        let mut seen = HashSet::new();
+        rows.iter()
+            .map(|r| &r[key_idx[0]])
+            .filter(|c| seen.insert(format!("{c:?}")))
+            .collect()
+    };
+    let is_text = matches!(rows[0][key_idx[0]], Cell::Text(_));
+    let select = match (is_text, key.get(1)) {
+        (true, _) => format!("SELECT NULL AS a, NULL AS b, {} AS t", key[0]),
+        (false, Some(k2)) => format!("SELECT {} AS a, {k2} AS b, NULL AS t", key[0]),
+        (false, None) => format!("SELECT {} AS a, NULL AS b, NULL AS t", key[0]),
+    };
+    let sql = format!(
+        "{select} FROM {table} WHERE {} IN ({})",
+        key[0],
+        placeholders(firsts.len())
+    );
+    let found = load_keys(conn, &sql, &firsts)?;
+    Ok(found
+        .into_iter()
+        .filter_map(|k| match (k.a, k.t) {
+            (Some(a), _) => Some(KeyValue::Int(a, k.b)),
+            (None, Some(t)) => Some(KeyValue::Text(t)),
+            _ => None,
+        })
+        .filter(|k| wanted.contains(k))
+        .count())
+}
+
+/// Upserts `rows` (cells in `columns` order) matched on `key`; returns what happened.
+pub fn upsert(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    key: &[&str],
+    rows: &[Vec<Cell>],
+) -> QueryResult<Counts> {
+    if rows.is_empty() {
+        return Ok(Counts::default());
+    }
+    let key_idx: Vec<usize> = key
+        .iter()
+        .filter_map(|k| columns.iter().position(|c| c == k))
+        .collect();
+    let existing = count_existing(conn, table, key, &key_idx, rows)? as u64;
+    let n = rows.len() as u64;
+    let value_rows = std::iter::repeat_n(format!("({})", placeholders(columns.len())), rows.len())
+        .collect::<Vec<_>>()
+        .join(",");
+    let others: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !key.contains(c))
+        .collect();
+    let cols = columns.join(", ");
+    let sql = match conn {
+        AnyConnection::Sqlite(_) => {
+            let conflict = if others.is_empty() {
+                "DO NOTHING".to_string()
+            } else {
+                format!(
+                    "DO UPDATE SET {} WHERE {}",
+                    others
+                        .iter()
+                        .map(|c| format!("{c} = excluded.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    others
+                        .iter()
+                        .map(|c| format!("{table}.{c} IS NOT excluded.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                )
+            };
+            format!(
+                "INSERT INTO {table} ({cols}) VALUES {value_rows} ON CONFLICT ({}) {conflict}",
+                key.join(", ")
+            )
+        }
+        AnyConnection::Mysql(_) => {
+            let set = if others.is_empty() {
+                format!("{k} = {k}", k = key[0])
+            } else {
+                others
+                    .iter()
+                    .map(|c| format!("{c} = VALUES({c})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!(
+                "INSERT INTO {table} ({cols}) VALUES {value_rows} ON DUPLICATE KEY UPDATE {set}"
+            )
+        }
+    };
+    let cells: Vec<&Cell> = rows.iter().flatten().collect();
+    let affected = execute(conn, &sql, &cells)? as u64;
+    let inserted = n.saturating_sub(existing);
+    let updated = match conn {
+        // SQLite counts inserted rows and rows whose update ran (they differed).
+        AnyConnection::Sqlite(_) => affected.saturating_sub(inserted),
+        // MySQL with CLIENT_FOUND_ROWS: 1 per insert, 2 per change, 1 per unchanged row.
+        AnyConnection::Mysql(_) => affected.saturating_sub(n),
+    };
+    Ok(Counts {
+        inserted,
+        updated,
+        unchanged: existing.saturating_sub(updated),
+    })
+}
+
+/// Whether the parent row a foreign key points at exists.
+pub fn parent_exists(
+    conn: &mut AnyConnection,
+    parent: &str,
+    parent_key: &str,
+    value: &Cell,
+) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let sql = format!("SELECT COUNT(*) AS n FROM {parent} WHERE {parent_key} = ?");
+    let rows: Vec<N> = match conn {
+        AnyConnection::Mysql(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
+            bind_cells!(q, [value]);
+            q.load(c)?
+        }
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            bind_cells!(q, [value]);
+            q.load(c)?
+        }
+    };
+    Ok(rows.first().is_some_and(|r| r.n > 0))
+}
+
+/// Sets `staffs.manager_id` for the staff member with `email`; returns whether it changed.
+pub fn set_manager(conn: &mut AnyConnection, email: &str, manager: i32) -> QueryResult<bool> {
+    use crate::db::schema::staffs;
+    let n = diesel::update(staffs::table)
+        .filter(staffs::email.eq(email))
+        .filter(
+            staffs::manager_id
+                .is_null()
+                .or(staffs::manager_id.ne(manager)),
+        )
+        .set(staffs::manager_id.eq(Some(manager)))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// The id of the staff member with `email`.
+pub fn staff_id_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Option<i32>> {
+    use crate::db::schema::staffs;
+    staffs::table
+        .filter(staffs::email.eq(email))
+        .select(staffs::staff_id)
+        .first(conn)
+        .optional()
+}
