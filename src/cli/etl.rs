@@ -151,3 +151,81 @@ pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
         }
     }
 }
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// categories, brands, products, stores, staffs, stocks, customers, orders or order_items
+    pub table: String,
+    /// Write here instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ExportFormatArg::Csv)]
+    pub format: ExportFormatArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Csv,
+    Json,
+}
+
+pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
+    use std::io::Write;
+    let auth = ctx.auth()?;
+    let actor = Actor::cli(&ctx.sources);
+    let format = match args.format {
+        ExportFormatArg::Csv => etl::export::ExportFormat::Csv,
+        ExportFormatArg::Json => etl::export::ExportFormat::Json,
+    };
+    let cancel = CancelToken::new();
+    match &args.out {
+        Some(path) => {
+            // Written beside the target and renamed at the end: never a half-written file.
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp).map_err(|e| crate::Error::file(&tmp, e))?;
+            let mut w = std::io::BufWriter::new(file);
+            let mut printer = ProgressPrinter::new();
+            let result = etl::export::export(
+                &auth,
+                &actor,
+                &args.table,
+                format,
+                &mut w,
+                &path.display().to_string(),
+                &cancel,
+                &mut |p| printer.show(&p),
+            );
+            printer.finish();
+            let rows = match result.and_then(|r| w.flush().map(|_| r).map_err(crate::Error::Io)) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            };
+            std::fs::rename(&tmp, path).map_err(|e| crate::Error::file(path, e))?;
+            eprintln!(
+                "exported {} rows of {} to {}",
+                group(rows),
+                args.table,
+                path.display()
+            );
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            etl::export::export(
+                &auth,
+                &actor,
+                &args.table,
+                format,
+                &mut w,
+                "standard output",
+                &cancel,
+                &mut |_| {},
+            )?;
+            w.flush()?;
+        }
+    }
+    Ok(super::exit::OK)
+}

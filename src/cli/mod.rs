@@ -55,6 +55,8 @@ pub enum Command {
         #[command(subcommand)]
         command: etl::ImportCommand,
     },
+    /// Export a table to CSV or JSON, in the form `import` reads back
+    Export(etl::ExportArgs),
     /// Manage user accounts
     User {
         #[command(subcommand)]
@@ -137,6 +139,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::User { command }) => user::run(&ctx, command),
         Some(Command::Import { command }) => etl::import(&ctx, command),
+        Some(Command::Export(args)) => etl::export(&ctx, args),
         Some(Command::Audit(args)) => user::audit(&ctx, args),
         Some(Command::Bench { command }) => {
             let explicit =
@@ -160,6 +163,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Bench { .. } => "bench",
         Command::User { .. } => "user",
         Command::Import { .. } => "import",
+        Command::Export(_) => "export",
         Command::Audit(_) => "audit",
     }
 }
