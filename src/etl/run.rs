@@ -451,11 +451,11 @@ pub fn load(
         if cancel.is_cancelled() {
             return Err(Abort::Cancelled);
         }
-        if sink.rejected_rows > 0 && !opts.skip_invalid {
-            return Err(Abort::Invalid);
-        }
         if opts.dry_run {
             return Err(Abort::DryRun);
+        }
+        if sink.rejected_rows > 0 && !opts.skip_invalid {
+            return Err(Abort::Invalid);
         }
         Ok(())
     });

@@ -42,25 +42,94 @@ fn skip_bom<R: Read>(inner: R) -> std::io::Result<BufReader<R>> {
     Ok(r)
 }
 
+/// Turns CRLF into LF on the fly (a lone CR is kept), so the CSV parser's line numbers match
+/// what an editor shows, and counts the raw bytes read for progress.
+pub struct CrlfToLf<R> {
+    inner: R,
+    pending_cr: bool,
+    tmp: Vec<u8>,
+    raw: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    pub fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+            tmp: vec![0; 1 << 16],
+            raw: Default::default(),
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.len() < 2 {
+            return self.inner.read(out);
+        }
+        loop {
+            // Room for a held-back CR plus what is read.
+            let want = (out.len() - 1).min(self.tmp.len());
+            let n = self.inner.read(&mut self.tmp[..want])?;
+            self.raw.set(self.raw.get() + n as u64);
+            let mut w = 0;
+            if n == 0 {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    out[0] = b'\r';
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            if self.pending_cr {
+                self.pending_cr = false;
+                if self.tmp[0] != b'\n' {
+                    out[w] = b'\r';
+                    w += 1;
+                }
+            }
+            for i in 0..n {
+                let b = self.tmp[i];
+                if b == b'\r' {
+                    if i + 1 == n {
+                        self.pending_cr = true;
+                    } else if self.tmp[i + 1] != b'\n' {
+                        out[w] = b;
+                        w += 1;
+                    }
+                } else {
+                    out[w] = b;
+                    w += 1;
+                }
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
 /// A CSV file, read in constant memory.
 pub struct CsvSource {
     label: String,
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<CrlfToLf<BufReader<File>>>,
+    raw_bytes: std::rc::Rc<std::cell::Cell<u64>>,
     headers: Vec<String>,
     record: csv::ByteRecord,
     total: Option<u64>,
-    done: u64,
 }
 
 impl CsvSource {
     pub fn open(path: &Path) -> Result<CsvSource> {
         let file = File::open(path).map_err(|e| Error::file(path, e))?;
         let total = file.metadata().ok().map(|m| m.len());
+        let normalized = CrlfToLf::new(skip_bom(file).map_err(|e| Error::file(path, e))?);
+        let raw_bytes = normalized.raw.clone();
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(skip_bom(file).map_err(|e| Error::file(path, e))?);
+            .from_reader(normalized);
         let headers = reader
             .byte_headers()
             .map_err(|e| {
@@ -87,10 +156,10 @@ impl CsvSource {
             label: path.display().to_string(),
             path: path.to_path_buf(),
             reader,
+            raw_bytes,
             headers,
             record: csv::ByteRecord::new(),
             total,
-            done: 0,
         })
     }
 
@@ -112,9 +181,7 @@ impl Source for CsvSource {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                let pos = self.record.position().cloned();
-                let line = pos.as_ref().map(|p| p.line()).unwrap_or(0);
-                self.done = pos.map(|p| p.byte()).unwrap_or(self.done);
+                let line = self.record.position().map(|p| p.line()).unwrap_or(0);
                 let mut fields = Vec::with_capacity(self.record.len());
                 for (i, f) in self.record.iter().enumerate() {
                     match std::str::from_utf8(f) {
@@ -144,7 +211,7 @@ impl Source for CsvSource {
     }
 
     fn bytes(&self) -> (u64, Option<u64>) {
-        (self.done, self.total)
+        (self.raw_bytes.get(), self.total)
     }
 }
 
@@ -220,5 +287,31 @@ impl Source for JsonSource {
 
     fn bytes(&self) -> (u64, Option<u64>) {
         (self.bytes, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::CrlfToLf;
+
+    #[test]
+    fn crlf_becomes_lf_across_chunk_edges() {
+        for chunk in [2usize, 3, 4, 7, 64] {
+            let input = b"a,b\r\n1,\"x\r\ny\"\r\nlone\rcr\r".to_vec();
+            let mut r = CrlfToLf::new(&input[..]);
+            let mut out = Vec::new();
+            let mut buf = vec![0u8; chunk];
+            loop {
+                let n = r.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(out, b"a,b\n1,\"x\ny\"\nlone\rcr\r", "chunk {chunk}");
+            assert_eq!(r.raw.get(), input.len() as u64);
+        }
     }
 }

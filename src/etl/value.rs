@@ -109,7 +109,10 @@ pub fn parse(raw: &str, kind: Kind, dates: &DateFormat) -> Result<Cell, String> 
     Ok(match kind {
         Kind::Int => Cell::Int(Some(parse_int(t)?)),
         Kind::Text(max) => {
-            if t.chars().any(|c| c.is_control()) {
+            // Quoted newlines and tabs are data; other control characters (ESC, BEL, …) are not.
+            if t.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            {
                 return Err("contains control characters".into());
             }
             let n = t.chars().count();
