@@ -16,6 +16,28 @@ use crate::worker::CancelToken;
 pub enum ImportCommand {
     /// Import CSV files or folders (a file's table comes from its name or its header)
     Csv(CsvArgs),
+    /// Import a REST API's collections (Administrators)
+    Api(ApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Base URL; collections are looked for at /NAME, /api/NAME and /v1/NAME
+    pub url: String,
+    /// Only these tables (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// Requests per second
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+    /// Retries of a request on network errors, 408, 429 and 5xx
+    #[arg(long, default_value_t = 5)]
+    pub max_retries: u32,
+    /// Connect and read timeout in seconds
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub common: CommonImportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +170,35 @@ pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
             )?;
             printer.finish();
             Ok(print_report(&report, &opts))
+        }
+        ImportCommand::Api(args) => {
+            let opts = args.common.options();
+            let api = etl::api::ApiOptions {
+                tables: args.tables.clone(),
+                rate: args.rate,
+                max_retries: args.max_retries,
+                timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+                ..etl::api::ApiOptions::default()
+            };
+            let mut printer = ProgressPrinter::new();
+            let run = etl::api::import_api(
+                &auth,
+                &actor,
+                &args.url,
+                &api,
+                &opts,
+                &CancelToken::new(),
+                &mut |p| printer.show(&p),
+            )?;
+            printer.finish();
+            if !run.missing.is_empty() {
+                println!(
+                    "note: the API has no collection for {}",
+                    run.missing.join(", ")
+                );
+            }
+            println!("{} requests, {} retried", run.requests, run.retries);
+            Ok(print_report(&run.report, &opts))
         }
     }
 }

@@ -167,13 +167,3 @@ pub fn run_and_record(
     )?;
     result
 }
-
-/// Opens JSON items as a planned source for `table` (used by the API importer).
-pub fn plan_json(table: &'static spec::TableSpec, source: source::JsonSource) -> Result<Planned> {
-    let mapping = Mapping::new(table, source.headers())
-        .map_err(|m| Error::Invalid(format!("{}: {m}", source.label())))?;
-    Ok(Planned {
-        source: Box::new(source),
-        mapping,
-    })
-}

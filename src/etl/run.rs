@@ -373,6 +373,9 @@ fn load_one(
             });
         }
     }
+    if let Some(e) = src.take_error() {
+        return Err(e);
+    }
     flush(conn, &m, &cols, &label, &mut batch, &mut report, sink)?;
     for (email, row, line, fields, was_unchanged) in managers {
         let manager_email = row_emails.get(row as usize - 1).cloned().flatten();

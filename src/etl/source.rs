@@ -1,5 +1,5 @@
 //! Where records come from: a CSV file streamed from disk (UTF-8 with or without BOM, CRLF,
-//! quoted commas and newlines), or JSON objects from the API. Both give text fields under a
+//! quoted commas and newlines), or JSON objects from the API (`api.rs`). Both give text fields under a
 //! header, with the line (or item) number for messages.
 
 use std::fs::File;
@@ -30,6 +30,10 @@ pub trait Source {
     fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>>;
     /// Bytes read so far and in all, if known.
     fn bytes(&self) -> (u64, Option<u64>);
+    /// A failure that ended the source early (the API went away): the run must not commit.
+    fn take_error(&mut self) -> Option<Error> {
+        None
+    }
 }
 
 /// Skips a UTF-8 byte-order mark at the start of a reader.
@@ -215,43 +219,6 @@ impl Source for CsvSource {
     }
 }
 
-/// JSON objects (from the API), in the order received, as text fields under a header made
-/// from the keys of the first object (later objects may add none).
-pub struct JsonSource {
-    label: String,
-    headers: Vec<String>,
-    items: std::vec::IntoIter<serde_json::Map<String, serde_json::Value>>,
-    position: u64,
-    bytes: u64,
-}
-
-impl JsonSource {
-    pub fn new(
-        label: String,
-        items: Vec<serde_json::Map<String, serde_json::Value>>,
-        first_position: u64,
-        bytes: u64,
-    ) -> Self {
-        let headers = items
-            .first()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default();
-        JsonSource {
-            label,
-            headers,
-            items: items.into_iter(),
-            position: first_position,
-            bytes,
-        }
-    }
-
-    /// Uses `headers` for the records (every page of one collection shares them).
-    pub fn with_headers(mut self, headers: Vec<String>) -> Self {
-        self.headers = headers;
-        self
-    }
-}
-
 /// A JSON value as the text a CSV cell would hold.
 pub fn json_text(v: &serde_json::Value) -> String {
     match v {
@@ -259,34 +226,6 @@ pub fn json_text(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Bool(b) => if *b { "1" } else { "0" }.into(),
         other => other.to_string(),
-    }
-}
-
-impl Source for JsonSource {
-    fn label(&self) -> &str {
-        &self.label
-    }
-
-    fn headers(&self) -> &[String] {
-        &self.headers
-    }
-
-    fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>> {
-        let obj = self.items.next()?;
-        self.position += 1;
-        let fields = self
-            .headers
-            .iter()
-            .map(|h| obj.get(h).map(json_text).unwrap_or_default())
-            .collect();
-        Some(Ok(Record {
-            line: self.position,
-            fields,
-        }))
-    }
-
-    fn bytes(&self) -> (u64, Option<u64>) {
-        (self.bytes, None)
     }
 }
 
