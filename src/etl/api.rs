@@ -29,7 +29,7 @@ pub struct ApiOptions {
     pub timeout: Duration,
     /// Items asked for per page when paging by parameters.
     pub page_size: u32,
-    /// Longest wait between retries (and for a `Retry-After`).
+    /// Longest wait between retries without a `Retry-After`.
     pub max_backoff: Duration,
 }
 
@@ -86,6 +86,9 @@ impl TokenBucket {
         }
     }
 }
+
+/// The longest `Retry-After` waited for.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
 /// Full jitter: a random wait in `[0, min(cap, base·2^attempt)]`.
 pub fn backoff(attempt: u32, cap: Duration) -> Duration {
@@ -175,7 +178,9 @@ impl Client {
                             .and_then(|v| v.to_str().ok())
                             .map(String::from)
                     };
-                    let next_link = header("link").and_then(|l| link_next(&l));
+                    let next_link = header("link")
+                        .and_then(|l| link_next(&l))
+                        .map(|n| resolve_url(url, &n));
                     let after = header("retry-after").and_then(|v| retry_after(&v));
                     if status == 408 || status == 429 || status >= 500 {
                         (true, after, format!("HTTP {status}"))
@@ -206,7 +211,19 @@ impl Client {
                         });
                     }
                 }
-                Err(e) => (true, None, e.to_string()),
+                // Only what the network did is worth another try; a bad URL or TLS setup is not.
+                Err(e) => {
+                    let network = matches!(
+                        e,
+                        ureq::Error::Io(_)
+                            | ureq::Error::Timeout(_)
+                            | ureq::Error::ConnectionFailed
+                            | ureq::Error::HostNotFound
+                            | ureq::Error::Protocol(_)
+                            | ureq::Error::BodyStalled
+                    );
+                    (network, None, e.to_string())
+                }
             };
             if !retryable || attempt >= self.opts.max_retries {
                 return Err(Error::Invalid(format!(
@@ -217,9 +234,17 @@ impl Client {
             }
             attempt += 1;
             self.retries += 1;
-            let sleep = wait
-                .map(|w| w.min(self.opts.max_backoff))
-                .unwrap_or_else(|| backoff(attempt, self.opts.max_backoff));
+            // The server's Retry-After is honoured as given; a very long one ends the run.
+            if let Some(w) = wait
+                && w > MAX_RETRY_AFTER
+            {
+                return Err(Error::Invalid(format!(
+                    "GET {url}: {why}; the server asks to retry after {} s, longer than {} s",
+                    w.as_secs(),
+                    MAX_RETRY_AFTER.as_secs()
+                )));
+            }
+            let sleep = wait.unwrap_or_else(|| backoff(attempt, self.opts.max_backoff));
             tracing::info!(url, why = %why, attempt, wait_ms = sleep.as_millis() as u64, "retrying");
             std::thread::sleep(sleep);
         }

@@ -2,6 +2,8 @@
 //! database (uniquely named, dropped afterwards even when the test fails).
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::connection::SimpleConnection;
