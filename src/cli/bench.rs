@@ -20,6 +20,20 @@ pub enum BenchCommand {
     Demo(BenchDemoArgs),
     /// Time the TUI: start-up to the login screen, frames at 200×60, keys while the worker is blocked
     Tui,
+    /// Import N generated order_items rows from CSV and compare with the database's own bulk loader
+    Import(BenchImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchImportArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// Rows per multi-row statement (0: sized from the table's width)
+    #[arg(long, default_value_t = 0)]
+    pub batch: usize,
+    /// Skip the baseline (LOAD DATA LOCAL INFILE / sqlite3 .import)
+    #[arg(long)]
+    pub no_baseline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +58,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 pub fn run(ctx: &Context, explicit_url: bool, cmd: BenchCommand) -> Result<u8> {
     match cmd {
         BenchCommand::Tui => tui(ctx),
+        BenchCommand::Import(args) => import(ctx, explicit_url, &args),
         BenchCommand::Demo(args) => {
             let tmp;
             let target = if explicit_url {
@@ -269,4 +284,211 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
 
 fn ctx_pool() -> u32 {
     crate::config::defaults::POOL_SIZE
+}
+
+/// Writes `rows` order lines for existing orders (seven lines per order) as the importer's CSV.
+fn write_order_items(path: &std::path::Path, rows: u64) -> Result<u64> {
+    use std::io::Write;
+    let f = std::fs::File::create(path).map_err(|e| crate::Error::file(path, e))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    let io = |e: std::io::Error| crate::Error::file(path, e);
+    writeln!(
+        w,
+        "order_id,item_id,product_id,quantity,list_price,discount"
+    )
+    .map_err(io)?;
+    let prices = ["379.99", "599.99", "1799.99", "2999.99", "89.99", "749.99"];
+    let discounts = ["0.05", "0.07", "0.1", "0.2"];
+    for i in 0..rows {
+        writeln!(
+            w,
+            "{},{},{},{},{},{}",
+            i / 7 + 1,
+            i % 7 + 1,
+            (i * 7_919) % 321 + 1,
+            i % 3 + 1,
+            prices[(i % 6) as usize],
+            discounts[(i % 4) as usize]
+        )
+        .map_err(io)?;
+    }
+    w.flush().map_err(io)?;
+    Ok(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
+}
+
+fn mysql_args(url: &str, file: &std::path::Path) -> Vec<String> {
+    // mysql://user:pass@host:port/db
+    let rest = url.trim_start_matches("mysql://");
+    let (auth, hostdb) = rest.rsplit_once('@').unwrap_or(("root", rest));
+    let (user, pass) = auth.split_once(':').unwrap_or((auth, ""));
+    let (hostport, db) = hostdb.split_once('/').unwrap_or((hostdb, ""));
+    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
+    let mut a = vec![
+        format!("--host={host}"),
+        format!("--port={port}"),
+        format!("--user={user}"),
+        "--local-infile=1".into(),
+    ];
+    if !pass.is_empty() {
+        a.push(format!("--password={pass}"));
+    }
+    a.push(db.split('?').next().unwrap_or(db).to_string());
+    a.push("-e".into());
+    a.push(format!(
+        "LOAD DATA LOCAL INFILE '{}' INTO TABLE order_items FIELDS TERMINATED BY ',' IGNORE 1 LINES \
+         (order_id, item_id, product_id, quantity, @p, @d) \
+         SET list_price_cents = ROUND(@p * 100), discount_bp = ROUND(@d * 10000)",
+        file.display()
+    ));
+    a
+}
+
+/// `bench import`: N generated order lines from CSV, against LOAD DATA / sqlite3 .import.
+pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Result<u8> {
+    use diesel::RunQueryDsl;
+
+    use crate::db::schema::{order_items, users};
+    use crate::etl::{self, ImportOptions};
+
+    let dir = tempfile_dir()?;
+    let target = if explicit_url {
+        ctx.config.database.clone()
+    } else {
+        DbTarget::Sqlite(dir.join("bench.db"))
+    };
+    let db = Database::connect(&target, 2)?;
+    migrate::run(&mut *db.conn()?)?;
+    {
+        use diesel::QueryDsl;
+        let n: i64 = users::table.count().get_result(&mut *db.conn()?)?;
+        if n > 0 {
+            return Err(crate::Error::Invalid(
+                "bench import replaces the store's data; point it at a scratch store without users"
+                    .into(),
+            ));
+        }
+    }
+    let scale = (args
+        .rows
+        .div_ceil(7)
+        .div_ceil(crate::store::demo::ORDERS_PER_SCALE))
+    .max(1) as u32;
+    println!("preparing: demo --scale {scale} for the orders, then an empty order_items table");
+    demo::load(
+        &db,
+        &DemoOptions {
+            scale,
+            seed: 1,
+            replace: true,
+        },
+        &CancelToken::new(),
+        &mut |_| {},
+    )?;
+    // TRUNCATE on MySQL (nothing references order_items): a DELETE would leave InnoDB purge
+    // work running during the next load and make the figures depend on the order of the runs.
+    let clear = |db: &Database| -> Result<()> {
+        let mut conn = db.conn()?;
+        match &mut *conn {
+            crate::db::AnyConnection::Mysql(c) => {
+                use diesel::connection::SimpleConnection;
+                c.batch_execute("TRUNCATE TABLE order_items")?;
+            }
+            crate::db::AnyConnection::Sqlite(_) => {
+                diesel::delete(order_items::table).execute(&mut *conn)?;
+            }
+        }
+        Ok(())
+    };
+    clear(&db)?;
+    let file = dir.join("order_items.csv");
+    let bytes = write_order_items(&file, args.rows)?;
+    println!(
+        "file: {} rows, {:.1} MiB",
+        group(args.rows),
+        bytes as f64 / 1_048_576.0
+    );
+
+    let mut baseline_rate = None;
+    if !args.no_baseline {
+        let (tool, cmd_args): (&str, Vec<String>) = match &target {
+            DbTarget::Mysql(url) => ("mariadb", mysql_args(url, &file)),
+            DbTarget::Sqlite(path) => (
+                "sqlite3",
+                vec![
+                    path.display().to_string(),
+                    ".mode csv".into(),
+                    format!(".import --skip 1 {} order_items", file.display()),
+                ],
+            ),
+        };
+        let t0 = Instant::now();
+        let out = std::process::Command::new(tool).args(&cmd_args).output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let secs = t0.elapsed().as_secs_f64();
+                let rate = args.rows as f64 / secs;
+                baseline_rate = Some(rate);
+                println!(
+                    "baseline {tool}: {secs:.2} s = {} rows/s",
+                    group(rate as u64)
+                );
+            }
+            Ok(o) => println!(
+                "baseline {tool} failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ),
+            Err(e) => println!("baseline {tool} not run: {e}"),
+        }
+        clear(&db)?;
+    }
+
+    let opts = ImportOptions {
+        batch_rows: args.batch,
+        ..ImportOptions::default()
+    };
+    let plan = etl::plan_csv(&file)?;
+    let t0 = Instant::now();
+    let report = crate::etl::run::load(
+        &mut *db.conn()?,
+        vec![plan],
+        &opts,
+        &CancelToken::new(),
+        &mut |_| {},
+    )?;
+    let secs = t0.elapsed().as_secs_f64();
+    let rate = args.rows as f64 / secs;
+    let (read, counts, rejected) = report.totals();
+    println!(
+        "stockroom import: {secs:.2} s = {} rows/s ({} read, {} inserted, {} rejected, validated and upserted); peak memory {:.1} MiB",
+        group(rate as u64),
+        group(read),
+        group(counts.inserted),
+        group(rejected),
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    if let Some(b) = baseline_rate {
+        println!("ratio to the baseline: {:.2} (target ≥ 0.50)", rate / b);
+    }
+    let t0 = Instant::now();
+    let again = crate::etl::run::load(
+        &mut *db.conn()?,
+        vec![etl::plan_csv(&file)?],
+        &opts,
+        &CancelToken::new(),
+        &mut |_| {},
+    )?;
+    let (_, c, _) = again.totals();
+    println!(
+        "same file again: {:.2} s, {} inserted, {} updated, {} unchanged",
+        t0.elapsed().as_secs_f64(),
+        group(c.inserted),
+        group(c.updated),
+        group(c.unchanged)
+    );
+    if !explicit_url {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        let _ = std::fs::remove_file(&file);
+    }
+    Ok(super::exit::OK)
 }

@@ -25,6 +25,7 @@ pub struct ImportOptions {
     pub rejects: Option<std::path::PathBuf>,
     pub dry_run: bool,
     pub date_format: DateFormat,
+    /// Rows per statement; 0 sizes batches from the table's width.
     pub batch_rows: usize,
 }
 
@@ -35,7 +36,7 @@ impl Default for ImportOptions {
             rejects: None,
             dry_run: false,
             date_format: DateFormat::Auto,
-            batch_rows: 1_000,
+            batch_rows: 0,
         }
     }
 }
@@ -221,7 +222,7 @@ fn flush(
     if batch.is_empty() {
         return Ok(());
     }
-    let rows: Vec<Vec<Cell>> = batch.iter().map(|p| p.cells.clone()).collect();
+    let rows: Vec<&[Cell]> = batch.iter().map(|p| p.cells.as_slice()).collect();
     // The batch runs in a savepoint, so a refused batch leaves nothing behind.
     match conn.transaction(|c| write::upsert(c, m.table.name, cols, &m.key, &rows)) {
         Ok(counts) => report.counts += counts,
@@ -291,7 +292,11 @@ fn load_one(
     let email_idx = cols.iter().position(|c| *c == "email");
     let mut row_emails: Vec<Option<String>> = Vec::new();
     let mut managers: Vec<(String, i32, u64, Vec<String>, bool)> = Vec::new();
-    let batch_rows = if by_row { 1 } else { opts.batch_rows.max(1) };
+    let batch_rows = match (by_row, opts.batch_rows) {
+        (true, _) => 1,
+        (false, 0) => write::batch_rows(cols.len()),
+        (false, n) => n.min(write::batch_rows(cols.len())),
+    };
     let mut batch: Vec<Pending> = Vec::with_capacity(batch_rows);
     let mut last_progress = Instant::now();
     while let Some(next) = src.next_record() {

@@ -10,7 +10,7 @@ use crate::store::money;
 pub const NULL_TOKENS: [&str; 7] = ["", "NULL", "null", "None", "NaN", "nan", "N/A"];
 
 /// A typed cell, ready to bind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cell {
     Int(Option<i32>),
     BigInt(Option<i64>),
