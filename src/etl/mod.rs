@@ -167,3 +167,41 @@ pub fn run_and_record(
     )?;
     result
 }
+
+/// Tests the connection for the ETL tab (Administrators): backend, server version, round trip.
+pub fn test_connection(auth: &Auth, actor: &Actor) -> Result<String> {
+    auth.require(actor, Permission::TestConnection)?;
+    let t0 = std::time::Instant::now();
+    let mut conn = auth.db().conn()?;
+    let version = crate::db::status::server_version(&mut conn)?;
+    let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let text = format!(
+        "{} answers: {version}, {ms:.1} ms",
+        auth.db().target().redacted()
+    );
+    audit::record(
+        &mut conn,
+        auth.now(),
+        &actor.name,
+        &actor.terminal,
+        Event::ConnectionTested,
+        &format!("ms={ms:.1}"),
+    )?;
+    Ok(text)
+}
+
+/// Applies pending migrations from the ETL tab (Administrators); audited.
+pub fn run_migrations(auth: &Auth, actor: &Actor) -> Result<Vec<String>> {
+    auth.require(actor, Permission::ManageSchema)?;
+    let mut conn = auth.db().conn()?;
+    let applied = crate::db::migrate::run(&mut conn)?;
+    audit::record(
+        &mut conn,
+        auth.now(),
+        &actor.name,
+        &actor.terminal,
+        Event::SchemaMigrated,
+        &format!("applied={}", applied.join(" ")),
+    )?;
+    Ok(applied)
+}

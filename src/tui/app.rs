@@ -4,7 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::jobs::{Job, JobResult};
+use super::etl_tab::{EtlRun, EtlTab};
+use super::jobs::{EtlTask, Job, JobResult};
 use super::keymap::{Action, KeyMap};
 use super::theme::{Theme, ThemeName};
 use super::widgets::form::{Form, FormEvent};
@@ -175,6 +176,8 @@ pub struct App {
     touch_every: u64,
     resume_tab: usize,
     username: String,
+    /// The ETL tab.
+    pub etl: EtlTab,
 }
 
 impl App {
@@ -204,6 +207,7 @@ impl App {
             touch_every: opts.touch_every.max(1),
             resume_tab: 0,
             username: String::new(),
+            etl: EtlTab::default(),
         };
         app.send(Job::CheckUsers);
         app
@@ -263,6 +267,8 @@ impl App {
             Msg::Key(_) => {}
             Msg::Resize(w, h) => self.size = (w, h),
             Msg::Tick => self.on_tick(),
+            // Events of a running ETL job are not answers to a request.
+            Msg::Job(JobResult::Etl(ev)) => self.etl.on_event(ev),
             Msg::Job(r) => {
                 self.in_flight = self.in_flight.saturating_sub(1);
                 self.on_result(r);
@@ -274,6 +280,10 @@ impl App {
     }
 
     fn quit_now(&mut self, reason: &str) {
+        // A running import is cancelled: it rolls back and writes nothing.
+        if let Some(run) = &self.etl.running {
+            run.cancel.cancel();
+        }
         if self.session.is_some() {
             self.send(Job::SignOut {
                 reason: reason.to_string(),
@@ -310,14 +320,14 @@ impl App {
             }
             return;
         }
-        let typing = self.screen.form().is_some()
+        let typing = (self.screen.form().is_some() || self.etl_editing())
             && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace)
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let wants_quit = is_ctrl_c || (action == Some(Action::Quit) && !typing);
         if wants_quit {
-            if self.busy.is_some() {
+            if self.busy.is_some() || self.etl.running.is_some() {
                 self.confirm_quit = true;
             } else {
                 self.quit_now("quit");
@@ -497,6 +507,12 @@ impl App {
     }
 
     fn on_screen_key(&mut self, key: KeyEvent, action: Option<Action>) {
+        if let Screen::Main { tab } = self.screen
+            && self.tabs().get(tab) == Some(&"ETL")
+            && self.on_etl_key(key, action)
+        {
+            return;
+        }
         match &mut self.screen {
             Screen::BackupCodes { next, .. } if key.code == KeyCode::Enter => {
                 let next = *next;
@@ -535,6 +551,109 @@ impl App {
             }
             _ => {}
         }
+    }
+
+    /// Whether the ETL tab's source field has the keyboard.
+    pub fn etl_editing(&self) -> bool {
+        self.etl.editing
+            && matches!(self.screen, Screen::Main { tab } if self.tabs().get(tab) == Some(&"ETL"))
+    }
+
+    fn start_etl(&mut self, what: String, task: EtlTask) {
+        if self.etl.running.is_some() {
+            self.error("A job is already running; press c to cancel it first.");
+            return;
+        }
+        let cancel = crate::worker::CancelToken::new();
+        self.etl.running = Some(EtlRun {
+            what,
+            cancel: cancel.clone(),
+            started: std::time::Instant::now(),
+            tables: Vec::new(),
+        });
+        self.etl.last = None;
+        self.notice = None;
+        self.send(Job::Etl { task, cancel });
+    }
+
+    fn start_import(&mut self) {
+        let source = self.etl.source.value.trim().to_string();
+        if source.is_empty() {
+            self.error("Type a file, a folder or (for an API) a URL first.");
+            return;
+        }
+        let options = crate::etl::ImportOptions {
+            skip_invalid: self.etl.skip_invalid,
+            rejects: self
+                .etl
+                .skip_invalid
+                .then(|| std::env::temp_dir().join("stockroom-rejects.csv")),
+            dry_run: self.etl.dry_run,
+            ..crate::etl::ImportOptions::default()
+        };
+        if self.etl.api {
+            self.start_etl(
+                format!("API import from {source}"),
+                EtlTask::Api {
+                    url: source,
+                    options,
+                },
+            );
+        } else {
+            let paths = source
+                .split_whitespace()
+                .map(std::path::PathBuf::from)
+                .collect();
+            self.start_etl(
+                format!("CSV import of {source}"),
+                EtlTask::Csv { paths, options },
+            );
+        }
+    }
+
+    /// Keys of the ETL tab; returns whether the key was used.
+    fn on_etl_key(&mut self, key: KeyEvent, action: Option<Action>) -> bool {
+        let admin = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.role == Role::Administrator);
+        if self.etl.editing {
+            match key.code {
+                KeyCode::Enter => {
+                    self.etl.editing = false;
+                    self.start_import();
+                }
+                KeyCode::Esc => self.etl.editing = false,
+                _ => {
+                    self.etl.source.handle(&key);
+                }
+            }
+            return true;
+        }
+        match key.code {
+            KeyCode::Char('i') => {
+                self.etl.api = false;
+                self.etl.editing = true;
+            }
+            KeyCode::Char('a') if admin => {
+                self.etl.api = true;
+                self.etl.editing = true;
+            }
+            KeyCode::Char('a') => self.error("Only administrators may import from an API."),
+            KeyCode::Char('s') => self.etl.skip_invalid = !self.etl.skip_invalid,
+            KeyCode::Char('d') => self.etl.dry_run = !self.etl.dry_run,
+            KeyCode::Char('x') => self.start_etl("Connection test".into(), EtlTask::TestConnection),
+            KeyCode::Char('m') => self.start_etl("Migrations".into(), EtlTask::Migrate),
+            KeyCode::Char('c') | KeyCode::Esc if self.etl.running.is_some() => {
+                if let Some(r) = &self.etl.running {
+                    r.cancel.cancel();
+                }
+                self.info("Cancelling: the import rolls back.");
+            }
+            KeyCode::Enter => self.start_import(),
+            _ => return action == Some(Action::Search),
+        }
+        true
     }
 
     /// Moves to the screen for a sign-in step.
@@ -648,7 +767,7 @@ impl App {
                     });
                 }
             }
-            JobResult::Done => {}
+            JobResult::Done | JobResult::Etl(_) => {}
             JobResult::Failed(msg) => {
                 if let Some(f) = self.screen.form_mut() {
                     f.clear_secrets();

@@ -74,6 +74,28 @@ impl Harness {
         }
     }
 
+    /// Folds results (and sends jobs) until `done(app)` holds; panics after 60 s.
+    pub fn settle_until(&mut self, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            for job in self.app.take_jobs() {
+                if let Some(tx) = &self.jobs {
+                    let _ = tx.send(job);
+                }
+            }
+            if done(&self.app) {
+                return;
+            }
+            match self
+                .results
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(r) => self.app.update(Msg::Job(r)),
+                Err(_) => panic!("the condition did not hold within 60 s"),
+            }
+        }
+    }
+
     /// Feeds a message without waiting for the worker.
     pub fn feed(&mut self, msg: Msg) {
         self.app.update(msg);

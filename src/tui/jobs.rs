@@ -6,25 +6,81 @@ use std::path::PathBuf;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::auth::{Auth, PendingSignIn, Session, SessionState, Step, TotpSetup};
+use crate::auth::{Actor, Auth, PendingSignIn, Session, SessionState, Step, TotpSetup};
+use crate::etl::api::ApiOptions;
+use crate::etl::{self, ImportOptions, ImportReport, Outcome};
+use crate::worker::{CancelToken, Progress};
 
 /// A request from the UI.
 pub enum Job {
     CheckUsers,
-    CreateFirstAdmin { username: String, password: String },
-    BeginSignIn { username: String, password: String },
-    SecondFactor { code: String },
+    CreateFirstAdmin {
+        username: String,
+        password: String,
+    },
+    BeginSignIn {
+        username: String,
+        password: String,
+    },
+    SecondFactor {
+        code: String,
+    },
     TotpSetup,
-    ConfirmTotp { code: String },
-    ChangePassword { password: String },
+    ConfirmTotp {
+        code: String,
+    },
+    ChangePassword {
+        password: String,
+    },
     Finish,
     CancelSignIn,
     CheckSession,
     Touch,
     LockNoted,
-    Unlock { password: String },
-    SignOut { reason: String },
-    SaveTheme { path: PathBuf, theme: String },
+    Unlock {
+        password: String,
+    },
+    SignOut {
+        reason: String,
+    },
+    SaveTheme {
+        path: PathBuf,
+        theme: String,
+    },
+    /// A long ETL job: run on a thread of its own, reporting [`EtlEvent`]s.
+    Etl {
+        task: EtlTask,
+        cancel: CancelToken,
+    },
+}
+
+/// What the ETL tab asks for.
+#[derive(Debug, Clone)]
+pub enum EtlTask {
+    Csv {
+        paths: Vec<PathBuf>,
+        options: ImportOptions,
+    },
+    Api {
+        url: String,
+        options: ImportOptions,
+    },
+    TestConnection,
+    Migrate,
+}
+
+/// What an ETL job reports while it runs and when it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EtlEvent {
+    Progress(Progress),
+    /// Per-table summary lines, the bad rows, and the one-line outcome.
+    Finished {
+        lines: Vec<String>,
+        rejected: Vec<String>,
+        outcome: String,
+        ok: bool,
+    },
+    Failed(String),
 }
 
 // Never print what a user typed.
@@ -46,6 +102,7 @@ impl std::fmt::Debug for Job {
             Job::Unlock { .. } => "Unlock",
             Job::SignOut { .. } => "SignOut",
             Job::SaveTheme { .. } => "SaveTheme",
+            Job::Etl { .. } => "Etl",
         };
         f.write_str(name)
     }
@@ -69,9 +126,12 @@ pub enum JobResult {
     /// Nothing to show (touch, audit notes, theme saved).
     Done,
     Failed(String),
+    /// From a running ETL job (not an answer to a job: it does not settle one).
+    Etl(EtlEvent),
 }
 
 struct Worker {
+    results: Sender<JobResult>,
     auth: Auth,
     pending: Option<PendingSignIn>,
     session: Option<Session>,
@@ -189,7 +249,128 @@ impl Worker {
                 crate::config::save_setting(&path, "theme", &theme)?;
                 JobResult::Done
             }
+            Job::Etl { task, cancel } => {
+                let s = self
+                    .session
+                    .clone()
+                    .ok_or_else(|| crate::Error::Auth("sign in first".into()))?;
+                let (auth, results) = (self.auth.clone(), self.results.clone());
+                std::thread::Builder::new()
+                    .name("stockroom-etl".into())
+                    .spawn(move || {
+                        let span = crate::logging::operation_span("tui-etl");
+                        let _enter = span.enter();
+                        let ev = run_etl(&auth, &Actor::from_session(&s), task, &cancel, &results);
+                        let _ = results.send(JobResult::Etl(ev));
+                    })?;
+                JobResult::Done
+            }
         })
+    }
+}
+
+fn run_etl(
+    auth: &Auth,
+    actor: &Actor,
+    task: EtlTask,
+    cancel: &CancelToken,
+    results: &Sender<JobResult>,
+) -> EtlEvent {
+    let mut progress = |p: Progress| {
+        let _ = results.send(JobResult::Etl(EtlEvent::Progress(p)));
+    };
+    let summary = |r: &ImportReport, extra: Option<String>| {
+        let mut lines: Vec<String> = r
+            .tables
+            .iter()
+            .map(|t| {
+                format!(
+                    "{:<12} read {:>9}  new {:>9}  changed {:>7}  same {:>9}  bad {:>6}",
+                    t.table,
+                    t.read,
+                    t.counts.inserted,
+                    t.counts.updated,
+                    t.counts.unchanged,
+                    t.rejected
+                )
+            })
+            .collect();
+        lines.extend(extra);
+        let (read, c, _) = r.totals();
+        let outcome = match r.outcome {
+            Outcome::Committed => format!(
+                "Imported {read} rows: {} new, {} changed, {} unchanged.",
+                c.inserted, c.updated, c.unchanged
+            ),
+            Outcome::CommittedWithRejects => format!(
+                "Imported the good rows; {} bad rows skipped.",
+                r.rejected_rows
+            ),
+            Outcome::RolledBack => format!("{} bad rows: nothing was written.", r.rejected_rows),
+            Outcome::DryRun => format!(
+                "Dry run of {read} rows: nothing was written ({} bad rows).",
+                r.rejected_rows
+            ),
+            Outcome::Cancelled => "Cancelled: nothing was written.".into(),
+        };
+        EtlEvent::Finished {
+            lines,
+            rejected: r.errors.iter().take(200).map(|e| e.to_string()).collect(),
+            ok: matches!(r.outcome, Outcome::Committed | Outcome::DryRun) && r.rejected_rows == 0,
+            outcome,
+        }
+    };
+    match task {
+        EtlTask::Csv { paths, options } => {
+            match etl::import_csv(auth, actor, &paths, &options, cancel, &mut progress) {
+                Ok(r) => summary(&r, None),
+                Err(e) => EtlEvent::Failed(e.to_string()),
+            }
+        }
+        EtlTask::Api { url, options } => {
+            match etl::api::import_api(
+                auth,
+                actor,
+                &url,
+                &ApiOptions::default(),
+                &options,
+                cancel,
+                &mut progress,
+            ) {
+                Ok(run) => summary(
+                    &run.report,
+                    Some(format!(
+                        "{} requests, {} retried",
+                        run.requests, run.retries
+                    )),
+                ),
+                Err(e) => EtlEvent::Failed(e.to_string()),
+            }
+        }
+        EtlTask::TestConnection => match etl::test_connection(auth, actor) {
+            Ok(text) => EtlEvent::Finished {
+                lines: vec![],
+                rejected: vec![],
+                outcome: text,
+                ok: true,
+            },
+            Err(e) => EtlEvent::Failed(e.to_string()),
+        },
+        EtlTask::Migrate => match etl::run_migrations(auth, actor) {
+            Ok(applied) if applied.is_empty() => EtlEvent::Finished {
+                lines: vec![],
+                rejected: vec![],
+                outcome: "The schema is up to date.".into(),
+                ok: true,
+            },
+            Ok(applied) => EtlEvent::Finished {
+                lines: vec![],
+                rejected: vec![],
+                outcome: format!("Applied migrations {}.", applied.join(", ")),
+                ok: true,
+            },
+            Err(e) => EtlEvent::Failed(e.to_string()),
+        },
     }
 }
 
@@ -205,6 +386,7 @@ pub fn spawn(
             let span = crate::logging::operation_span("tui-worker");
             let _enter = span.enter();
             let mut w = Worker {
+                results: results.clone(),
                 auth,
                 pending: None,
                 session: None,

@@ -4,6 +4,7 @@
 //! the session is ended and audited.
 
 pub mod app;
+pub mod etl_tab;
 pub mod harness;
 pub mod jobs;
 pub mod keymap;

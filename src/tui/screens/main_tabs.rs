@@ -15,7 +15,6 @@ fn describe(tab: &str) -> &'static str {
         "Data" => "Browse and search every table of the store.",
         "Orders" => "Create orders and move them through their statuses.",
         "Reports" => "PDF customer and sales reports.",
-        "ETL" => "Import CSV files and the REST API, export tables, watch progress.",
         "Users" => "Accounts, roles, locks and 2FA.",
         "Audit" => "Who did what, when, from which terminal.",
         "Settings" => "Store and security settings.",
@@ -66,6 +65,10 @@ pub fn draw(app: &App, tab: usize, f: &mut Frame, area: Rect) {
         );
     }
     let name = tabs.get(tab).copied().unwrap_or("Dashboard");
+    if name == "ETL" {
+        super::etl::draw(app, f, body);
+        return;
+    }
     let lines = vec![
         Line::from(describe(name)),
         Line::default(),

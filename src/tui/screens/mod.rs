@@ -1,6 +1,7 @@
 //! Drawing: a title line, the current screen, a notice line and a hint bar. Every function
 //! here takes `&App` and only reads it.
 
+mod etl;
 mod main_tabs;
 mod overlay;
 mod sign_in;
