@@ -224,36 +224,44 @@ both_backends!(a_failing_run_writes_nothing, |t: TestDb| {
         .iter()
         .map(|x| table_count(&t, x))
         .collect();
-    // A 403 on the second page of orders: not retried, and the customers already loaded are rolled back.
-    let server = Server::start(|req| match (req.path.as_str(), req.param("cursor")) {
-        ("/customers", _) => Response::json(Value::Array(customers()).to_string()),
-        ("/orders", None) => {
-            Response::json(json!({"items": orders()[..2], "next": "/orders?cursor=2"}).to_string())
-        }
-        ("/orders", Some(_)) => Response::status(403),
-        _ => Response::status(404),
-    });
-    let err = import_api(
-        &auth,
-        &cli(),
-        &server.base,
-        &fast(2_000),
-        &ImportOptions::default(),
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        err.contains(&format!("GET {}/orders?cursor=2", server.base)) && err.contains("HTTP 403"),
-        "{err}"
-    );
-    assert_eq!(server.hits("cursor=2").len(), 1, "a 403 is not retried");
-    let after: Vec<i64> = ["customers", "orders", "order_items"]
-        .iter()
-        .map(|x| table_count(&t, x))
-        .collect();
-    assert_eq!(after, before, "nothing written");
+    // A 404 or 403 on the second page of orders: not retried, and the customers already
+    // loaded in this run are rolled back.
+    for status in [404u16, 403] {
+        let server = Server::start(move |req| match (req.path.as_str(), req.param("cursor")) {
+            ("/customers", _) => Response::json(Value::Array(customers()).to_string()),
+            ("/orders", None) => Response::json(
+                json!({"items": orders()[..2], "next": "/orders?cursor=2"}).to_string(),
+            ),
+            ("/orders", Some(_)) => Response::status(status),
+            _ => Response::status(404),
+        });
+        let err = import_api(
+            &auth,
+            &cli(),
+            &server.base,
+            &fast(2_000),
+            &ImportOptions::default(),
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&format!("GET {}/orders?cursor=2", server.base))
+                && err.contains(&format!("HTTP {status}")),
+            "{err}"
+        );
+        assert_eq!(
+            server.hits("cursor=2").len(),
+            1,
+            "a {status} is not retried"
+        );
+        let after: Vec<i64> = ["customers", "orders", "order_items"]
+            .iter()
+            .map(|x| table_count(&t, x))
+            .collect();
+        assert_eq!(after, before, "nothing written after a {status}");
+    }
     // 500 for ever: gives up after the retries, nothing written.
     let busy = AtomicU32::new(0);
     let server = Server::start(move |req| {
