@@ -18,9 +18,9 @@ use stockroom::etl::export::{ExportFormat, export};
 use stockroom::etl::{self, ImportOptions, Outcome};
 use stockroom::worker::CancelToken;
 
-use common::TestDb;
 use common::accounts::{self, PASSWORD, add, cli, sign_in};
 use common::http::{Response, Server};
+use common::{TestDb, count};
 
 fn parents(auth: &Auth) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/original/csv");
@@ -73,19 +73,6 @@ fn fast(timeout_ms: u64) -> ApiOptions {
         max_backoff: Duration::from_millis(300),
         ..ApiOptions::default()
     }
-}
-
-fn table_count(t: &TestDb, table: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    use diesel::RunQueryDsl;
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-        .get_result::<N>(&mut *t.db.conn().unwrap())
-        .unwrap()
-        .n
 }
 
 both_backends!(every_paging_style_and_every_retry_rule, |t: TestDb| {
@@ -201,7 +188,7 @@ both_backends!(every_paging_style_and_every_retry_rule, |t: TestDb| {
     assert_eq!(server.hits("/order_items?page=2").len(), 2);
     assert!(run.retries >= 4, "{} retries", run.retries);
     assert!(elapsed >= Duration::from_secs(1));
-    assert_eq!(table_count(&t, "order_items"), 8);
+    assert_eq!(count(&t, "order_items"), 8);
     // Again: nothing new.
     let again = import_api(
         &auth,
@@ -222,7 +209,7 @@ both_backends!(a_failing_run_writes_nothing, |t: TestDb| {
     parents(&auth);
     let before: Vec<i64> = ["customers", "orders", "order_items"]
         .iter()
-        .map(|x| table_count(&t, x))
+        .map(|x| count(&t, x))
         .collect();
     // A 404 or 403 on the second page of orders: not retried, and the customers already
     // loaded in this run are rolled back.
@@ -258,7 +245,7 @@ both_backends!(a_failing_run_writes_nothing, |t: TestDb| {
         );
         let after: Vec<i64> = ["customers", "orders", "order_items"]
             .iter()
-            .map(|x| table_count(&t, x))
+            .map(|x| count(&t, x))
             .collect();
         assert_eq!(after, before, "nothing written after a {status}");
     }
@@ -292,7 +279,7 @@ both_backends!(a_failing_run_writes_nothing, |t: TestDb| {
         "{err}"
     );
     assert_eq!(server.hits("/customers").len(), 3);
-    assert_eq!(table_count(&t, "customers"), before[0]);
+    assert_eq!(count(&t, "customers"), before[0]);
     // A bad row is reported like a CSV one, and the run is all-or-nothing.
     let server = Server::start(|req| match req.path.as_str() {
         "/customers" => {
@@ -320,7 +307,7 @@ both_backends!(a_failing_run_writes_nothing, |t: TestDb| {
         "{}",
         run.report.errors[0]
     );
-    assert_eq!(table_count(&t, "customers"), before[0]);
+    assert_eq!(count(&t, "customers"), before[0]);
     // An unreachable API fails with the URL in the message.
     let opts = ApiOptions {
         max_retries: 1,

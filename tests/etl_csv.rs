@@ -15,8 +15,8 @@ use stockroom::etl::export::{ExportFormat, export};
 use stockroom::etl::{self, ImportOptions, ImportReport, Outcome};
 use stockroom::worker::CancelToken;
 
-use common::TestDb;
 use common::accounts::{self, PASSWORD, add, cli, sign_in};
+use common::{TestDb, count};
 
 fn fixture(dir: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,33 +29,11 @@ fn import(auth: &Auth, paths: &[PathBuf], opts: &ImportOptions) -> ImportReport 
         .expect("import runs")
 }
 
-fn count(t: &TestDb, table: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-        .get_result::<N>(&mut *t.db.conn().unwrap())
-        .unwrap()
-        .n
-}
-
 fn all_counts(t: &TestDb) -> Vec<i64> {
-    [
-        "categories",
-        "brands",
-        "products",
-        "stores",
-        "staffs",
-        "stocks",
-        "customers",
-        "orders",
-        "order_items",
-    ]
-    .iter()
-    .map(|x| count(t, x))
-    .collect()
+    stockroom::etl::spec::TABLES
+        .iter()
+        .map(|s| count(t, s.name))
+        .collect()
 }
 
 both_backends!(

@@ -209,7 +209,7 @@ enum Sink<'a> {
     Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Json {
         out: &'a mut dyn Write,
-        header: &'static [&'static str],
+        header: Vec<&'static str>,
         first: bool,
     },
 }
@@ -272,12 +272,12 @@ pub fn export(
 ) -> Result<u64> {
     auth.require(actor, Permission::ExportData)?;
     let spec = super::spec::table(table).ok_or_else(|| not_a_table(table))?;
-    let header = header_for(spec.name);
+    let header = header_for(spec);
     let mut conn = auth.db().conn()?;
     let mut sink = match format {
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(header)
+            w.write_record(&header)
                 .map_err(|e| Error::Invalid(format!("cannot write to {destination}: {e}")))?;
             Sink::Csv(Box::new(w))
         }
@@ -341,69 +341,34 @@ fn not_a_table(table: &str) -> Error {
     ))
 }
 
-/// The exported header of a table.
-pub fn header_for(table: &str) -> &'static [&'static str] {
-    match table {
-        "categories" => &["category_id", "category_name"],
-        "brands" => &["brand_id", "brand_name"],
-        "products" => &[
-            "product_id",
-            "product_name",
-            "brand_id",
-            "category_id",
-            "model_year",
-            "list_price",
-        ],
-        "stores" => &[
-            "store_id",
-            "store_name",
-            "phone",
-            "email",
-            "street",
-            "city",
-            "state",
-            "zip_code",
-        ],
-        "staffs" => &[
-            "staff_id",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "active",
-            "store_id",
-            "manager_id",
-        ],
-        "stocks" => &["store_id", "product_id", "quantity"],
-        "customers" => &[
-            "customer_id",
-            "first_name",
-            "last_name",
-            "phone",
-            "email",
-            "street",
-            "city",
-            "state",
-            "zip_code",
-        ],
-        "orders" => &[
-            "order_id",
-            "customer_id",
-            "order_status",
-            "order_date",
-            "required_date",
-            "shipped_date",
-            "store_id",
-            "staff_id",
-        ],
-        "order_items" => &[
-            "order_id",
-            "item_id",
-            "product_id",
-            "quantity",
-            "list_price",
-            "discount",
-        ],
-        _ => &[],
+/// The exported header of a table: its columns in table order, with money and discounts
+/// under the names their values are written in (`list_price`, `discount`).
+pub fn header_for(spec: &super::spec::TableSpec) -> Vec<&'static str> {
+    use super::spec::Kind;
+    spec.columns
+        .iter()
+        .map(|c| match c.kind {
+            Kind::Money | Kind::Discount => c.aliases.first().copied().unwrap_or(c.name),
+            _ => c.name,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn headers_name_money_as_written() {
+        let h = super::header_for(super::super::spec::table("order_items").unwrap());
+        assert_eq!(
+            h,
+            [
+                "order_id",
+                "item_id",
+                "product_id",
+                "quantity",
+                "list_price",
+                "discount"
+            ]
+        );
     }
 }

@@ -226,3 +226,17 @@ pub mod accounts {
         }
     }
 }
+
+/// Rows in `table` (a name from the schema).
+pub fn count(t: &TestDb, table: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<N>(&mut *t.db.conn().unwrap())
+        .unwrap()
+        .n
+}
