@@ -574,3 +574,27 @@ fn snapshots_of_every_screen_in_both_themes() {
         snapshot(&format!("too_small_{tag}"), &h.render());
     }
 }
+
+#[test]
+fn no_color_draws_without_colours_and_keeps_meaning_in_words() {
+    let e = env();
+    add(&e.auth, "root", Role::Administrator);
+    let mut opts = Harness::options(ThemeName::Dark, e.dir.path().join("c.toml"));
+    opts.no_color = true;
+    let mut h = Harness::new(e.auth.clone(), opts, 80, 24);
+    sign_in_keys(&mut h, "root", "Wrong-Guess-1");
+    let screen = h.render();
+    assert!(screen.contains("Error: Sign-in failed"), "{screen}");
+    let buf = h.terminal.backend().buffer();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert!(
+                c.fg == Color::Reset && c.bg == Color::Reset,
+                "({x},{y}) {:?}/{:?}",
+                c.fg,
+                c.bg
+            );
+        }
+    }
+}
