@@ -559,3 +559,67 @@ both_backends!(sessions_idle_expire_and_end_everywhere, |t: TestDb| {
         .unwrap();
     assert!(enabled.contains(&true));
 });
+
+both_backends!(
+    two_admins_demoting_each_other_at_once_leave_one,
+    |t: TestDb| {
+        let (auth, _clock) = accounts::auth(&t);
+        add(&auth, "ann", Role::Administrator);
+        add(&auth, "bob", Role::Administrator);
+        for round in 0..20 {
+            let barrier = std::sync::Barrier::new(2);
+            let results: Vec<bool> = std::thread::scope(|s| {
+                let handles: Vec<_> = ["ann", "bob"]
+                    .into_iter()
+                    .map(|name| {
+                        let (auth, barrier) = (auth.clone(), &barrier);
+                        s.spawn(move || {
+                            barrier.wait();
+                            auth.set_role(&cli(), name, Role::Manager).is_ok()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let admins: i64 = users::table
+                .filter(users::role.eq("administrator"))
+                .filter(users::active.eq(true))
+                .count()
+                .get_result(&mut *t.db.conn().unwrap())
+                .unwrap();
+            assert_eq!(
+                admins, 1,
+                "round {round}: {results:?} left {admins} administrators"
+            );
+            assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "round {round}");
+            auth.set_role(&cli(), "ann", Role::Administrator).unwrap();
+            auth.set_role(&cli(), "bob", Role::Administrator).unwrap();
+        }
+    }
+);
+
+both_backends!(
+    two_terminals_creating_the_first_administrator_make_one,
+    |t: TestDb| {
+        let (auth, _clock) = accounts::auth(&t);
+        let barrier = std::sync::Barrier::new(2);
+        let ok: usize = std::thread::scope(|s| {
+            let hs: Vec<_> = ["ann", "bob"]
+                .into_iter()
+                .map(|name| {
+                    let (auth, barrier) = (auth.clone(), &barrier);
+                    s.spawn(move || {
+                        barrier.wait();
+                        auth.create_first_administrator(name, PASSWORD).is_ok()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap() as usize).sum()
+        });
+        let n: i64 = users::table
+            .count()
+            .get_result(&mut *t.db.conn().unwrap())
+            .unwrap();
+        assert_eq!((ok, n), (1, 1), "exactly one first administrator");
+    }
+);

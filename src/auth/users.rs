@@ -57,7 +57,7 @@ impl Auth {
         let name = validate_username(username)?;
         let mut conn = self.db.conn()?;
         conn.transaction::<_, Error, _>(|conn| {
-            if User::count(conn)? > 0 {
+            if User::count_for_update(conn)? > 0 {
                 return Err(Error::Forbidden(
                     "the store already has users; sign in instead".into(),
                 ));
@@ -135,7 +135,7 @@ impl Auth {
         let name = validate_username(username)?;
         let mut conn = self.db.conn()?;
         conn.transaction::<_, Error, _>(|conn| {
-            let first = User::count(conn)? == 0;
+            let first = User::count_for_update(conn)? == 0;
             if first && role != Role::Administrator {
                 return Err(Error::Invalid(
                     "the store has no users yet: the first account must be an administrator".into(),
