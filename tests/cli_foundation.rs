@@ -152,3 +152,40 @@ fn env_file_configures_the_store() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(home.path().join("from-dotenv.db").exists());
 }
+
+#[test]
+fn export_to_standard_output_and_to_a_closed_pipe() {
+    use std::io::{BufRead, BufReader};
+    let home = tempfile::tempdir().unwrap();
+    assert!(
+        stockroom(home.path(), &["demo", "--seed", "2"])
+            .status
+            .success()
+    );
+    let out = stockroom(home.path(), &["export", "brands"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    assert!(csv.starts_with("brand_id,brand_name\n1,Electra\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 10);
+    let out = stockroom(home.path(), &["export", "users"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not an exportable table"));
+    // A reader that stops early (like `| head -1`) is not an error.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stockroom"))
+        .args(["export", "order_items"])
+        .env_clear()
+        .env("HOME", home.path())
+        .current_dir(home.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(
+        first.trim(),
+        "order_id,item_id,product_id,quantity,list_price,discount"
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

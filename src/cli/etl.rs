@@ -263,9 +263,14 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
             );
         }
         None => {
+            // A reader that goes away (`| head`) ends the export quietly.
             let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            etl::export::export(
+            let mut w = ClosablePipe {
+                inner: std::io::BufWriter::new(stdout.lock()),
+                cancel: cancel.clone(),
+                closed: false,
+            };
+            let result = etl::export::export(
                 &auth,
                 &actor,
                 &args.table,
@@ -274,9 +279,46 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
                 "standard output",
                 &cancel,
                 &mut |_| {},
-            )?;
-            w.flush()?;
+            );
+            let flushed = w.flush();
+            if !w.closed {
+                result?;
+                flushed?;
+            }
         }
     }
     Ok(super::exit::OK)
+}
+
+/// Standard output that turns a closed pipe into a cancel instead of an error.
+struct ClosablePipe<W: std::io::Write> {
+    inner: W,
+    cancel: CancelToken,
+    closed: bool,
+}
+
+impl<W: std::io::Write> std::io::Write for ClosablePipe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                self.cancel.cancel();
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.inner.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
 }
