@@ -623,3 +623,32 @@ both_backends!(
         assert_eq!((ok, n), (1, 1), "exactly one first administrator");
     }
 );
+
+both_backends!(
+    wrong_reconfirmations_count_toward_lockout_and_are_audited,
+    |t: TestDb| {
+        let (auth, _clock) = accounts::auth(&t);
+        add(&auth, "root", Role::Administrator);
+        add(&auth, "emil", Role::Employee);
+        let (s, _) = sign_in(&auth, "emil", PASSWORD, None);
+        for _ in 0..5 {
+            assert!(
+                auth.change_own_password(&s, "not-it", "Good-Pass-123")
+                    .is_err()
+            );
+        }
+        assert_eq!(events(&t, "signin.locked").len(), 1, "the lock is audited");
+        assert!(
+            events(&t, "signin.failure")
+                .iter()
+                .all(|d| d.contains("step=reconfirm"))
+        );
+        assert_eq!(
+            auth.begin_sign_in("emil", PASSWORD)
+                .unwrap_err()
+                .to_string(),
+            SIGN_IN_FAILED,
+            "and it holds"
+        );
+    }
+);

@@ -191,23 +191,13 @@ impl Auth {
             )?;
             return Ok(());
         }
-        let locked_now = super::lockout::record_failure(
+        let locked_now = self.record_failed_attempt(
             &mut conn,
-            user.user_id,
-            now,
-            self.settings.lockout_threshold,
-            self.settings.lock_secs,
-        )?;
-        self.audit(
-            &mut conn,
-            &s.username,
+            &user,
             Event::SignInFailure,
             "reason=wrong_password step=unlock",
         )?;
         if locked_now || user.is_locked(now) {
-            if locked_now {
-                self.audit(&mut conn, &s.username, Event::AccountLocked, "step=unlock")?;
-            }
             end_one(&mut conn, s.session_id, now, "account locked")?;
         }
         Err(Error::Auth("Wrong password.".into()))

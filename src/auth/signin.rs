@@ -112,7 +112,12 @@ impl Auth {
             } else {
                 "wrong_password"
             };
-            self.fail(&mut conn, &user, &format!("reason={reason} step=password"))?;
+            self.record_failed_attempt(
+                &mut conn,
+                &user,
+                Event::SignInFailure,
+                &format!("reason={reason} step=password"),
+            )?;
             return Err(Error::Auth(SIGN_IN_FAILED.into()));
         }
         Ok(PendingSignIn {
@@ -126,28 +131,29 @@ impl Auth {
         })
     }
 
-    /// Counts a failure (atomically) and audits it, and the lock if this failure caused one.
-    fn fail(&self, conn: &mut AnyConnection, user: &User, details: &str) -> Result<bool> {
-        let now = self.now();
+    /// Counts a failed attempt (atomically), audits it as `event`, and audits the lock if this
+    /// failure caused one. Every path that checks a password or a code goes through here.
+    pub(super) fn record_failed_attempt(
+        &self,
+        conn: &mut AnyConnection,
+        user: &User,
+        event: Event,
+        details: &str,
+    ) -> Result<bool> {
         let locked = lockout::record_failure(
             conn,
             user.user_id,
-            now,
+            self.now(),
             self.settings.lockout_threshold,
             self.settings.lock_secs,
         )?;
-        let event = if details.contains("step=password") {
-            Event::SignInFailure
-        } else {
-            Event::TotpFailure
-        };
         self.audit(conn, &user.username, event, details)?;
         if locked {
             self.audit(
                 conn,
                 &user.username,
                 Event::AccountLocked,
-                &format!("minutes={}", self.settings.lock_secs / 60),
+                &format!("minutes={} {details}", self.settings.lock_secs / 60),
             )?;
         }
         Ok(locked)
@@ -216,7 +222,12 @@ impl Auth {
             false
         };
         if !accepted {
-            let locked = self.fail(&mut conn, &user, "reason=bad_code step=second_factor")?;
+            let locked = self.record_failed_attempt(
+                &mut conn,
+                &user,
+                Event::TotpFailure,
+                "reason=bad_code step=second_factor",
+            )?;
             return Err(Error::Auth(if locked {
                 SIGN_IN_FAILED.into()
             } else {
@@ -252,7 +263,12 @@ impl Auth {
             .ok_or_else(|| Error::Auth("2FA setup has not been shown yet".into()))?;
         let now = self.now();
         let Some(step) = totp::matching_step(&secret, code, now)? else {
-            let locked = self.fail(&mut conn, &user, "reason=bad_code step=2fa_setup")?;
+            let locked = self.record_failed_attempt(
+                &mut conn,
+                &user,
+                Event::TotpFailure,
+                "reason=bad_code step=2fa_setup",
+            )?;
             return Err(Error::Auth(if locked {
                 SIGN_IN_FAILED.into()
             } else {

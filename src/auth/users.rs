@@ -310,17 +310,9 @@ impl Auth {
         let user = User::by_id(conn, s.user_id)?
             .ok_or_else(|| Error::Auth(super::SIGN_IN_FAILED.into()))?;
         if !password::verify(current, &user.password_hash) {
-            let now = self.now();
-            lockout::record_failure(
+            self.record_failed_attempt(
                 conn,
-                user.user_id,
-                now,
-                self.settings.lockout_threshold,
-                self.settings.lock_secs,
-            )?;
-            self.audit(
-                conn,
-                &user.username,
+                &user,
                 Event::SignInFailure,
                 "reason=wrong_password step=reconfirm",
             )?;
