@@ -152,7 +152,7 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
     let mut startup = Vec::new();
     for i in 0..21 {
         let t0 = Instant::now();
-        let db = Database::connect(&target, ctx_pool())?;
+        let db = Database::connect(&target, cfg.pool_size)?;
         migrate::run(&mut *db.conn()?)?;
         let auth = Auth::open(db, &cfg, &cfg_src, "bench".into())?;
         let (jtx, jrx) = unbounded();
@@ -280,10 +280,6 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(super::exit::OK)
-}
-
-fn ctx_pool() -> u32 {
-    crate::config::defaults::POOL_SIZE
 }
 
 /// Writes `rows` order lines for existing orders (seven lines per order) as the importer's CSV.

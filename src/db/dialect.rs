@@ -20,11 +20,3 @@ pub fn line_total_sql(conn: &AnyConnection, prefix: &str) -> String {
         div = int_div(conn)
     )
 }
-
-/// SQL that turns a DATE column into its `YYYY-MM` month.
-pub fn month_of(conn: &AnyConnection, column: &str) -> String {
-    match conn {
-        AnyConnection::Mysql(_) => format!("DATE_FORMAT({column}, '%Y-%m')"),
-        AnyConnection::Sqlite(_) => format!("strftime('%Y-%m', {column})"),
-    }
-}

@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, Result};
 
@@ -116,7 +116,6 @@ impl<R: Read> Read for CrlfToLf<R> {
 /// A CSV file, read in constant memory.
 pub struct CsvSource {
     label: String,
-    path: PathBuf,
     reader: csv::Reader<CrlfToLf<BufReader<File>>>,
     raw_bytes: std::rc::Rc<std::cell::Cell<u64>>,
     headers: Vec<String>,
@@ -158,17 +157,12 @@ impl CsvSource {
         }
         Ok(CsvSource {
             label: path.display().to_string(),
-            path: path.to_path_buf(),
             reader,
             raw_bytes,
             headers,
             record: csv::ByteRecord::new(),
             total,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

@@ -102,12 +102,6 @@ pub struct TableSpec {
     pub foreign_keys: &'static [ForeignKey],
 }
 
-impl TableSpec {
-    pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
-    }
-}
-
 const fn fk(column: &'static str, parent: &'static str, parent_key: &'static str) -> ForeignKey {
     ForeignKey {
         column,

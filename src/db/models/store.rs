@@ -2,7 +2,6 @@
 
 use diesel::prelude::*;
 
-use crate::db::AnyConnection;
 use crate::db::schema::stores;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -17,14 +16,4 @@ pub struct Store {
     pub city: Option<String>,
     pub state: Option<String>,
     pub zip_code: Option<String>,
-}
-
-impl Store {
-    /// Every store, by id.
-    pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Store>> {
-        stores::table
-            .order(stores::store_id)
-            .select(Store::as_select())
-            .load(conn)
-    }
 }
