@@ -66,6 +66,11 @@ pub struct FileConfig {
     pub session_max_hours: Option<u32>,
     pub secret_key_file: Option<PathBuf>,
     pub password_min_length: Option<u32>,
+    pub db_connect_timeout_secs: Option<u32>,
+    pub db_statement_timeout_secs: Option<u32>,
+    pub db_lock_wait_secs: Option<u32>,
+    pub import_max_columns: Option<u32>,
+    pub import_max_field_bytes: Option<u32>,
     pub theme: Option<String>,
     pub keys: BTreeMap<String, String>,
 }
@@ -86,6 +91,13 @@ pub struct Config {
     pub session_max_hours: u32,
     pub secret_key_file: PathBuf,
     pub password_min_length: u32,
+    /// Time limits on the database (see [`crate::db::DbOptions`]).
+    pub db_connect_timeout_secs: u32,
+    pub db_statement_timeout_secs: u32,
+    pub db_lock_wait_secs: u32,
+    /// Input limits of the importer: columns in a header, bytes in one record.
+    pub import_max_columns: u32,
+    pub import_max_field_bytes: u32,
     pub theme: String,
     /// Key-binding overrides: key → action name.
     pub keys: BTreeMap<String, String>,
@@ -104,7 +116,28 @@ pub mod defaults {
     pub const SESSION_MAX_HOURS: u32 = 12;
     pub const PASSWORD_MIN_LENGTH: u32 = 8;
     pub const THEME: &str = "dark";
+    pub const DB_CONNECT_TIMEOUT_SECS: u32 = 10;
+    pub const DB_STATEMENT_TIMEOUT_SECS: u32 = 60;
+    pub const DB_LOCK_WAIT_SECS: u32 = 10;
+    pub const IMPORT_MAX_COLUMNS: u32 = 1_024;
+    pub const IMPORT_MAX_FIELD_BYTES: u32 = 1 << 20;
 }
+
+/// The allowed range of each numeric setting: (config key, lowest, highest).
+pub const RANGES: [(&str, u32, u32); 12] = [
+    ("pool_size", 1, 64),
+    ("bcrypt_cost", 10, 16),
+    ("lockout_threshold", 1, 100),
+    ("lockout_minutes", 1, 10_080),
+    ("idle_timeout_minutes", 1, 1_440),
+    ("session_max_hours", 1, 168),
+    ("password_min_length", 8, 64),
+    ("db_connect_timeout_secs", 1, 600),
+    ("db_statement_timeout_secs", 1, 86_400),
+    ("db_lock_wait_secs", 1, 3_600),
+    ("import_max_columns", 1, 65_535),
+    ("import_max_field_bytes", 1_024, 1 << 30),
+];
 
 fn home(src: &Sources) -> PathBuf {
     src.get("HOME")
@@ -195,6 +228,31 @@ impl Config {
                 file.password_min_length,
                 defaults::PASSWORD_MIN_LENGTH,
             )?,
+            db_connect_timeout_secs: pick(
+                "STOCKROOM_DB_CONNECT_TIMEOUT_SECS",
+                file.db_connect_timeout_secs,
+                defaults::DB_CONNECT_TIMEOUT_SECS,
+            )?,
+            db_statement_timeout_secs: pick(
+                "STOCKROOM_DB_STATEMENT_TIMEOUT_SECS",
+                file.db_statement_timeout_secs,
+                defaults::DB_STATEMENT_TIMEOUT_SECS,
+            )?,
+            db_lock_wait_secs: pick(
+                "STOCKROOM_DB_LOCK_WAIT_SECS",
+                file.db_lock_wait_secs,
+                defaults::DB_LOCK_WAIT_SECS,
+            )?,
+            import_max_columns: pick(
+                "STOCKROOM_IMPORT_MAX_COLUMNS",
+                file.import_max_columns,
+                defaults::IMPORT_MAX_COLUMNS,
+            )?,
+            import_max_field_bytes: pick(
+                "STOCKROOM_IMPORT_MAX_FIELD_BYTES",
+                file.import_max_field_bytes,
+                defaults::IMPORT_MAX_FIELD_BYTES,
+            )?,
             secret_key_file: src
                 .get("STOCKROOM_SECRET_KEY_FILE")
                 .map(PathBuf::from)
@@ -254,30 +312,52 @@ impl Config {
         xdg(src, "XDG_CONFIG_HOME", ".config").join("config.toml")
     }
 
+    /// The value of a numeric setting by its config key.
+    fn number(&self, key: &str) -> Option<u32> {
+        Some(match key {
+            "pool_size" => self.pool_size,
+            "bcrypt_cost" => self.bcrypt_cost,
+            "lockout_threshold" => self.lockout_threshold,
+            "lockout_minutes" => self.lockout_minutes,
+            "idle_timeout_minutes" => self.idle_timeout_minutes,
+            "session_max_hours" => self.session_max_hours,
+            "password_min_length" => self.password_min_length,
+            "db_connect_timeout_secs" => self.db_connect_timeout_secs,
+            "db_statement_timeout_secs" => self.db_statement_timeout_secs,
+            "db_lock_wait_secs" => self.db_lock_wait_secs,
+            "import_max_columns" => self.import_max_columns,
+            "import_max_field_bytes" => self.import_max_field_bytes,
+            _ => return None,
+        })
+    }
+
+    /// The database time limits and pool size.
+    pub fn db_options(&self) -> crate::db::DbOptions {
+        use std::time::Duration;
+        crate::db::DbOptions {
+            pool_size: self.pool_size,
+            connect_timeout: Duration::from_secs(self.db_connect_timeout_secs.into()),
+            statement_timeout: Duration::from_secs(self.db_statement_timeout_secs.into()),
+            lock_wait: Duration::from_secs(self.db_lock_wait_secs.into()),
+        }
+    }
+
     fn validate(&self) -> Result<()> {
-        if self.bcrypt_cost < 10 || self.bcrypt_cost > 31 {
-            return Err(Error::Config(format!(
-                "bcrypt_cost must be between 10 and 31 (got {}); lower costs are refused",
-                self.bcrypt_cost
-            )));
-        }
-        if self.pool_size == 0 || self.pool_size > 64 {
-            return Err(Error::Config("pool_size must be between 1 and 64".into()));
-        }
-        for (name, v) in [
-            ("lockout_threshold", self.lockout_threshold),
-            ("lockout_minutes", self.lockout_minutes),
-            ("idle_timeout_minutes", self.idle_timeout_minutes),
-            ("session_max_hours", self.session_max_hours),
-        ] {
-            if v == 0 {
-                return Err(Error::Config(format!("{name} must be at least 1")));
+        for (key, lo, hi) in RANGES {
+            let v = self.number(key).unwrap_or(lo);
+            if v < lo || v > hi {
+                return Err(Error::Config(format!(
+                    "{key} must be between {} and {} (got {}){}",
+                    crate::store::money::group_digits(lo.into()),
+                    crate::store::money::group_digits(hi.into()),
+                    crate::store::money::group_digits(v.into()),
+                    if key == "bcrypt_cost" && v < lo {
+                        "; lower costs are refused"
+                    } else {
+                        ""
+                    }
+                )));
             }
-        }
-        if self.password_min_length < 8 {
-            return Err(Error::Config(
-                "password_min_length must be at least 8".into(),
-            ));
         }
         if !matches!(self.theme.as_str(), "dark" | "light") {
             return Err(Error::Config(format!(
@@ -440,6 +520,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("bcrypt_cost"), "{err}");
+        for (var, key, range) in [
+            (
+                "STOCKROOM_PASSWORD_MIN_LENGTH",
+                "password_min_length",
+                "between 8 and 64",
+            ),
+            (
+                "STOCKROOM_LOCKOUT_THRESHOLD",
+                "lockout_threshold",
+                "between 1 and 100",
+            ),
+            ("STOCKROOM_BCRYPT_COST", "bcrypt_cost", "between 10 and 16"),
+            (
+                "STOCKROOM_IDLE_TIMEOUT_MINUTES",
+                "idle_timeout_minutes",
+                "between 1 and 1,440",
+            ),
+            (
+                "STOCKROOM_IMPORT_MAX_COLUMNS",
+                "import_max_columns",
+                "between 1 and 65,535",
+            ),
+        ] {
+            let env = src(&[("HOME", "/h"), (var, "100000")]);
+            let err = Config::load(&Flags::default(), &env)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(key) && err.contains(range) && err.contains("100,000"),
+                "{err}"
+            );
+        }
         let env = src(&[("HOME", "/h"), ("STOCKROOM_POOL_SIZE", "many")]);
         let err = Config::load(&Flags::default(), &env)
             .unwrap_err()

@@ -12,6 +12,14 @@ pub enum Error {
     /// The database refused, is unreachable or failed a statement.
     #[error("database: {0}")]
     Database(String),
+    /// Another writer got in the way (deadlock, lock wait, a busy store); nothing of the
+    /// transaction was written and running it again may succeed.
+    #[error("{0}")]
+    Busy(String),
+    /// The database does not answer, the connection broke, the disk is full or the store is
+    /// read-only; nothing of the transaction was written.
+    #[error("{0}")]
+    Unavailable(String),
     /// Input given by a user or a file is not acceptable; the message names what and why.
     #[error("{0}")]
     Invalid(String),
@@ -41,7 +49,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {
-        Error::Database(e.to_string())
+        use crate::db::fault;
+        if let Some(frozen) = crate::db::watchdog::take_timeout() {
+            return Error::Unavailable(frozen);
+        }
+        Error::from_db(fault::classify(&e), &e.to_string())
     }
 }
 
@@ -58,6 +70,24 @@ impl From<diesel::r2d2::PoolError> for Error {
 }
 
 impl Error {
+    /// The error for a database failure of class `fault` whose driver message is `raw`.
+    pub fn from_db(fault: crate::db::fault::Fault, raw: &str) -> Error {
+        use crate::db::fault::{self, Fault};
+        match fault::describe(fault, fault::lock_wait_secs()) {
+            Some(text) if matches!(fault, Fault::Conflict(_)) => Error::Busy(text),
+            Some(text) => Error::Unavailable(format!(
+                "{text} ({})",
+                crate::text::escape(&crate::db::url::redact_text(raw))
+            )),
+            None => Error::Database(raw.to_string()),
+        }
+    }
+
+    /// Whether re-running the whole transaction may succeed (see [`crate::db::tx`]).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Busy(_))
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::File {

@@ -9,8 +9,10 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod etl;
+pub mod files;
 pub mod logging;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod worker;
 

@@ -21,7 +21,8 @@ pub const LOG_FILE: &str = "stockroom.log";
 
 /// Starts logging to `<log_dir>/stockroom.log`. `RUST_LOG` beats `--log-level`/config.
 pub fn init(cfg: &Config, src: &Sources) -> Result<LogGuard> {
-    std::fs::create_dir_all(&cfg.log_dir).map_err(|e| Error::file(&cfg.log_dir, e))?;
+    // The log names users and terminals: private to its owner, like the store.
+    crate::files::create_private_file(&cfg.log_dir.join(LOG_FILE))?;
     let directives = src
         .env
         .get("RUST_LOG")

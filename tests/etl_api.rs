@@ -407,6 +407,7 @@ both_backends!(the_json_export_reads_back_unchanged, |t: TestDb| {
             &cli(),
             spec.name,
             ExportFormat::Json,
+            false,
             &mut out,
             "memory",
             &CancelToken::new(),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,16 @@ fn count(t: &TestDb) -> i64 {
         .unwrap()
 }
 
+fn running_runs(t: &TestDb) -> i64 {
+    use diesel::prelude::*;
+    use stockroom::db::schema::import_runs;
+    import_runs::table
+        .filter(import_runs::outcome.eq("running"))
+        .count()
+        .get_result(&mut *t.db.conn().unwrap())
+        .unwrap()
+}
+
 fn kill_mid_import(t: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("customers.csv");
@@ -56,12 +66,16 @@ fn kill_mid_import(t: TestDb) {
     assert!(run(&small).wait().unwrap().success());
     assert_eq!(count(&t), 10);
     let mut child = run(&file);
-    let stderr = child.stderr.take().unwrap();
     let started = Instant::now();
-    let mut lines = BufReader::new(stderr).lines();
-    // Wait for the first progress line: rows are being written inside the transaction.
-    let first = lines.next().expect("a progress line").unwrap();
-    assert!(first.contains("customers"), "{first}");
+    // Wait for the run's "running" record: it is written before any row, and then rows are
+    // being written inside the run's transaction.
+    while running_runs(&t) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap();
     let status = child.wait().unwrap();
@@ -71,6 +85,11 @@ fn kill_mid_import(t: TestDb) {
         "killed mid-run"
     );
     assert_eq!(count(&t), 10, "nothing of the killed run is left");
+    assert_eq!(
+        running_runs(&t),
+        1,
+        "the killed run's record says it never finished"
+    );
     // The store is intact and usable: the same small file is unchanged, the big one loads.
     assert!(run(&small).wait().unwrap().success());
     assert_eq!(count(&t), 10);

@@ -169,7 +169,7 @@ fn mysql_schema(conn: &mut AnyConnection) -> BTreeMap<String, Table> {
     let cols: Vec<MysqlColumn> = diesel::sql_query(
         "SELECT TABLE_NAME AS table_name, COLUMN_NAME AS column_name, COLUMN_TYPE AS column_type, \
          IS_NULLABLE AS is_nullable FROM information_schema.COLUMNS \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> '__diesel_schema_migrations' \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN ('__diesel_schema_migrations', '__stockroom_locks') \
          ORDER BY TABLE_NAME, ORDINAL_POSITION",
     )
     .load(conn)
@@ -184,7 +184,7 @@ fn mysql_schema(conn: &mut AnyConnection) -> BTreeMap<String, Table> {
         "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS constraint_name, COLUMN_NAME AS column_name, \
          REFERENCED_TABLE_NAME AS referenced_table_name, REFERENCED_COLUMN_NAME AS referenced_column_name \
          FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() \
-         AND TABLE_NAME <> '__diesel_schema_migrations' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+         AND TABLE_NAME NOT IN ('__diesel_schema_migrations', '__stockroom_locks') ORDER BY TABLE_NAME, ORDINAL_POSITION",
     )
     .load(conn)
     .unwrap();
@@ -199,7 +199,7 @@ fn mysql_schema(conn: &mut AnyConnection) -> BTreeMap<String, Table> {
     let idx: Vec<MysqlIndex> = diesel::sql_query(
         "SELECT TABLE_NAME AS table_name, INDEX_NAME AS index_name, CAST(NON_UNIQUE AS SIGNED) AS non_unique, \
          COLUMN_NAME AS column_name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
-         AND INDEX_NAME <> 'PRIMARY' AND TABLE_NAME <> '__diesel_schema_migrations' \
+         AND INDEX_NAME <> 'PRIMARY' AND TABLE_NAME NOT IN ('__diesel_schema_migrations', '__stockroom_locks') \
          ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
     )
     .load(conn)

@@ -41,6 +41,47 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every kind, in the order listed to users.
+    pub const ALL: [Event; 26] = [
+        Event::SignInSuccess,
+        Event::SignInFailure,
+        Event::AccountLocked,
+        Event::SignOut,
+        Event::SessionLocked,
+        Event::SessionUnlocked,
+        Event::SessionEnded,
+        Event::TotpEnabled,
+        Event::TotpFailure,
+        Event::TotpReset,
+        Event::BackupCodeUsed,
+        Event::BackupCodesRegenerated,
+        Event::UserCreated,
+        Event::RoleChanged,
+        Event::UserActivated,
+        Event::UserDeactivated,
+        Event::UserUnlocked,
+        Event::PasswordReset,
+        Event::PasswordChanged,
+        Event::Import,
+        Event::Export,
+        Event::Report,
+        Event::RecordEdited,
+        Event::RecordDeleted,
+        Event::SchemaMigrated,
+        Event::ConnectionTested,
+    ];
+
+    /// Whether `filter` names an event kind or a family of them (`signin`).
+    pub fn is_known_filter(filter: &str) -> bool {
+        Event::ALL.iter().any(|e| {
+            let name = e.as_str();
+            name == filter
+                || name
+                    .strip_prefix(filter)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Event::SignInSuccess => "signin.success",
@@ -73,7 +114,11 @@ impl Event {
     }
 }
 
-/// Appends one event (and logs it).
+/// The longest actor name the audit trail holds (its column's size).
+pub const ACTOR_CHARS: usize = 128;
+
+/// Appends one event (and logs it). Text in it came partly from outside (file names, names
+/// typed): control characters are escaped and the actor capped to its column.
 pub fn record(
     conn: &mut AnyConnection,
     at: i64,
@@ -82,6 +127,9 @@ pub fn record(
     event: Event,
     details: &str,
 ) -> QueryResult<()> {
+    let actor = &crate::text::escape_bounded(actor, ACTOR_CHARS);
+    let terminal = &crate::text::escape_bounded(terminal, 255);
+    let details: &str = &crate::text::escape(details);
     diesel::insert_into(audit_events::table)
         .values(NewAuditEvent {
             at,

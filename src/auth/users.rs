@@ -8,10 +8,10 @@ use super::audit::{self, AuditFilter, Event};
 use super::session::{Session, end_all_for_user};
 use super::signin::normalize_username;
 use super::{Actor, Auth, Permission, Role, lockout, password};
-use crate::db::AnyConnection;
 use crate::db::models::user::NewUser;
 use crate::db::models::{AuditEvent, User};
 use crate::db::schema::{backup_codes, staffs, users};
+use crate::db::{AnyConnection, tx};
 use crate::error::{Error, Result};
 
 /// A row of the user list.
@@ -56,8 +56,8 @@ impl Auth {
     pub fn create_first_administrator(&self, username: &str, password_plain: &str) -> Result<()> {
         let name = validate_username(username)?;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, Error, _>(|conn| {
-            if User::count_for_update(conn)? > 0 {
+        tx::write::<_, Error>(&mut conn, |conn| {
+            if User::count_guarded(conn)? > 0 {
                 return Err(Error::Forbidden(
                     "the store already has users; sign in instead".into(),
                 ));
@@ -134,8 +134,8 @@ impl Auth {
     ) -> Result<()> {
         let name = validate_username(username)?;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, Error, _>(|conn| {
-            let first = User::count_for_update(conn)? == 0;
+        tx::write::<_, Error>(&mut conn, |conn| {
+            let first = User::count_guarded(conn)? == 0;
             if first && role != Role::Administrator {
                 return Err(Error::Invalid(
                     "the store has no users yet: the first account must be an administrator".into(),
@@ -189,7 +189,7 @@ impl Auth {
     /// Changes a user's role; the last active Administrator cannot be demoted.
     pub fn set_role(&self, actor: &Actor, username: &str, role: Role) -> Result<()> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, Error, _>(|conn| {
+        tx::write::<_, Error>(&mut conn, |conn| {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
             if role != Role::Administrator {
@@ -215,7 +215,7 @@ impl Auth {
     /// Activates or deactivates a user; deactivation ends their sessions everywhere.
     pub fn set_active(&self, actor: &Actor, username: &str, active: bool) -> Result<()> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, Error, _>(|conn| {
+        tx::write::<_, Error>(&mut conn, |conn| {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
             if !active {
@@ -260,7 +260,7 @@ impl Auth {
     /// Sets a new password that the user must change at next sign-in; ends their sessions.
     pub fn reset_password(&self, actor: &Actor, username: &str, new_password: &str) -> Result<()> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, Error, _>(|conn| {
+        tx::write::<_, Error>(&mut conn, |conn| {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
             self.set_password(conn, &user, new_password, true)?;
@@ -279,7 +279,7 @@ impl Auth {
     /// revokes their backup codes and ends their sessions.
     pub fn reset_2fa(&self, actor: &Actor, username: &str) -> Result<()> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, Error, _>(|conn| {
+        tx::write::<_, Error>(&mut conn, |conn| {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
             diesel::update(users::table.find(user.user_id))
@@ -348,7 +348,7 @@ impl Auth {
                 "turn on 2FA before making backup codes".into(),
             ));
         }
-        conn.transaction::<_, Error, _>(|conn| {
+        tx::write::<_, Error>(&mut conn, |conn| {
             let codes = self.replace_backup_codes(conn, user.user_id)?;
             self.audit(
                 conn,
@@ -362,6 +362,19 @@ impl Auth {
 
     /// The audit trail, newest first (needs `ViewAudit`).
     pub fn audit_log(&self, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        if let Some(e) = &filter.event
+            && !audit::Event::is_known_filter(e)
+        {
+            return Err(Error::Invalid(format!(
+                "`{}` is not an event kind; use one of: {}",
+                crate::text::escape_bounded(e, 64),
+                audit::Event::ALL
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
         let mut conn = self.db.conn()?;
         self.authorize(&mut conn, actor, Permission::ViewAudit)?;
         Ok(audit::list(&mut conn, filter)?)

@@ -442,7 +442,7 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
         batch_rows: args.batch,
         ..ImportOptions::default()
     };
-    let plan = etl::plan_csv(&file)?;
+    let plan = etl::plan_file(&file, opts.limits)?;
     let t0 = Instant::now();
     let report = crate::etl::run::load(
         &mut *db.conn()?,
@@ -450,6 +450,7 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
         &opts,
         &CancelToken::new(),
         &mut |_| {},
+        &mut |_, _| Ok(()),
     )?;
     let secs = t0.elapsed().as_secs_f64();
     let rate = args.rows as f64 / secs;
@@ -468,10 +469,11 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
     let t0 = Instant::now();
     let again = crate::etl::run::load(
         &mut *db.conn()?,
-        vec![etl::plan_csv(&file)?],
+        vec![etl::plan_file(&file, opts.limits)?],
         &opts,
         &CancelToken::new(),
         &mut |_| {},
+        &mut |_, _| Ok(()),
     )?;
     let (_, c, _) = again.totals();
     println!(

@@ -19,9 +19,9 @@ pub enum DbCommand {
 }
 
 pub fn run(ctx: &Context, cmd: DbCommand) -> Result<u8> {
-    let db = ctx.database()?;
     match cmd {
         DbCommand::Migrate => {
+            let db = ctx.database()?;
             let mut conn = db.conn()?;
             let applied = migrate::run(&mut conn)?;
             let version = migrate::version(&mut conn)?;
@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> Result<u8> {
             tracing::info!(applied = ?applied, "migrations run");
         }
         DbCommand::Status { format } => {
-            let st = status::read(&db)?;
+            let st = status::read(&ctx.existing_database()?)?;
             match format {
                 Format::Json => {
                     println!("{}", serde_json::to_string_pretty(&st).unwrap_or_default())
@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> Result<u8> {
                     if !st.pending_migrations.is_empty() {
                         println!("pending{sep}{}", st.pending_migrations.join(" "));
                     }
-                    for (table, rows) in &st.tables {
+                    for crate::db::status::TableRows { table, rows } in &st.tables {
                         if format == Format::Csv {
                             println!("{table},{rows}");
                         } else {

@@ -66,8 +66,9 @@ pub struct CommonImportArgs {
 }
 
 impl CommonImportArgs {
-    pub fn options(&self) -> ImportOptions {
+    pub fn options(&self, ctx: &Context) -> ImportOptions {
         ImportOptions {
+            limits: etl::source::InputLimits::from_config(&ctx.config),
             skip_invalid: self.skip_invalid,
             rejects: self
                 .rejects
@@ -100,9 +101,12 @@ pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
         if !t.extra_columns.is_empty() {
             println!(
                 "  note: ignored extra column(s) {}",
-                t.extra_columns.join(", ")
+                crate::text::name_list(&t.extra_columns, 5)
             );
         }
+    }
+    for n in &r.notes {
+        println!("note: {}", crate::text::escape(n));
     }
     for e in &r.errors {
         eprintln!("{e}");
@@ -113,12 +117,11 @@ pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
             "… {} more bad rows not listed here{}",
             r.rejected_rows - listed,
             match &opts.rejects {
-                Some(p) => format!("; all are in {}", p.display()),
+                Some(p) => format!("; all are in {}", etl::source::shown(p)),
                 None => "; use --rejects FILE to get them all".into(),
             }
         );
     }
-    let secs = r.duration_ms as f64 / 1000.0;
     let (read, counts, _) = r.totals();
     let verdict = match r.outcome {
         Outcome::Committed => format!(
@@ -132,7 +135,7 @@ pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
             group(r.rejected_rows),
             opts.rejects
                 .as_ref()
-                .map(|p| format!(" (written to {})", p.display()))
+                .map(|p| format!(" (written to {})", etl::source::shown(p)))
                 .unwrap_or_default()
         ),
         Outcome::RolledBack => format!(
@@ -146,33 +149,43 @@ pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
         Outcome::Cancelled => "cancelled: nothing was written".into(),
     };
     println!(
-        "{verdict}; {} rows read in {secs:.1} s ({} rows/s)",
+        "{verdict}; {} rows read in {}",
         group(read),
-        group((read as f64 / secs.max(0.001)) as u64)
+        super::progress::duration_and_rate(read, r.duration_ms)
     );
     r.exit_code()
+}
+
+/// A cancel token that Ctrl-C (SIGINT) or SIGTERM sets: the run stops at its next batch,
+/// rolls back and is recorded as cancelled. A second Ctrl-C ends the process at once (the
+/// database then rolls the open transaction back).
+fn interruptible() -> Result<CancelToken> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let cancel = CancelToken::new();
+    for sig in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, cancel.flag())?;
+        signal_hook::flag::register(sig, cancel.flag())?;
+    }
+    Ok(cancel)
 }
 
 pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
     let auth = ctx.auth()?;
     let actor = Actor::cli(&ctx.sources);
+    let cancel = interruptible()?;
     match cmd {
         ImportCommand::Csv(args) => {
-            let opts = args.common.options();
+            let opts = args.common.options(ctx);
             let mut printer = ProgressPrinter::new();
-            let report = etl::import_csv(
-                &auth,
-                &actor,
-                &args.paths,
-                &opts,
-                &CancelToken::new(),
-                &mut |p| printer.show(&p),
-            )?;
+            let report = etl::import_csv(&auth, &actor, &args.paths, &opts, &cancel, &mut |p| {
+                printer.show(&p)
+            });
             printer.finish();
+            let report = report?;
             Ok(print_report(&report, &opts))
         }
         ImportCommand::Api(args) => {
-            let opts = args.common.options();
+            let opts = args.common.options(ctx);
             let api = etl::api::ApiOptions {
                 tables: args.tables.clone(),
                 rate: args.rate,
@@ -181,16 +194,12 @@ pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
                 ..etl::api::ApiOptions::default()
             };
             let mut printer = ProgressPrinter::new();
-            let run = etl::api::import_api(
-                &auth,
-                &actor,
-                &args.url,
-                &api,
-                &opts,
-                &CancelToken::new(),
-                &mut |p| printer.show(&p),
-            )?;
+            let run =
+                etl::api::import_api(&auth, &actor, &args.url, &api, &opts, &cancel, &mut |p| {
+                    printer.show(&p)
+                });
             printer.finish();
+            let run = run?;
             if !run.missing.is_empty() {
                 println!(
                     "note: the API has no collection for {}",
@@ -212,6 +221,10 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ExportFormatArg::Csv)]
     pub format: ExportFormatArg,
+    /// For opening in a spreadsheet: prefix text cells that start with = + - @ with `'`, so
+    /// they are not run as formulas (the file then no longer imports back exactly)
+    #[arg(long)]
+    pub spreadsheet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -222,7 +235,7 @@ pub enum ExportFormatArg {
 
 pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
     use std::io::Write;
-    let auth = ctx.auth()?;
+    let auth = ctx.auth_existing()?;
     let actor = Actor::cli(&ctx.sources);
     let format = match args.format {
         ExportFormatArg::Csv => etl::export::ExportFormat::Csv,
@@ -233,7 +246,8 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
         Some(path) => {
             // Written beside the target and renamed at the end: never a half-written file.
             let tmp = path.with_extension("partial");
-            let file = std::fs::File::create(&tmp).map_err(|e| crate::Error::file(&tmp, e))?;
+            let _ = std::fs::remove_file(&tmp);
+            let file = crate::files::create_new_private(&tmp)?;
             let mut w = std::io::BufWriter::new(file);
             let mut printer = ProgressPrinter::new();
             let result = etl::export::export(
@@ -241,13 +255,15 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
                 &actor,
                 &args.table,
                 format,
+                args.spreadsheet,
                 &mut w,
-                &path.display().to_string(),
+                &etl::source::shown(path),
                 &cancel,
                 &mut |p| printer.show(&p),
             );
             printer.finish();
-            let rows = match result.and_then(|r| w.flush().map(|_| r).map_err(crate::Error::Io)) {
+            let summary = match result.and_then(|r| w.flush().map(|_| r).map_err(crate::Error::Io))
+            {
                 Ok(r) => r,
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
@@ -257,10 +273,11 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
             std::fs::rename(&tmp, path).map_err(|e| crate::Error::file(path, e))?;
             eprintln!(
                 "exported {} rows of {} to {}",
-                group(rows),
+                group(summary.rows),
                 args.table,
-                path.display()
+                etl::source::shown(path)
             );
+            warn_formulas(&summary, args.spreadsheet);
         }
         None => {
             // A reader that goes away (`| head`) ends the export quietly.
@@ -275,6 +292,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
                 &actor,
                 &args.table,
                 format,
+                args.spreadsheet,
                 &mut w,
                 "standard output",
                 &cancel,
@@ -282,12 +300,23 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
             );
             let flushed = w.flush();
             if !w.closed {
-                result?;
+                warn_formulas(&result?, args.spreadsheet);
                 flushed?;
             }
         }
     }
     Ok(super::exit::OK)
+}
+
+/// Warns when a plain CSV export holds cells a spreadsheet would run as formulas.
+fn warn_formulas(s: &etl::export::ExportSummary, spreadsheet: bool) {
+    if s.formula_cells > 0 && !spreadsheet {
+        eprintln!(
+            "warning: {} cells start with = + - or @ and would run as formulas if this file is \
+             opened in a spreadsheet; export with --spreadsheet for that use",
+            group(s.formula_cells)
+        );
+    }
 }
 
 /// Standard output that turns a closed pipe into a cancel instead of an error.

@@ -86,14 +86,40 @@ pub struct Context {
 }
 
 impl Context {
-    /// Connects to the configured store.
+    /// Connects to the configured store, creating an embedded one if there is none.
     pub fn database(&self) -> Result<Database> {
-        Database::connect(&self.config.database, self.config.pool_size)
+        let db = Database::connect_with(&self.config.database, &self.config.db_options())?;
+        self.warn_if_exposed();
+        Ok(db)
+    }
+
+    /// Connects to the configured store, which must exist (commands that only read).
+    pub fn existing_database(&self) -> Result<Database> {
+        let db = Database::open_existing(&self.config.database, &self.config.db_options())?;
+        self.warn_if_exposed();
+        Ok(db)
+    }
+
+    fn warn_if_exposed(&self) {
+        if let crate::db::DbTarget::Sqlite(path) = &self.config.database
+            && let Some(w) = crate::files::exposure_warning(path)
+        {
+            tracing::warn!(warning = %w, "store readable by others");
+            eprintln!("stockroom: warning: {w}");
+        }
     }
 
     /// Connects, brings the schema up to date and opens the account services.
     pub fn auth(&self) -> Result<crate::auth::Auth> {
-        let db = self.database()?;
+        self.auth_on(self.database()?)
+    }
+
+    /// [`Context::auth`] for commands that only read: a missing store is reported, not made.
+    pub fn auth_existing(&self) -> Result<crate::auth::Auth> {
+        self.auth_on(self.existing_database()?)
+    }
+
+    fn auth_on(&self, db: Database) -> Result<crate::auth::Auth> {
         crate::db::migrate::run(&mut *db.conn()?)?;
         let terminal = crate::auth::terminal::describe(&self.sources.env);
         crate::auth::Auth::open(db, &self.config, &self.sources, terminal)

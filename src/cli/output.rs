@@ -9,8 +9,24 @@ pub enum Format {
     Json,
 }
 
-/// Prints rows of cells under a header in the chosen format.
+/// Prints rows of cells under a header in the chosen format. Cells hold text from outside
+/// (names, audit details): in table and CSV output their control characters are escaped, so
+/// printing them cannot drive the terminal; JSON escapes them itself.
 pub fn print_rows(format: Format, header: &[&str], rows: &[Vec<String>]) {
+    let escaped: Vec<Vec<String>>;
+    let rows = if format == Format::Json {
+        rows
+    } else {
+        escaped = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| crate::text::escape(c).into_owned())
+                    .collect()
+            })
+            .collect();
+        &escaped
+    };
     match format {
         Format::Table => {
             let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();

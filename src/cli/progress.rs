@@ -1,5 +1,6 @@
-//! Progress for long commands on stderr: a redrawn bar with rows/s and ETA on a terminal,
-//! plain lines (at most one a second per table, and the last) otherwise.
+//! Progress for long commands on stderr: a redrawn bar with rows/s and ETA on a terminal;
+//! into a pipe or a log file, one plain line per table when it ends (no bars). Rates and
+//! ETAs appear only once enough time has passed for them to mean something.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -42,16 +43,26 @@ impl ProgressPrinter {
             self.table_started = now;
             self.last_print = None;
         }
-        let finished = p.rows_total.is_some_and(|t| p.rows_done >= t)
-            || p.bytes_total.is_some_and(|t| t > 0 && p.bytes_done >= t);
-        let due = self
-            .last_print
-            .is_none_or(|t| now - t >= Duration::from_millis(if self.tty { 100 } else { 1000 }));
+        let rows_done = p.rows_total.is_some_and(|t| p.rows_done >= t);
+        let finished = if self.tty {
+            rows_done || p.bytes_total.is_some_and(|t| t > 0 && p.bytes_done >= t)
+        } else {
+            // Without a terminal, only the table's last event (rows counted in full) prints.
+            rows_done
+        };
+        let due = self.tty
+            && self
+                .last_print
+                .is_none_or(|t| now - t >= Duration::from_millis(100));
         if !due && !finished {
             return;
         }
         self.last_print = Some(now);
-        let line = render_line(p, now - self.table_started);
+        let line = if self.tty {
+            render_line(p, now - self.table_started)
+        } else {
+            render_done(p, now - self.table_started)
+        };
         if self.tty {
             eprint!("\r\x1b[2K{line}");
             if finished {
@@ -60,6 +71,7 @@ impl ProgressPrinter {
             }
         } else {
             eprintln!("{line}");
+            self.table = "";
         }
         let _ = std::io::stderr().flush();
     }
@@ -76,10 +88,50 @@ impl ProgressPrinter {
     }
 }
 
+/// Below this, a rate or an ETA is noise.
+const MEANINGFUL: Duration = Duration::from_secs(1);
+
+/// `60 ms`, `2.4 s`.
+pub fn duration(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// `2.4 s (41,000 rows/s)`, or just `60 ms` when the run was too short for a rate.
+pub fn duration_and_rate(rows: u64, ms: u64) -> String {
+    if ms < MEANINGFUL.as_millis() as u64 {
+        duration(ms)
+    } else {
+        format!(
+            "{} ({} rows/s)",
+            duration(ms),
+            group((rows as f64 * 1000.0 / ms as f64) as u64)
+        )
+    }
+}
+
+/// The line for a table that has finished, for logs: `orders  161,500 rows in 2.4 s (…)`.
+pub fn render_done(p: &Progress, elapsed: Duration) -> String {
+    let mut line = format!(
+        "{:<12} {} rows in {}",
+        p.table,
+        group(p.rows_done),
+        duration_and_rate(p.rows_done, elapsed.as_millis() as u64)
+    );
+    if p.rejects > 0 {
+        line.push_str(&format!(", {} rejected", group(p.rejects)));
+    }
+    line
+}
+
 /// One progress line: `orders  [#####-----]  50%  80,750/161,500 rows  42,000 rows/s  ETA 2s`.
 pub fn render_line(p: &Progress, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64().max(0.001);
     let rate = p.rows_done as f64 / secs;
+    let meaningful = elapsed >= MEANINGFUL;
     let fraction = match (p.bytes_total, p.rows_total) {
         (Some(total), _) if total > 0 => Some(p.bytes_done as f64 / total as f64),
         (_, Some(total)) if total > 0 => Some(p.rows_done as f64 / total as f64),
@@ -100,8 +152,11 @@ pub fn render_line(p: &Progress, elapsed: Duration) -> String {
         Some(t) => line.push_str(&format!("  {}/{} rows", group(p.rows_done), group(t))),
         None => line.push_str(&format!("  {} rows", group(p.rows_done))),
     }
-    line.push_str(&format!("  {} rows/s", group(rate as u64)));
+    if meaningful {
+        line.push_str(&format!("  {} rows/s", group(rate as u64)));
+    }
     if let Some(f) = fraction
+        && meaningful
         && f > 0.0
         && f < 1.0
     {
@@ -129,5 +184,12 @@ mod tests {
         assert!(line.contains("10 rows/s"), "{line}");
         assert!(line.contains("ETA 5s"), "{line}");
         assert_eq!(group(1_234_567), "1,234,567");
+        // A 60 ms run shows no rate and no ETA.
+        let line = render_line(&Progress::rows("orders", 5, 10), Duration::from_millis(60));
+        assert!(!line.contains("rows/s") && !line.contains("ETA"), "{line}");
+        assert_eq!(duration_and_rate(1_445, 60), "60 ms");
+        assert_eq!(duration_and_rate(10_000, 2_000), "2.0 s (5,000 rows/s)");
+        let done = render_done(&Progress::rows("brands", 9, 9), Duration::from_millis(3));
+        assert_eq!(done, "brands       9 rows in 3 ms");
     }
 }

@@ -115,7 +115,11 @@ fn read_new_password(from_stdin: bool) -> Result<String> {
 }
 
 pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
-    let auth = ctx.auth()?;
+    // Only `user add` may create a store (the first administrator of a new one).
+    let auth = match cmd {
+        UserCommand::Add { .. } => ctx.auth()?,
+        _ => ctx.auth_existing()?,
+    };
     let actor = Actor::cli(&ctx.sources);
     match cmd {
         UserCommand::Add {
@@ -196,7 +200,7 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
 }
 
 pub fn audit(ctx: &Context, args: AuditArgs) -> Result<u8> {
-    let auth = ctx.auth()?;
+    let auth = ctx.auth_existing()?;
     let actor = Actor::cli(&ctx.sources);
     let filter = AuditFilter {
         actor: args.user,

@@ -20,3 +20,39 @@ pub fn line_total_sql(conn: &AnyConnection, prefix: &str) -> String {
         div = int_div(conn)
     )
 }
+
+/// The key of the row this connection inserted last (`LAST_INSERT_ID()` /
+/// `last_insert_rowid()`): exact whatever other terminals insert, on one server or a cluster.
+pub fn last_insert_id(conn: &mut AnyConnection) -> diesel::QueryResult<i64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let sql = match conn {
+        AnyConnection::Mysql(_) => "SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS id",
+        AnyConnection::Sqlite(_) => "SELECT last_insert_rowid() AS id",
+    };
+    Ok(diesel::sql_query(sql).get_result::<Id>(conn)?.id)
+}
+
+/// Whether the connection's transaction is still open. A MySQL server ends a transaction on
+/// its own after a deadlock or a lost connection; SQLite ends one only on failures that are
+/// never row refusals (a full disk, an I/O error), so there it is taken as open.
+pub fn transaction_alive(conn: &mut AnyConnection) -> bool {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Open {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    match conn {
+        AnyConnection::Mysql(_) => {
+            diesel::sql_query("SELECT CAST(@@in_transaction AS SIGNED) AS n")
+                .get_result::<Open>(conn)
+                .is_ok_and(|o| o.n == 1)
+        }
+        AnyConnection::Sqlite(_) => true,
+    }
+}

@@ -12,13 +12,33 @@ fn err(e: Box<dyn std::error::Error + Send + Sync>) -> Error {
     Error::Database(format!("migration failed: {e}"))
 }
 
-/// Applies pending migrations; returns the versions applied (empty when up to date).
+/// How long a command waits for another terminal's migration to finish.
+const MIGRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Applies pending migrations; returns the versions applied (empty when up to date). Safe
+/// to run from several processes at once: on SQLite the migrations run in one `BEGIN
+/// IMMEDIATE` transaction (the others wait for it, then find nothing to do); on MySQL, whose
+/// DDL commits as it goes, under the store-wide lock `migrate`.
 pub fn run(conn: &mut AnyConnection) -> Result<Vec<String>> {
     let applied = match conn {
-        AnyConnection::Mysql(c) => c.run_pending_migrations(MYSQL).map_err(err)?,
-        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map_err(err)?,
+        AnyConnection::Mysql(c) => {
+            if !c.has_pending_migration(MYSQL).map_err(err)? {
+                return Ok(Vec::new());
+            }
+            super::lock::with_lock(c, "migrate", MIGRATION_WAIT, |c| {
+                let done = c.run_pending_migrations(MYSQL).map_err(err)?;
+                Ok(done.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+            })?
+        }
+        AnyConnection::Sqlite(_) => super::tx::write_once(conn, |conn| match conn {
+            AnyConnection::Sqlite(c) => {
+                let done = c.run_pending_migrations(SQLITE).map_err(err)?;
+                Ok::<_, Error>(done.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+            }
+            AnyConnection::Mysql(_) => unreachable!("matched as SQLite"),
+        })?,
     };
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+    Ok(applied)
 }
 
 /// The schema's state: applied versions (oldest first) and pending ones.

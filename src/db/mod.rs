@@ -3,14 +3,18 @@
 
 pub mod bulk;
 pub mod dialect;
+pub mod fault;
+pub mod lock;
 pub mod migrate;
 pub mod models;
 pub mod pool;
 pub mod schema;
 pub mod status;
+pub mod tx;
 pub mod url;
+pub mod watchdog;
 
-pub use pool::{Database, PooledConn};
+pub use pool::{Database, DbOptions, PooledConn};
 pub use url::DbTarget;
 
 use diesel::mysql::MysqlConnection;

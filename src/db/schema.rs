@@ -166,6 +166,14 @@ diesel::table! {
         rows_rejected -> BigInt,
         outcome -> Text,
         message -> Text,
+        rejects_file -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    guards (name) {
+        name -> Text,
+        version -> BigInt,
     }
 }
 
@@ -198,6 +206,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     audit_events,
     import_runs,
+    guards,
 );
 
 /// The ten store tables in foreign-key order (parents first).

@@ -16,7 +16,14 @@ pub struct DbStatus {
     pub schema_version: Option<String>,
     pub pending_migrations: Vec<String>,
     /// Rows per table; empty until the schema is migrated.
-    pub tables: Vec<(&'static str, i64)>,
+    pub tables: Vec<TableRows>,
+}
+
+/// One table's row count.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TableRows {
+    pub table: &'static str,
+    pub rows: i64,
 }
 
 #[derive(QueryableByName)]
@@ -68,6 +75,9 @@ pub fn read(db: &Database) -> Result<DbStatus> {
         Vec::new()
     } else {
         row_counts(&mut conn)?
+            .into_iter()
+            .map(|(table, rows)| TableRows { table, rows })
+            .collect()
     };
     Ok(DbStatus {
         backend: conn.backend_name(),

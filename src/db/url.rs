@@ -78,6 +78,27 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// `HOST:PORT` of a `mysql://` URL, for messages (port 3306 when none is given).
+pub fn server_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let host_port = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    let has_port = match host_port.rfind(']') {
+        Some(end) => host_port[end..].contains(':'),
+        None => host_port.contains(':'),
+    };
+    if host_port.is_empty() {
+        "localhost:3306".into()
+    } else if has_port {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:3306")
+    }
+}
+
 /// Redacts every URL-looking word in an error message.
 pub fn redact_text(text: &str) -> String {
     text.split(' ')
@@ -116,6 +137,17 @@ mod tests {
                 .contains("postgres://")
         );
         assert!(DbTarget::parse("  ").is_err());
+    }
+
+    #[test]
+    fn names_the_server() {
+        assert_eq!(
+            server_of("mysql://u:p@db.example:3307/s"),
+            "db.example:3307"
+        );
+        assert_eq!(server_of("mysql://u@10.0.0.5/s?x=1"), "10.0.0.5:3306");
+        assert_eq!(server_of("mysql://[::1]:3306/s"), "[::1]:3306");
+        assert_eq!(server_of("mysql://[::1]/s"), "[::1]:3306");
     }
 
     #[test]

@@ -204,9 +204,27 @@ fn each_row(
     Ok(())
 }
 
+/// Whether a spreadsheet would run this text as a formula (`=`, `+`, `-`, `@`, or a leading
+/// tab or carriage return).
+pub fn looks_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub rows: u64,
+    /// Text cells a spreadsheet would run as formulas (neutralised with `'` when asked).
+    pub formula_cells: u64,
+}
+
 /// Where exported rows go.
 enum Sink<'a> {
-    Csv(Box<csv::Writer<&'a mut dyn Write>>),
+    Csv {
+        w: Box<csv::Writer<&'a mut dyn Write>>,
+        spreadsheet: bool,
+        formula_cells: u64,
+    },
     Json {
         out: &'a mut dyn Write,
         header: Vec<&'static str>,
@@ -217,10 +235,18 @@ enum Sink<'a> {
 impl Sink<'_> {
     fn row(&mut self, cells: Vec<Out>) -> Result<()> {
         match self {
-            Sink::Csv(w) => {
+            Sink::Csv {
+                w,
+                spreadsheet,
+                formula_cells,
+            } => {
                 let fields = cells.into_iter().map(|c| match c {
                     Out::Null => String::new(),
                     Out::Num(v) => v.to_string(),
+                    Out::Str(s) if looks_like_formula(&s) => {
+                        *formula_cells += 1;
+                        if *spreadsheet { format!("'{s}") } else { s }
+                    }
                     Out::Str(s) => s,
                 });
                 w.write_record(fields)
@@ -249,7 +275,7 @@ impl Sink<'_> {
 
     fn finish(self) -> Result<()> {
         match self {
-            Sink::Csv(mut w) => w.flush().map_err(Error::Io),
+            Sink::Csv { mut w, .. } => w.flush().map_err(Error::Io),
             Sink::Json { out, .. } => {
                 out.write_all(b"\n]\n")?;
                 out.flush().map_err(Error::Io)
@@ -258,18 +284,21 @@ impl Sink<'_> {
     }
 }
 
-/// Writes `table` to `out`; returns the rows written. Needs `ExportData`; audited.
+/// Writes `table` to `out`. Needs `ExportData`; audited. A plain CSV export is exact (it
+/// imports back); with `spreadsheet`, text cells a spreadsheet would run as formulas are
+/// prefixed with `'`.
 #[allow(clippy::too_many_arguments)]
 pub fn export(
     auth: &Auth,
     actor: &Actor,
     table: &str,
     format: ExportFormat,
+    spreadsheet: bool,
     out: &mut dyn Write,
     destination: &str,
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
-) -> Result<u64> {
+) -> Result<ExportSummary> {
     auth.require(actor, Permission::ExportData)?;
     let spec = super::spec::table(table).ok_or_else(|| not_a_table(table))?;
     let header = header_for(spec);
@@ -279,7 +308,11 @@ pub fn export(
             let mut w = csv::Writer::from_writer(out);
             w.write_record(&header)
                 .map_err(|e| Error::Invalid(format!("cannot write to {destination}: {e}")))?;
-            Sink::Csv(Box::new(w))
+            Sink::Csv {
+                w: Box::new(w),
+                spreadsheet,
+                formula_cells: 0,
+            }
         }
         ExportFormat::Json => {
             out.write_all(b"[")?;
@@ -306,6 +339,10 @@ pub fn export(
         rows += 1;
         sink.row(cells)
     })?;
+    let formula_cells = match &sink {
+        Sink::Csv { formula_cells, .. } => *formula_cells,
+        Sink::Json { .. } => 0,
+    };
     sink.finish()
         .map_err(|e| Error::Invalid(format!("cannot write to {destination}: {e}")))?;
     progress(Progress::rows(spec.name, rows, rows));
@@ -323,10 +360,13 @@ pub fn export(
             } else {
                 "json"
             },
-            destination.chars().take(200).collect::<String>()
+            crate::text::escape_bounded(destination, 200)
         ),
     )?;
-    Ok(rows)
+    Ok(ExportSummary {
+        rows,
+        formula_cells,
+    })
 }
 
 fn not_a_table(table: &str) -> Error {

@@ -23,61 +23,96 @@ pub use run::ImportOptions;
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
 use crate::db::schema::import_runs;
+use crate::db::{AnyConnection, dialect, tx};
 use crate::error::{Error, Result};
 use crate::worker::{CancelToken, Progress};
 use mapping::Mapping;
 use run::Planned;
-use source::{CsvSource, Source};
+use source::{CsvSource, InputLimits, JsonFileSource, Source};
 
-/// Expands folders to their `.csv` files (sorted by name).
-pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+/// The input files of an import and what was left out.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub files: Vec<PathBuf>,
+    /// Files of a folder that were skipped, each with why.
+    pub notes: Vec<String>,
+}
+
+fn is_input(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("csv") || x.eq_ignore_ascii_case("json"))
+}
+
+/// Expands folders to their `.csv` and `.json` files (sorted by name). In a folder, anything
+/// that is not a regular file (a FIFO, a device, a socket) is skipped with a note, since
+/// reading it could wait forever; a path given by name may also be a pipe.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Inputs> {
+    use std::os::unix::fs::FileTypeExt;
+    let mut out = Inputs::default();
     for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| Error::file(p, e))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
-                .collect();
+        let shown = source::shown(p);
+        let meta = std::fs::metadata(p)
+            .map_err(|_| Error::Invalid(format!("{shown}: no such file or folder")))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(p).map_err(|e| Error::file(&shown, e))? {
+                let path = entry.map_err(|e| Error::file(&shown, e))?.path();
+                if !is_input(&path) {
+                    continue;
+                }
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => files.push(path),
+                    Ok(_) => out.notes.push(format!(
+                        "skipped {}: not a regular file",
+                        source::shown(&path)
+                    )),
+                    Err(e) => out
+                        .notes
+                        .push(format!("skipped {}: {e}", source::shown(&path))),
+                }
+            }
             files.sort();
             if files.is_empty() {
                 return Err(Error::Invalid(format!(
-                    "{}: no .csv files in this folder",
-                    p.display()
+                    "{shown}: no .csv or .json files in this folder"
                 )));
             }
-            out.extend(files);
-        } else if p.exists() {
-            out.push(p.clone());
+            out.files.extend(files);
+        } else if meta.is_file() || meta.file_type().is_fifo() {
+            out.files.push(p.clone());
         } else {
             return Err(Error::Invalid(format!(
-                "{}: no such file or folder",
-                p.display()
+                "{shown}: not a regular file (a device or a socket cannot be imported)"
             )));
         }
     }
     Ok(out)
 }
 
-/// Opens a CSV file, works out its table (from its name, else its header) and checks the header.
-pub fn plan_csv(path: &Path) -> Result<Planned> {
-    let source = CsvSource::open(path)?;
+/// Opens an input file (CSV, or a JSON array by its `.json` name or a leading `[`), works out
+/// its table (from its name, else its header) and checks the header.
+pub fn plan_file(path: &Path, limits: InputLimits) -> Result<Planned> {
+    let json = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+    let source: Box<dyn Source> = if json {
+        Box::new(JsonFileSource::open(path, limits)?)
+    } else {
+        Box::new(CsvSource::open(path, limits)?)
+    };
+    let shown = source::shown(path);
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let table = spec::table(&stem).or_else(|| spec::guess_from_header(source.headers())).ok_or_else(|| {
         Error::Invalid(format!(
-            "{}: cannot tell which table this file is for; name it after the table (e.g. orders.csv)",
-            path.display()
+            "{shown}: cannot tell which table this file is for; name it after the table (e.g. orders.csv)"
         ))
     })?;
     let mapping = Mapping::new(table, source.headers())
-        .map_err(|m| Error::Invalid(format!("{}: {m}", path.display())))?;
-    Ok(Planned {
-        source: Box::new(source),
-        mapping,
-    })
+        .map_err(|m| Error::Invalid(format!("{shown}: {}", crate::text::escape(&m))))?;
+    Ok(Planned { source, mapping })
 }
 
 /// Puts sources in foreign-key order (stable for the same table).
@@ -85,7 +120,7 @@ pub fn order_plans(plans: &mut [Planned]) {
     plans.sort_by_key(|p| spec::order_of(p.mapping.table.name));
 }
 
-/// Imports CSV files or folders (needs `ImportCsv`).
+/// Imports CSV or JSON files or folders (needs `ImportCsv`).
 pub fn import_csv(
     auth: &Auth,
     actor: &Actor,
@@ -95,21 +130,32 @@ pub fn import_csv(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport> {
     auth.require(actor, Permission::ImportCsv)?;
-    let files = expand_paths(paths)?;
-    let mut plans = files
+    let inputs = expand_paths(paths)?;
+    let mut plans = inputs
+        .files
         .iter()
-        .map(|f| plan_csv(f))
+        .map(|f| plan_file(f, opts.limits))
         .collect::<Result<Vec<_>>>()?;
     order_plans(&mut plans);
-    let label = files
+    let label = inputs
+        .files
         .iter()
-        .map(|f| f.display().to_string())
+        .map(|f| source::shown(f))
         .collect::<Vec<_>>()
         .join(", ");
-    run_and_record(auth, actor, &label, plans, opts, cancel, progress)
+    let mut report = run_and_record(auth, actor, &label, plans, opts, cancel, progress)?;
+    report.notes.splice(0..0, inputs.notes);
+    Ok(report)
 }
 
-/// Loads planned sources and records the run (`import_runs` and the audit trail).
+/// The longest actor name and source label a run record holds (the columns' sizes).
+const ACTOR_CHARS: usize = 128;
+const SOURCE_CHARS: usize = 2_000;
+
+/// Loads planned sources and records the run in `import_runs` and the audit trail. The
+/// record is written as "running" before any data, and finished inside the data's own
+/// transaction when the run commits (so rows never stand without their record), or after the
+/// rollback otherwise. A process killed mid-run leaves its record "running", and no data.
 pub fn run_and_record(
     auth: &Auth,
     actor: &Actor,
@@ -119,52 +165,99 @@ pub fn run_and_record(
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport> {
+    let actor_name = crate::text::escape_bounded(&actor.name, ACTOR_CHARS);
+    let source = crate::text::escape_bounded(label, SOURCE_CHARS);
     let started = auth.now();
     let mut conn = auth.db().conn()?;
-    let result = run::load(&mut conn, plans, opts, cancel, progress);
-    let finished = auth.now();
-    let (outcome, message, report) = match &result {
+    let run_id = tx::write(&mut conn, |c| -> Result<i64> {
+        diesel::insert_into(import_runs::table)
+            .values((
+                import_runs::actor.eq(&actor_name),
+                import_runs::source.eq(&source),
+                import_runs::started_at.eq(started),
+                import_runs::finished_at.eq(started),
+                import_runs::duration_ms.eq(0i64),
+                import_runs::rows_read.eq(0i64),
+                import_runs::rows_inserted.eq(0i64),
+                import_runs::rows_updated.eq(0i64),
+                import_runs::rows_unchanged.eq(0i64),
+                import_runs::rows_rejected.eq(0i64),
+                import_runs::outcome.eq("running"),
+                import_runs::message.eq(""),
+            ))
+            .execute(c)?;
+        Ok(dialect::last_insert_id(c)?)
+    })?;
+    let rejects = opts.rejects.as_ref().map(|p| source::shown(p));
+    let finish = |c: &mut AnyConnection, outcome: &str, message: &str, r: Option<&ImportReport>| {
+        let finished = auth.now();
+        let (read, counts, rejected) = r.map(|r| r.totals()).unwrap_or_default();
+        let written_rejects = rejects.as_ref().filter(|_| rejected > 0);
+        diesel::update(import_runs::table.find(run_id as i32))
+            .set((
+                import_runs::finished_at.eq(finished),
+                import_runs::duration_ms.eq(r
+                    .map(|r| r.duration_ms as i64)
+                    .unwrap_or((finished - started) * 1000)),
+                import_runs::rows_read.eq(read as i64),
+                import_runs::rows_inserted.eq(counts.inserted as i64),
+                import_runs::rows_updated.eq(counts.updated as i64),
+                import_runs::rows_unchanged.eq(counts.unchanged as i64),
+                import_runs::rows_rejected.eq(rejected as i64),
+                import_runs::outcome.eq(outcome),
+                import_runs::message.eq(message),
+                import_runs::rejects_file.eq(written_rejects),
+            ))
+            .execute(c)?;
+        audit::record(
+            c,
+            finished,
+            &actor_name,
+            &actor.terminal,
+            Event::Import,
+            &format!(
+                "run={run_id} source={} outcome={outcome} read={read} inserted={} updated={} unchanged={} rejected={rejected}{}",
+                source.chars().take(300).collect::<String>(),
+                counts.inserted,
+                counts.updated,
+                counts.unchanged,
+                written_rejects
+                    .map(|p| format!(" rejects={p}"))
+                    .unwrap_or_default()
+            ),
+        )?;
+        Ok::<(), Error>(())
+    };
+    let result = run::load(&mut conn, plans, opts, cancel, progress, &mut |c, r| {
+        finish(
+            c,
+            r.outcome.as_str(),
+            &format!("{} rejected rows", r.rejected_rows),
+            Some(r),
+        )
+    });
+    // A failed run may have left the connection unusable; the record takes a fresh one.
+    drop(conn);
+    let (outcome, message) = match &result {
+        Ok(r) if r.outcome.committed() => return result,
         Ok(r) => (
             r.outcome.as_str(),
             format!("{} rejected rows", r.rejected_rows),
-            Some(r),
         ),
-        Err(e) => ("failed", e.to_string(), None),
+        Err(Error::Cancelled) => ("cancelled", String::new()),
+        Err(e) => ("failed", e.to_string()),
     };
-    let (read, counts, rejected) = report.map(|r| r.totals()).unwrap_or_default();
-    let source: String = label.chars().take(2_000).collect();
-    diesel::insert_into(import_runs::table)
-        .values((
-            import_runs::actor.eq(&actor.name),
-            import_runs::source.eq(&source),
-            import_runs::started_at.eq(started),
-            import_runs::finished_at.eq(finished),
-            import_runs::duration_ms.eq(report
-                .map(|r| r.duration_ms as i64)
-                .unwrap_or((finished - started) * 1000)),
-            import_runs::rows_read.eq(read as i64),
-            import_runs::rows_inserted.eq(counts.inserted as i64),
-            import_runs::rows_updated.eq(counts.updated as i64),
-            import_runs::rows_unchanged.eq(counts.unchanged as i64),
-            import_runs::rows_rejected.eq(rejected as i64),
-            import_runs::outcome.eq(outcome),
-            import_runs::message.eq(&message),
-        ))
-        .execute(&mut *conn)?;
-    audit::record(
-        &mut conn,
-        finished,
-        &actor.name,
-        &actor.terminal,
-        Event::Import,
-        &format!(
-            "source={} outcome={outcome} read={read} inserted={} updated={} unchanged={} rejected={rejected}",
-            source.chars().take(300).collect::<String>(),
-            counts.inserted,
-            counts.updated,
-            counts.unchanged
-        ),
-    )?;
+    let recorded = auth.db().conn().and_then(|mut c| {
+        tx::write(&mut c, |c| {
+            finish(c, outcome, &message, result.as_ref().ok())
+        })
+    });
+    if let Err(e) = recorded {
+        tracing::warn!(run = run_id, error = %e, "could not finish the import's record");
+        if result.is_ok() {
+            return Err(e);
+        }
+    }
     result
 }
 

@@ -18,18 +18,13 @@ pub struct RowError {
 
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let clean = |s: &str| {
-            s.chars()
-                .filter(|c| !c.is_control())
-                .take(80)
-                .collect::<String>()
-        };
-        write!(f, "{}:{}:", self.source, self.line)?;
+        use crate::text::{escape, escape_bounded};
+        write!(f, "{}:{}:", escape(&self.source), self.line)?;
         if !self.column.is_empty() {
-            write!(f, " column `{}`", self.column)?;
-            write!(f, " value `{}`", clean(&self.value))?;
+            write!(f, " column `{}`", escape_bounded(&self.column, 64))?;
+            write!(f, " value `{}`", escape_bounded(&self.value, 80))?;
         }
-        write!(f, " {}", self.reason)
+        write!(f, " {}", escape(&self.reason))
     }
 }
 
@@ -69,6 +64,11 @@ impl Outcome {
             Outcome::Cancelled => "cancelled",
         }
     }
+
+    /// Whether the run's rows are in the store.
+    pub fn committed(self) -> bool {
+        matches!(self, Outcome::Committed | Outcome::CommittedWithRejects)
+    }
 }
 
 /// Errors kept in memory for listing; beyond this they are counted (and all go to the
@@ -82,6 +82,8 @@ pub struct ImportReport {
     pub rejected_rows: u64,
     pub outcome: Outcome,
     pub duration_ms: u64,
+    /// Things the user should know that are not bad rows (files skipped, columns ignored).
+    pub notes: Vec<String>,
 }
 
 impl ImportReport {
@@ -114,9 +116,9 @@ pub struct RejectWriter {
 }
 
 impl RejectWriter {
+    /// Creates (or replaces) the rejects file, private to its owner.
     pub fn create(path: &Path) -> Result<Self> {
-        let mut w = csv::Writer::from_path(path)
-            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let mut w = csv::Writer::from_writer(crate::files::create_private(path)?);
         w.write_record(["source", "line", "column", "value", "reason", "record"])
             .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         Ok(RejectWriter { w })

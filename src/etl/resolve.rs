@@ -40,7 +40,7 @@ impl Resolver {
         let map = self.stores.as_ref().expect("loaded");
         map.get(&name.trim().to_lowercase())
             .copied()
-            .ok_or_else(|| format!("no store named `{}`", name.trim()))
+            .ok_or_else(|| "names no store".to_string())
     }
 
     /// A member of staff by first name; `store` breaks ties.
@@ -72,14 +72,14 @@ impl Resolver {
             .cloned()
             .unwrap_or_default();
         match candidates.as_slice() {
-            [] => Err(format!("no member of staff named `{name}`")),
+            [] => Err("names no member of staff".to_string()),
             [(id, _)] => Ok(*id),
             many => {
                 let in_store: Vec<_> = many.iter().filter(|(_, s)| Some(*s) == store).collect();
                 match in_store.as_slice() {
                     [(id, _)] => Ok(*id),
                     _ => Err(format!(
-                        "`{name}` names {} members of staff; give staff_id instead",
+                        "names {} members of staff; give staff_id instead",
                         many.len()
                     )),
                 }

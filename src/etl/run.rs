@@ -3,7 +3,11 @@
 //! batched and upserted. Bad rows are collected (and streamed to a rejects file); at the end
 //! the run commits, or rolls back when it found bad rows (unless `--skip-invalid`), when it
 //! is a dry run, or when it was cancelled. A killed process leaves no partial data either.
+//! A database failure that is not about one row (deadlock, lock wait, lost or frozen server,
+//! full disk) ends the run and rolls it all back; only a row refusal, while the transaction
+//! is known to be alive, sends the batch row by row to find the bad rows.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use diesel::Connection;
@@ -11,11 +15,13 @@ use diesel::Connection;
 use super::mapping::{From, Mapping};
 use super::report::{ImportReport, LISTED_ERRORS, Outcome, RejectWriter, RowError, TableReport};
 use super::resolve::Resolver;
+use super::source::InputLimits;
 use super::source::{Record, Source};
 use super::spec::Resolve;
 use super::value::{self, Cell, DateFormat};
 use super::write;
-use crate::db::AnyConnection;
+use crate::db::fault::{self, Fault};
+use crate::db::{AnyConnection, dialect, tx};
 use crate::error::{Error, Result};
 use crate::worker::{CancelToken, Progress};
 
@@ -27,6 +33,8 @@ pub struct ImportOptions {
     pub date_format: DateFormat,
     /// Rows per statement; 0 sizes batches from the table's width.
     pub batch_rows: usize,
+    /// Header width and record size allowed.
+    pub limits: InputLimits,
 }
 
 impl Default for ImportOptions {
@@ -37,6 +45,7 @@ impl Default for ImportOptions {
             dry_run: false,
             date_format: DateFormat::Auto,
             batch_rows: 0,
+            limits: InputLimits::default(),
         }
     }
 }
@@ -192,15 +201,15 @@ fn diagnose(
             let v = row[i].as_int().map(|v| v.to_string()).unwrap_or_default();
             return (
                 fk.column.to_string(),
-                v.clone(),
-                format!("refers to {} {v}, which does not exist", fk.parent),
+                v,
+                format!("refers to a row of {} that does not exist", fk.parent),
             );
         }
     }
     (
         String::new(),
         String::new(),
-        format!("refused by the database: {db_error}"),
+        format!("refused by the database: {}", crate::text::escape(db_error)),
     )
 }
 
@@ -210,6 +219,8 @@ struct Pending {
     fields: Vec<String>,
 }
 
+/// Upserts one batch in a savepoint. A refusal of the batch's data is looked into row by row;
+/// any other failure ends the run (the caller rolls everything back).
 fn flush(
     conn: &mut AnyConnection,
     m: &Mapping,
@@ -223,25 +234,18 @@ fn flush(
         return Ok(());
     }
     let rows: Vec<&[Cell]> = batch.iter().map(|p| p.cells.as_slice()).collect();
-    // The batch runs in a savepoint, so a refused batch leaves nothing behind.
-    match conn.transaction(|c| write::upsert(c, m.table.name, cols, &m.key, &rows)) {
+    match savepoint(conn, |c| {
+        write::upsert(c, m.table.name, cols, &m.key, &rows)
+    })? {
         Ok(counts) => report.counts += counts,
         Err(_) => {
             // Find the rows the database refuses, one at a time.
             for p in batch.iter() {
-                match conn.transaction(|c| {
-                    write::upsert(
-                        c,
-                        m.table.name,
-                        cols,
-                        &m.key,
-                        std::slice::from_ref(&p.cells),
-                    )
-                }) {
+                let one = std::slice::from_ref(&p.cells);
+                match savepoint(conn, |c| write::upsert(c, m.table.name, cols, &m.key, one))? {
                     Ok(counts) => report.counts += counts,
-                    Err(e) => {
-                        let (column, value, reason) =
-                            diagnose(conn, m, cols, &p.cells, &e.to_string());
+                    Err(raw) => {
+                        let (column, value, reason) = diagnose(conn, m, cols, &p.cells, &raw);
                         report.rejected += 1;
                         sink.reject(
                             vec![RowError {
@@ -262,11 +266,116 @@ fn flush(
     Ok(())
 }
 
+/// Runs `f` in a savepoint. `Err(message)` only for a refusal of the data (the transaction
+/// lives on); every other failure, or a transaction the server has ended, is returned as the
+/// run-ending error.
+fn savepoint<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> diesel::QueryResult<T>,
+) -> Result<std::result::Result<T, String>> {
+    // The first failure, before any failed `ROLLBACK TO SAVEPOINT` hides it.
+    let mut first: Option<(Fault, String)> = None;
+    let r = conn
+        .transaction(|c| f(c).inspect_err(|e| first = Some((fault::classify(e), e.to_string()))));
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => {
+            if let Some(frozen) = crate::db::watchdog::take_timeout() {
+                return Err(Error::Unavailable(frozen));
+            }
+            let (f, msg) = first.unwrap_or_else(|| (fault::classify(&e), e.to_string()));
+            if f == Fault::Row && dialect::transaction_alive(conn) {
+                Ok(Err(msg))
+            } else if f == Fault::Row {
+                Err(Error::from_db(Fault::Lost, &msg))
+            } else {
+                Err(Error::from_db(f, &msg))
+            }
+        }
+    }
+}
+
+/// Keys already loaded in this run, per table, with the line that gave them: a key repeated
+/// in the input would be written twice and counted twice, so the later row is refused.
+#[derive(Default)]
+struct SeenKeys {
+    ints: HashMap<u64, u64>,
+    texts: HashMap<String, u64>,
+}
+
+impl SeenKeys {
+    /// The line that already gave this row's key, or records it.
+    fn first_line(&mut self, cells: &[Cell], key_idx: &[usize], line: u64) -> Option<u64> {
+        let int = |i: usize| cells.get(i).and_then(Cell::as_int);
+        match key_idx {
+            [a] if int(*a).is_some() => {
+                let k = int(*a)? as u32 as u64;
+                self.first_int(k, line)
+            }
+            [a, b] => {
+                let k = ((int(*a)? as u32 as u64) << 32) | int(*b)? as u32 as u64;
+                self.first_int(k, line)
+            }
+            [a] => match cells.get(*a) {
+                Some(Cell::Text(Some(t))) => match self.texts.get(t) {
+                    Some(l) => Some(*l),
+                    None => {
+                        self.texts.insert(t.clone(), line);
+                        None
+                    }
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn first_int(&mut self, k: u64, line: u64) -> Option<u64> {
+        match self.ints.get(&k) {
+            Some(l) => Some(*l),
+            None => {
+                self.ints.insert(k, line);
+                None
+            }
+        }
+    }
+}
+
+/// "customer_id 5001" for a key, for messages.
+fn key_text(m: &Mapping, cols: &[&str], cells: &[Cell]) -> (String, String) {
+    let parts: Vec<(String, String)> = m
+        .key
+        .iter()
+        .filter_map(|k| {
+            let i = cols.iter().position(|c| c == k)?;
+            let v = match &cells[i] {
+                Cell::Int(Some(v)) => v.to_string(),
+                Cell::Text(Some(t)) => t.clone(),
+                _ => String::new(),
+            };
+            Some((k.to_string(), v))
+        })
+        .collect();
+    let column = parts
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join("+");
+    let value = parts
+        .iter()
+        .map(|(_, v)| v.as_str())
+        .collect::<Vec<_>>()
+        .join("+");
+    (column, value)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn load_one(
     conn: &mut AnyConnection,
     plan: &mut Planned,
     opts: &ImportOptions,
     resolver: &mut Resolver,
+    seen: &mut SeenKeys,
     sink: &mut Sink,
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
@@ -280,6 +389,11 @@ fn load_one(
         .iter()
         .filter(|(_, f)| !matches!(f, From::ManagerRow(_)))
         .map(|(c, _)| c.name)
+        .collect();
+    let key_idx: Vec<usize> = m
+        .key
+        .iter()
+        .filter_map(|k| cols.iter().position(|c| c == k))
         .collect();
     let mut report = TableReport {
         table: m.table.name.into(),
@@ -319,7 +433,7 @@ fn load_one(
                 continue;
             }
         };
-        match convert(
+        let converted = convert(
             conn,
             &m,
             resolver,
@@ -327,8 +441,28 @@ fn load_one(
             &label,
             &rec,
             &headers,
-        ) {
-            Ok((cells, manager)) => {
+        )
+        .map(|(cells, manager)| {
+            let repeat_of = seen.first_line(&cells, &key_idx, rec.line);
+            (cells, manager, repeat_of)
+        });
+        match converted {
+            Ok((cells, _, Some(first))) => {
+                let (column, value) = key_text(&m, &cols, &cells);
+                report.rejected += 1;
+                row_emails.push(None);
+                sink.reject(
+                    vec![RowError {
+                        source: label.clone(),
+                        line: rec.line,
+                        reason: format!("{column} {value} is already on line {first}"),
+                        column,
+                        value,
+                    }],
+                    &rec.fields,
+                )?;
+            }
+            Ok((cells, manager, None)) => {
                 if by_row {
                     let email = email_idx.and_then(|i| match &cells[i] {
                         Cell::Text(t) => t.clone(),
@@ -424,13 +558,16 @@ fn load_one(
     Ok(report)
 }
 
-/// Loads the planned sources (already in foreign-key order) in one transaction.
+/// Loads the planned sources (already in foreign-key order) in one transaction. When the run
+/// is to be committed, `on_commit` runs inside that same transaction just before the commit
+/// (the run's record and audit line), so the data and its record stand or fall together.
 pub fn load(
     conn: &mut AnyConnection,
     mut plans: Vec<Planned>,
     opts: &ImportOptions,
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
+    on_commit: &mut dyn FnMut(&mut AnyConnection, &ImportReport) -> Result<()>,
 ) -> Result<ImportReport> {
     let started = Instant::now();
     let mut sink = Sink {
@@ -444,13 +581,16 @@ pub fn load(
     };
     let mut tables = Vec::new();
     let mut resolver = Resolver::default();
-    let result = conn.transaction::<(), Abort, _>(|conn| {
+    let mut seen: HashMap<&'static str, SeenKeys> = HashMap::new();
+    let result = tx::write_once::<(), Abort>(conn, |conn| {
         for plan in plans.iter_mut() {
+            let table = plan.mapping.table.name;
             tables.push(load_one(
                 conn,
                 plan,
                 opts,
                 &mut resolver,
+                seen.entry(table).or_default(),
                 &mut sink,
                 cancel,
                 progress,
@@ -465,6 +605,19 @@ pub fn load(
         if sink.rejected_rows > 0 && !opts.skip_invalid {
             return Err(Abort::Invalid);
         }
+        let draft = ImportReport {
+            tables: tables.clone(),
+            errors: Vec::new(),
+            rejected_rows: sink.rejected_rows,
+            outcome: if sink.rejected_rows > 0 {
+                Outcome::CommittedWithRejects
+            } else {
+                Outcome::Committed
+            },
+            duration_ms: started.elapsed().as_millis() as u64,
+            notes: Vec::new(),
+        };
+        on_commit(conn, &draft)?;
         Ok(())
     });
     let outcome = match result {
@@ -484,5 +637,6 @@ pub fn load(
         rejected_rows: sink.rejected_rows,
         outcome,
         duration_ms: started.elapsed().as_millis() as u64,
+        notes: Vec::new(),
     })
 }

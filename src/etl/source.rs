@@ -2,11 +2,98 @@
 //! quoted commas and newlines), or JSON objects from the API (`api.rs`). Both give text fields under a
 //! header, with the line (or item) number for messages.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::text::escape;
+
+/// What one input may hold at most, so a hostile file cannot exhaust memory or flood the
+/// terminal: columns in the header, bytes in one record (a CSV line or a JSON object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputLimits {
+    pub max_columns: usize,
+    pub max_record_bytes: u64,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        use crate::config::defaults as d;
+        InputLimits {
+            max_columns: d::IMPORT_MAX_COLUMNS as usize,
+            max_record_bytes: d::IMPORT_MAX_FIELD_BYTES.into(),
+        }
+    }
+}
+
+impl InputLimits {
+    pub fn from_config(cfg: &crate::config::Config) -> Self {
+        InputLimits {
+            max_columns: cfg.import_max_columns as usize,
+            max_record_bytes: cfg.import_max_field_bytes.into(),
+        }
+    }
+
+    fn too_wide(&self, label: &str, columns: usize) -> Option<Error> {
+        (columns > self.max_columns).then(|| {
+            Error::Invalid(format!(
+                "{label}: the header has {} columns; at most {} are read (import_max_columns); nothing was written",
+                crate::store::money::group_digits(columns as u64),
+                crate::store::money::group_digits(self.max_columns as u64)
+            ))
+        })
+    }
+
+    fn too_long(&self, label: &str, line: u64) -> Error {
+        Error::Invalid(format!(
+            "{label}: line {line}: a record longer than {} bytes (import_max_field_bytes); nothing was written",
+            crate::store::money::group_digits(self.max_record_bytes)
+        ))
+    }
+}
+
+/// Read-ahead the parsers may hold beyond the record they are on.
+const SLACK: u64 = 1 << 16;
+
+/// The marker error [`Bounded`] returns once a record runs past its limit.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("record too long")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+fn is_too_long(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|i| i.is::<RecordTooLong>())
+}
+
+/// Counts the bytes handed to a parser and refuses to hand over more than the current
+/// record's allowance (moved forward by the source after each record).
+struct Bounded<R> {
+    inner: R,
+    given: Rc<Cell<u64>>,
+    allowed_until: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.given.get() > self.allowed_until.get() {
+            return Err(std::io::Error::other(RecordTooLong));
+        }
+        let n = self.inner.read(buf)?;
+        self.given.set(self.given.get() + n as u64);
+        Ok(n)
+    }
+}
 
 /// One input record.
 #[derive(Debug, Clone)]
@@ -116,30 +203,48 @@ impl<R: Read> Read for CrlfToLf<R> {
 /// A CSV file, read in constant memory.
 pub struct CsvSource {
     label: String,
-    reader: csv::Reader<CrlfToLf<BufReader<File>>>,
-    raw_bytes: std::rc::Rc<std::cell::Cell<u64>>,
+    reader: csv::Reader<Bounded<CrlfToLf<BufReader<File>>>>,
+    raw_bytes: Rc<Cell<u64>>,
     headers: Vec<String>,
     record: csv::ByteRecord,
     total: Option<u64>,
+    limits: InputLimits,
+    allowed_until: Rc<Cell<u64>>,
+    error: Option<Error>,
+}
+
+/// The path as shown in messages (control characters escaped).
+pub fn shown(path: &Path) -> String {
+    escape(&path.display().to_string()).into_owned()
 }
 
 impl CsvSource {
-    pub fn open(path: &Path) -> Result<CsvSource> {
-        let file = File::open(path).map_err(|e| Error::file(path, e))?;
-        let total = file.metadata().ok().map(|m| m.len());
-        let normalized = CrlfToLf::new(skip_bom(file).map_err(|e| Error::file(path, e))?);
+    pub fn open(path: &Path, limits: InputLimits) -> Result<CsvSource> {
+        let label = shown(path);
+        let file = File::open(path).map_err(|e| Error::file(&label, e))?;
+        let total = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let normalized = CrlfToLf::new(skip_bom(file).map_err(|e| Error::file(&label, e))?);
         let raw_bytes = normalized.raw.clone();
+        let given = Rc::new(Cell::new(0));
+        let allowed_until = Rc::new(Cell::new(limits.max_record_bytes + SLACK));
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
-            .from_reader(normalized);
+            .buffer_capacity(1 << 16)
+            .from_reader(Bounded {
+                inner: normalized,
+                given,
+                allowed_until: allowed_until.clone(),
+            });
         let headers = reader
             .byte_headers()
-            .map_err(|e| {
-                Error::Invalid(format!(
-                    "{}: cannot read the header line: {e}",
-                    path.display()
-                ))
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Io(io) if is_too_long(io) => limits.too_long(&label, 1),
+                _ => Error::Invalid(format!("{label}: cannot read the header line: {e}")),
             })?
             .iter()
             .map(|h| {
@@ -149,19 +254,25 @@ impl CsvSource {
                     .to_string()
             })
             .collect::<Vec<_>>();
+        if let Some(e) = limits.too_wide(&label, headers.len()) {
+            return Err(e);
+        }
         if headers.iter().all(|h| h.is_empty()) {
             return Err(Error::Invalid(format!(
-                "{}: the file is empty or has no header line",
-                path.display()
+                "{label}: the file is empty or has no header line"
             )));
         }
+        allowed_until.set(reader.position().byte() + limits.max_record_bytes + SLACK);
         Ok(CsvSource {
-            label: path.display().to_string(),
+            label,
             reader,
             raw_bytes,
             headers,
             record: csv::ByteRecord::new(),
             total,
+            limits,
+            allowed_until,
+            error: None,
         })
     }
 }
@@ -176,10 +287,21 @@ impl Source for CsvSource {
     }
 
     fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>> {
+        if self.error.is_some() {
+            return None;
+        }
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
                 let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                let end = self.reader.position().byte();
+                let start = self.record.position().map(|p| p.byte()).unwrap_or(end);
+                if end - start > self.limits.max_record_bytes {
+                    self.error = Some(self.limits.too_long(&self.label, line));
+                    return None;
+                }
+                self.allowed_until
+                    .set(end + self.limits.max_record_bytes + SLACK);
                 let mut fields = Vec::with_capacity(self.record.len());
                 for (i, f) in self.record.iter().enumerate() {
                     match std::str::from_utf8(f) {
@@ -200,16 +322,228 @@ impl Source for CsvSource {
                 Some(Ok(Record { line, fields }))
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                // A torn record ends the file's reading; report it as one bad row.
-                let reason = format!("unreadable CSV: {e}");
-                Some(Err(ReadError { line, reason }))
+                let line = e
+                    .position()
+                    .map(|p| p.line())
+                    .unwrap_or_else(|| self.reader.position().line() + 1);
+                match e.kind() {
+                    csv::ErrorKind::Io(io) if is_too_long(io) => {
+                        self.error = Some(self.limits.too_long(&self.label, line));
+                        None
+                    }
+                    csv::ErrorKind::Io(io) => {
+                        self.error = Some(Error::Invalid(format!(
+                            "{}: cannot be read past line {line}: {io}",
+                            self.label
+                        )));
+                        None
+                    }
+                    // A torn record ends the file's reading; report it as one bad row.
+                    _ => Some(Err(ReadError {
+                        line,
+                        reason: format!("unreadable CSV: {e}"),
+                    })),
+                }
             }
         }
     }
 
     fn bytes(&self) -> (u64, Option<u64>) {
         (self.raw_bytes.get(), self.total)
+    }
+
+    fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
+    }
+}
+
+/// A JSON file holding an array of objects (what `export --format json` writes), read one
+/// object at a time in constant memory. The header is the first object's keys.
+pub struct JsonFileSource {
+    label: String,
+    headers: Vec<String>,
+    reader: BufReader<Bounded<File>>,
+    given: Rc<Cell<u64>>,
+    allowed_until: Rc<Cell<u64>>,
+    limits: InputLimits,
+    pending: Option<Map<String, Value>>,
+    position: u64,
+    done: bool,
+    total: Option<u64>,
+    error: Option<Error>,
+}
+
+impl JsonFileSource {
+    pub fn open(path: &Path, limits: InputLimits) -> Result<JsonFileSource> {
+        let label = shown(path);
+        let file = File::open(path).map_err(|e| Error::file(&label, e))?;
+        let total = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let given = Rc::new(Cell::new(0));
+        let allowed_until = Rc::new(Cell::new(limits.max_record_bytes + SLACK));
+        let mut src = JsonFileSource {
+            label,
+            headers: Vec::new(),
+            reader: BufReader::with_capacity(
+                1 << 16,
+                Bounded {
+                    inner: file,
+                    given: given.clone(),
+                    allowed_until: allowed_until.clone(),
+                },
+            ),
+            given,
+            allowed_until,
+            limits,
+            pending: None,
+            position: 0,
+            done: false,
+            total,
+            error: None,
+        };
+        // Skip a byte-order mark, then expect the array.
+        if src.peek()? == Some(0xEF) {
+            src.reader.consume(3);
+        }
+        match src.peek()? {
+            Some(b'[') => src.reader.consume(1),
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "{}: not a JSON array of objects (the form `export --format json` writes)",
+                    src.label
+                )));
+            }
+        }
+        src.pending = src.next_object()?;
+        src.headers = src
+            .pending
+            .as_ref()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        if let Some(e) = limits.too_wide(&src.label, src.headers.len()) {
+            return Err(e);
+        }
+        Ok(src)
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        if is_too_long(&e) {
+            self.limits.too_long(&self.label, self.position + 1)
+        } else {
+            Error::file(&self.label, e)
+        }
+    }
+
+    /// The next byte that is not white space, left unread.
+    fn peek(&mut self) -> Result<Option<u8>> {
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) => return Err(self.io(e)),
+            };
+            match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                Some(i) => {
+                    let b = buf[i];
+                    self.reader.consume(i);
+                    return Ok(Some(b));
+                }
+                None if buf.is_empty() => return Ok(None),
+                None => {
+                    let n = buf.len();
+                    self.reader.consume(n);
+                }
+            }
+        }
+    }
+
+    fn next_object(&mut self) -> Result<Option<Map<String, Value>>> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.position > 0 || self.pending.is_some() {
+            match self.peek()? {
+                Some(b',') => self.reader.consume(1),
+                Some(b']') => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                _ => return Err(self.malformed("expected `,` or `]`")),
+            }
+        }
+        match self.peek()? {
+            Some(b']') if self.position == 0 && self.pending.is_none() => {
+                self.done = true;
+                return Ok(None);
+            }
+            Some(b'{') => {}
+            None => return Err(self.malformed("the array is not closed")),
+            _ => return Err(self.malformed("expected an object")),
+        }
+        self.allowed_until
+            .set(self.given.get() + self.limits.max_record_bytes + SLACK);
+        let mut de = serde_json::Deserializer::from_reader(&mut self.reader);
+        match <Map<String, Value> as serde::Deserialize>::deserialize(&mut de) {
+            Ok(obj) => Ok(Some(obj)),
+            Err(e) if e.is_io() => Err(self.limits.too_long(&self.label, self.position + 1)),
+            Err(e) => Err(self.malformed(&e.to_string())),
+        }
+    }
+
+    fn malformed(&self, what: &str) -> Error {
+        Error::Invalid(format!(
+            "{}: item {}: not valid JSON ({}); nothing was written",
+            self.label,
+            self.position + 1,
+            escape(what)
+        ))
+    }
+}
+
+impl Source for JsonFileSource {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>> {
+        if self.error.is_some() {
+            return None;
+        }
+        let obj = match self.pending.take() {
+            Some(o) => o,
+            None => match self.next_object() {
+                Ok(Some(o)) => o,
+                Ok(None) => return None,
+                Err(e) => {
+                    self.error = Some(e);
+                    return None;
+                }
+            },
+        };
+        self.position += 1;
+        let fields = self
+            .headers
+            .iter()
+            .map(|h| obj.get(h).map(json_text).unwrap_or_default())
+            .collect();
+        Some(Ok(Record {
+            line: self.position,
+            fields,
+        }))
+    }
+
+    fn bytes(&self) -> (u64, Option<u64>) {
+        (self.given.get(), self.total)
+    }
+
+    fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
     }
 }
 

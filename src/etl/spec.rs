@@ -6,6 +6,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Int,
+    /// A whole number of at least this value (a stock level ≥ 0, an order line's quantity ≥ 1).
+    AtLeast(i32),
     /// Text of at most this many characters.
     Text(usize),
     Date,
@@ -190,7 +192,7 @@ pub static TABLES: [TableSpec; 9] = [
         columns: &[
             by_name("store_id", Resolve::StoreByName, &["store_name", "store"]),
             col("product_id", Int, true),
-            col("quantity", Int, true),
+            col("quantity", AtLeast(0), true),
         ],
         key: &["store_id", "product_id"],
         natural_key: None,
@@ -246,7 +248,7 @@ pub static TABLES: [TableSpec; 9] = [
             col("order_id", Int, true),
             col("item_id", Int, true),
             col("product_id", Int, true),
-            col("quantity", Int, true),
+            col("quantity", AtLeast(1), true),
             alias("list_price_cents", Money, true, &["list_price", "price"]),
             alias("discount_bp", Discount, true, &["discount"]),
         ],

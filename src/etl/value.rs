@@ -43,7 +43,7 @@ impl Cell {
     /// The null of a kind.
     pub fn null(kind: Kind) -> Cell {
         match kind {
-            Kind::Int | Kind::Discount => Cell::Int(None),
+            Kind::Int | Kind::AtLeast(_) | Kind::Discount => Cell::Int(None),
             Kind::Money => Cell::BigInt(None),
             Kind::Status => Cell::SmallInt(None),
             Kind::Text(_) => Cell::Text(None),
@@ -80,7 +80,23 @@ pub fn is_null_token(t: &str) -> bool {
     NULL_TOKENS.contains(&t)
 }
 
+/// Dates further ahead than this many years are taken for typing mistakes.
+const YEARS_AHEAD: i32 = 5;
+
 fn parse_date(t: &str, fmt: &DateFormat) -> Result<NaiveDate, String> {
+    use chrono::Datelike;
+    let d = parse_date_text(t, fmt)?;
+    let latest = chrono::Utc::now().date_naive().year() + YEARS_AHEAD;
+    if d.year() < 100 {
+        Err("has a two-digit year; write the year in full (1999, 2016)".into())
+    } else if d.year() < 1900 || d.year() > latest {
+        Err(format!("is outside the years 1900–{latest}"))
+    } else {
+        Ok(d)
+    }
+}
+
+fn parse_date_text(t: &str, fmt: &DateFormat) -> Result<NaiveDate, String> {
     let attempt = |pattern: &str| NaiveDate::parse_from_str(t, pattern);
     let parsed = match fmt {
         DateFormat::Pattern(p) => attempt(p),
@@ -93,9 +109,9 @@ fn parse_date(t: &str, fmt: &DateFormat) -> Result<NaiveDate, String> {
             DateFormat::Auto => "YYYY-MM-DD or DD/MM/YYYY".into(),
         };
         if e.kind() == chrono::format::ParseErrorKind::OutOfRange {
-            format!("`{t}` is not a real date")
+            "is not a real date".to_string()
         } else {
-            format!("`{t}` is not a date ({expected})")
+            format!("is not a date ({expected})")
         }
     })
 }
@@ -108,6 +124,16 @@ pub fn parse(raw: &str, kind: Kind, dates: &DateFormat) -> Result<Cell, String> 
     }
     Ok(match kind {
         Kind::Int => Cell::Int(Some(parse_int(t)?)),
+        Kind::AtLeast(min) => {
+            let v = parse_int(t)?;
+            if v < min {
+                return Err(match min {
+                    0 => "is negative; it must be 0 or more".to_string(),
+                    _ => format!("must be {min} or more"),
+                });
+            }
+            Cell::Int(Some(v))
+        }
         Kind::Text(max) => {
             // Quoted newlines and tabs are data; other control characters (ESC, BEL, …) are not.
             if t.chars()
@@ -125,12 +151,12 @@ pub fn parse(raw: &str, kind: Kind, dates: &DateFormat) -> Result<Cell, String> 
         Kind::Bool => Cell::Bool(Some(match t.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "y" | "t" => true,
             "0" | "false" | "no" | "n" | "f" => false,
-            _ => return Err(format!("`{t}` is not yes/no (1/0, true/false)")),
+            _ => return Err("is not yes/no (1/0, true/false)".into()),
         })),
         Kind::Money => {
             let cents = money::parse_cents(t)?;
             if cents < 0 {
-                return Err(format!("`{t}` is negative"));
+                return Err("is negative".into());
             }
             Cell::BigInt(Some(cents))
         }
@@ -143,8 +169,11 @@ pub fn parse(raw: &str, kind: Kind, dates: &DateFormat) -> Result<Cell, String> 
                     .find(|s| s.name().eq_ignore_ascii_case(t)),
             };
             Cell::SmallInt(Some(
-                code.ok_or_else(|| format!("`{t}` is not an order status (1–4 or Pending, Processing, Rejected, Completed)"))?
-                    .code(),
+                code.ok_or_else(|| {
+                    "is not an order status (1–4 or Pending, Processing, Rejected, Completed)"
+                        .to_string()
+                })?
+                .code(),
             ))
         }
     })
@@ -161,7 +190,7 @@ pub fn parse_int(t: &str) -> Result<i32, String> {
     {
         return Ok(v);
     }
-    Err(format!("`{t}` is not a whole number"))
+    Err("is not a whole number".into())
 }
 
 #[cfg(test)]
@@ -202,6 +231,24 @@ mod tests {
             Ok(Cell::BigInt(Some(179_999)))
         );
         assert!(parse("-1", Kind::Money, &auto).is_err());
+        assert_eq!(
+            parse("-3", Kind::AtLeast(0), &auto),
+            Err("is negative; it must be 0 or more".into())
+        );
+        assert_eq!(parse("0", Kind::AtLeast(0), &auto), Ok(Cell::Int(Some(0))));
+        assert!(parse("0", Kind::AtLeast(1), &auto).is_err());
+        assert!(
+            parse("31/12/99", Kind::Date, &auto)
+                .unwrap_err()
+                .contains("two-digit year")
+        );
+        assert!(
+            parse("1899-12-31", Kind::Date, &auto)
+                .unwrap_err()
+                .contains("outside the years 1900")
+        );
+        assert!(parse("2999-01-01", Kind::Date, &auto).is_err());
+        assert!(parse("1900-01-01", Kind::Date, &auto).is_ok());
         assert_eq!(
             parse("0.07", Kind::Discount, &auto),
             Ok(Cell::Int(Some(700)))

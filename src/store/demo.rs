@@ -122,7 +122,9 @@ pub fn load(
         return Err(Error::Invalid("--scale must be at least 1".into()));
     }
     let mut conn = db.conn()?;
-    conn.transaction::<_, Error, _>(|conn| {
+    // Two loads at once: the one that finds the other's rows in its way runs again, and then
+    // sees the store holds data (replacing it, or refusing without --replace).
+    crate::db::tx::write::<_, Error>(&mut conn, |conn| {
         let existing = data_row_count(conn)?;
         if existing > 0 {
             if !opts.replace {
@@ -133,7 +135,14 @@ pub fn load(
             }
             clear_store_data(conn)?;
         }
-        generate(conn, opts, cancel, progress)
+        generate(conn, opts, cancel, progress).map_err(|e| match e {
+            Error::Database(m)
+                if crate::db::fault::classify_message(&m) == crate::db::fault::Fault::Row =>
+            {
+                Error::Busy("another command loaded data at the same moment".into())
+            }
+            other => other,
+        })
     })
 }
 

@@ -14,28 +14,28 @@ pub fn parse_cents(text: &str) -> Result<i64, String> {
         None => (t.as_str(), ""),
     };
     if whole.is_empty() && frac.is_empty() {
-        return Err(format!("`{text}` is not an amount"));
+        return Err("is not an amount".to_string());
     }
     if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("`{text}` is not an amount"));
+        return Err("is not an amount".to_string());
     }
     let frac_trimmed = frac.trim_end_matches('0');
     if frac_trimmed.len() > 2 {
-        return Err(format!("`{text}` has fractions of a cent"));
+        return Err("has fractions of a cent".to_string());
     }
     let whole: i64 = if whole.is_empty() {
         0
     } else {
         whole
             .parse()
-            .map_err(|_| format!("`{text}` is too large an amount"))?
+            .map_err(|_| "is too large an amount".to_string())?
     };
     let mut frac_cents = format!("{frac_trimmed:0<2}");
     frac_cents.truncate(2);
     let cents = whole
         .checked_mul(100)
         .and_then(|c| c.checked_add(frac_cents.parse::<i64>().unwrap_or(0)))
-        .ok_or_else(|| format!("`{text}` is too large an amount"))?;
+        .ok_or_else(|| "is too large an amount".to_string())?;
     Ok(if negative { -cents } else { cents })
 }
 
@@ -47,25 +47,21 @@ pub fn parse_discount_bp(text: &str) -> Result<i32, String> {
         || !whole.chars().all(|c| c.is_ascii_digit())
         || !frac.chars().all(|c| c.is_ascii_digit())
     {
-        return Err(format!(
-            "`{text}` is not a discount (expected a fraction such as 0.07)"
-        ));
+        return Err("is not a discount (expected a fraction such as 0.07)".to_string());
     }
     let frac_trimmed = frac.trim_end_matches('0');
     if frac_trimmed.len() > 4 {
-        return Err(format!("`{text}` is finer than a basis point"));
+        return Err("is finer than a basis point".to_string());
     }
     let whole: i64 = if whole.is_empty() {
         0
     } else {
-        whole
-            .parse()
-            .map_err(|_| format!("`{text}` is out of range"))?
+        whole.parse().map_err(|_| "is out of range".to_string())?
     };
     let frac_bp: i64 = format!("{frac_trimmed:0<4}").parse().unwrap_or(0);
     let bp = whole * 10_000 + frac_bp;
     if !(0..=10_000).contains(&bp) {
-        return Err(format!("`{text}` is outside 0 to 1"));
+        return Err("is outside 0 to 1".to_string());
     }
     Ok(bp as i32)
 }

@@ -3,6 +3,7 @@
 pub mod brand;
 pub mod category;
 pub mod customer;
+pub mod guard;
 pub mod order;
 pub mod order_item;
 pub mod product;

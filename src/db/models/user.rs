@@ -68,54 +68,24 @@ impl User {
         users::table.count().get_result(conn)
     }
 
-    /// [`User::count`] as a locking read on MySQL, for "is this the first account?" inside a
-    /// transaction: a second terminal asking at the same moment waits (or is refused) instead
-    /// of also seeing an empty store.
-    pub fn count_for_update(conn: &mut AnyConnection) -> QueryResult<i64> {
-        match conn {
-            AnyConnection::Mysql(c) => {
-                #[derive(QueryableByName)]
-                struct N {
-                    #[diesel(sql_type = diesel::sql_types::BigInt)]
-                    n: i64,
-                }
-                Ok(
-                    diesel::sql_query("SELECT COUNT(*) AS n FROM users FOR UPDATE")
-                        .get_result::<N>(c)?
-                        .n,
-                )
-            }
-            AnyConnection::Sqlite(_) => users::table.count().get_result(conn),
-        }
+    /// How many accounts exist, read after writing the accounts guard (see
+    /// [`super::guard`]), so two terminals creating the first administrator cannot both
+    /// see none.
+    pub fn count_guarded(conn: &mut AnyConnection) -> QueryResult<i64> {
+        super::guard::touch(conn, super::guard::ACCOUNTS)?;
+        users::table.count().get_result(conn)
     }
 
-    /// Active administrators other than `except`, counted with a locking read on MySQL so two
-    /// transactions cannot both see "one other left" and demote each other (under REPEATABLE
-    /// READ a plain count reads an old snapshot). SQLite serialises writers: a transaction
-    /// whose snapshot went stale cannot write.
+    /// Active administrators other than `except`, read after writing the accounts guard, so
+    /// two administrators cannot demote each other at once, on one server or on two nodes.
     pub fn other_active_admins(conn: &mut AnyConnection, except: i32) -> QueryResult<i64> {
-        match conn {
-            AnyConnection::Mysql(c) => {
-                #[derive(QueryableByName)]
-                struct N {
-                    #[diesel(sql_type = diesel::sql_types::BigInt)]
-                    n: i64,
-                }
-                Ok(diesel::sql_query(
-                    "SELECT COUNT(*) AS n FROM users WHERE role = 'administrator' AND active = TRUE \
-                     AND user_id <> ? FOR UPDATE",
-                )
-                .bind::<diesel::sql_types::Integer, _>(except)
-                .get_result::<N>(c)?
-                .n)
-            }
-            AnyConnection::Sqlite(_) => users::table
-                .filter(users::role.eq("administrator"))
-                .filter(users::active.eq(true))
-                .filter(users::user_id.ne(except))
-                .count()
-                .get_result(conn),
-        }
+        super::guard::touch(conn, super::guard::ACCOUNTS)?;
+        users::table
+            .filter(users::role.eq("administrator"))
+            .filter(users::active.eq(true))
+            .filter(users::user_id.ne(except))
+            .count()
+            .get_result(conn)
     }
 
     /// Whether the account is locked at `now`.

@@ -1,0 +1,75 @@
+//! Showing text that came from outside (files, the API, the database, what a user typed):
+//! control characters and invisible direction overrides are escaped (`\u{1b}`), so a crafted
+//! value cannot retitle, clear or rewrite the terminal it is printed on.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach a terminal as it is.
+fn dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with control characters written as escapes (`\n`, `\t`, `\u{1b}`).
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(dangerous) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if dangerous(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape`], then at most `max` characters (an ellipsis marks the cut).
+pub fn escape_bounded(text: &str, max: usize) -> String {
+    let e = escape(text);
+    if e.chars().count() <= max {
+        return e.into_owned();
+    }
+    let mut s: String = e.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// A list of names for a message: the first `shown`, then "and N more".
+pub fn name_list(names: &[String], shown: usize) -> String {
+    let mut parts: Vec<String> = names
+        .iter()
+        .take(shown)
+        .map(|n| escape_bounded(n, 40))
+        .collect();
+    if names.len() > shown {
+        parts.push(format!(
+            "and {} more",
+            crate::store::money::group_digits((names.len() - shown) as u64)
+        ));
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_a_terminal_would_obey() {
+        assert_eq!(escape("plain José 王"), "plain José 王");
+        assert_eq!(
+            escape("\u{1b}]0;PWNED\u{7}\u{1b}[2J"),
+            "\\u{1b}]0;PWNED\\u{7}\\u{1b}[2J"
+        );
+        assert_eq!(escape("a\nb\tc"), "a\\nb\\tc");
+        assert_eq!(escape("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(escape_bounded("abcdef", 4), "abc…");
+        let names: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
+        assert_eq!(name_list(&names, 3), "c0, c1, c2, and 999,997 more");
+    }
+}
