@@ -16,7 +16,7 @@ use stockroom::etl::{self, ImportOptions, ImportReport, Outcome};
 use stockroom::worker::CancelToken;
 
 use common::accounts::{self, PASSWORD, add, cli, sign_in};
-use common::{TestDb, count};
+use common::{TestDb, count, snapshot};
 
 fn fixture(dir: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -468,37 +468,6 @@ both_backends!(permissions_for_import_and_export, |t: TestDb| {
     .unwrap_err();
     assert!(err.to_string().contains("not an exportable table"), "{err}");
 });
-
-fn snapshot(t: &TestDb) -> Vec<String> {
-    let mut conn = t.db.conn().unwrap();
-    let mut out = Vec::new();
-    macro_rules! dump {
-        ($t:ident, $m:ty, $k:expr) => {
-            for r in $t::table
-                .order($k)
-                .select(<$m>::as_select())
-                .load::<$m>(&mut *conn)
-                .unwrap()
-            {
-                out.push(format!("{r:?}"));
-            }
-        };
-    }
-    dump!(categories, Category, categories::category_id);
-    dump!(brands, Brand, brands::brand_id);
-    dump!(products, Product, products::product_id);
-    dump!(stores, Store, stores::store_id);
-    dump!(staffs, Staff, staffs::staff_id);
-    dump!(stocks, Stock, (stocks::store_id, stocks::product_id));
-    dump!(customers, Customer, customers::customer_id);
-    dump!(orders, Order, orders::order_id);
-    dump!(
-        order_items,
-        OrderItem,
-        (order_items::order_id, order_items::item_id)
-    );
-    out
-}
 
 both_backends!(export_then_import_round_trips_exactly, |t: TestDb| {
     let (auth, _) = accounts::auth(&t);

@@ -94,6 +94,7 @@ pub fn classify_message(msg: &str) -> Fault {
         Fault::Conflict(ConflictKind::Busy)
     } else if has(&[
         "database or disk is full",
+        "disk i/o error",
         "no space left",
         "disk full",
         "is full",
@@ -111,7 +112,6 @@ pub fn classify_message(msg: &str) -> Fault {
         "connection refused",
         "connection was killed",
         "server shutdown",
-        "disk i/o error",
         "i/o error",
         "broken pipe",
         "not connected",
@@ -172,8 +172,8 @@ pub fn describe(fault: Fault, lock_wait_secs: u64) -> Option<String> {
             "another process is writing to the store (waited {lock_wait_secs} s); \
              nothing was written — run it again when it has finished"
         ),
-        Fault::Full => "the database's disk is full (or a file-size limit was reached); \
-             nothing was written"
+        Fault::Full => "the database's disk is full or failing (or a file-size limit was \
+             reached); nothing was written"
             .into(),
         Fault::ReadOnly => "the store is read-only here; nothing was written".into(),
         Fault::Lost => "the connection to the database was lost; nothing was written".into(),
@@ -199,7 +199,7 @@ mod tests {
             ("database is locked", Fault::Conflict(ConflictKind::Busy)),
             ("database or disk is full", Fault::Full),
             ("The table 'order_items' is full", Fault::Full),
-            ("disk I/O error", Fault::Lost),
+            ("disk I/O error", Fault::Full),
             ("Lost connection to server during query", Fault::Lost),
             ("MySQL server has gone away", Fault::Lost),
             ("SAVEPOINT diesel_savepoint_1 does not exist", Fault::Lost),

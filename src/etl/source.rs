@@ -325,7 +325,7 @@ impl Source for CsvSource {
                 let line = e
                     .position()
                     .map(|p| p.line())
-                    .unwrap_or_else(|| self.reader.position().line() + 1);
+                    .unwrap_or_else(|| self.reader.position().line());
                 match e.kind() {
                     csv::ErrorKind::Io(io) if is_too_long(io) => {
                         self.error = Some(self.limits.too_long(&self.label, line));

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod proxy;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -239,4 +240,40 @@ pub fn count(t: &TestDb, table: &str) -> i64 {
         .get_result::<N>(&mut *t.db.conn().unwrap())
         .unwrap()
         .n
+}
+
+/// Every row of the nine store tables, in key order, as text: two stores hold the same data
+/// exactly when their snapshots are equal.
+pub fn snapshot(t: &TestDb) -> Vec<String> {
+    use diesel::prelude::*;
+    use stockroom::db::models::*;
+    use stockroom::db::schema::*;
+    let mut conn = t.db.conn().unwrap();
+    let mut out = Vec::new();
+    macro_rules! dump {
+        ($t:ident, $m:ty, $k:expr) => {
+            for r in $t::table
+                .order($k)
+                .select(<$m>::as_select())
+                .load::<$m>(&mut *conn)
+                .unwrap()
+            {
+                out.push(format!("{r:?}"));
+            }
+        };
+    }
+    dump!(categories, Category, categories::category_id);
+    dump!(brands, Brand, brands::brand_id);
+    dump!(products, Product, products::product_id);
+    dump!(stores, Store, stores::store_id);
+    dump!(staffs, Staff, staffs::staff_id);
+    dump!(stocks, Stock, (stocks::store_id, stocks::product_id));
+    dump!(customers, Customer, customers::customer_id);
+    dump!(orders, Order, orders::order_id);
+    dump!(
+        order_items,
+        OrderItem,
+        (order_items::order_id, order_items::item_id)
+    );
+    out
 }
