@@ -86,9 +86,13 @@ fn a_deadlock_mid_import_rolls_everything_back_on_mysql() {
     let file = dir.path().join("customers.csv");
     customers_csv(&file, 1..=1_500, "Springfield");
     assert_eq!(
-        import(&auth, &[file.clone()], &ImportOptions::default())
-            .unwrap()
-            .outcome,
+        import(
+            &auth,
+            std::slice::from_ref(&file),
+            &ImportOptions::default()
+        )
+        .unwrap()
+        .outcome,
         Outcome::Committed
     );
     let before = snapshot(&t);
@@ -323,7 +327,12 @@ both_backends!(
         "customer_id,first_name,last_name,email\n5001,Ann,Lee,a@x.io\n5002,Bob,Ray,b@x.io\n5001,Ann,Other,a2@x.io\n",
     )
     .unwrap();
-        let r = import(&auth, &[file.clone()], &ImportOptions::default()).unwrap();
+        let r = import(
+            &auth,
+            std::slice::from_ref(&file),
+            &ImportOptions::default(),
+        )
+        .unwrap();
         assert_eq!(r.outcome, Outcome::RolledBack);
         assert_eq!(r.errors.len(), 1);
         let shown = r.errors[0].to_string();
@@ -337,7 +346,7 @@ both_backends!(
             skip_invalid: true,
             ..ImportOptions::default()
         };
-        let r = import(&auth, &[file.clone()], &opts).unwrap();
+        let r = import(&auth, std::slice::from_ref(&file), &opts).unwrap();
         let (_, c, rejected) = r.totals();
         assert_eq!((c.inserted, rejected), (2, 1));
         assert_eq!(
@@ -837,7 +846,12 @@ fn csv_export_neutralises_formulas_only_when_asked() {
         "customer_id,first_name,last_name,email\n1,=HYPERLINK(\"x\"),+Lee,@a.io\n2,Bob,Ray,b@x.io\n",
     )
     .unwrap();
-    import(&auth, &[file.clone()], &ImportOptions::default()).unwrap();
+    import(
+        &auth,
+        std::slice::from_ref(&file),
+        &ImportOptions::default(),
+    )
+    .unwrap();
     let plain = home.path().join("plain.csv");
     let out = run(
         home.path(),
