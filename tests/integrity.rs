@@ -949,3 +949,51 @@ fn settings_out_of_range_are_refused_naming_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn a_json_export_imports_back_exactly() {
+    let t = TestDb::sqlite();
+    stockroom::store::demo::load(
+        &t.db,
+        &stockroom::store::demo::DemoOptions {
+            scale: 1,
+            seed: 5,
+            replace: false,
+        },
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("json");
+    std::fs::create_dir(&dir).unwrap();
+    for spec in stockroom::etl::spec::TABLES.iter() {
+        let out_file = dir.join(format!("{}.json", spec.name));
+        let out = run(
+            home.path(),
+            &t.url,
+            &[
+                "export",
+                spec.name,
+                "--format",
+                "json",
+                "--out",
+                out_file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let fresh = TestDb::sqlite();
+    let out = run(
+        home.path(),
+        &fresh.url,
+        &["import", "csv", dir.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(snapshot(&fresh), snapshot(&t));
+}
