@@ -116,6 +116,16 @@ fn migrate_demo_and_status_on_the_default_embedded_store() {
     assert!(status.contains("customers,1445"), "{status}");
     assert!(status.contains("orders,1615"), "{status}");
     assert!(status.contains("server,SQLite 3."), "{status}");
+    let out = stockroom(home.path(), &["db", "status", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        v["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["table"] == "customers" && t["rows"] == 1445),
+        "an object per table with named fields: {v}"
+    );
 
     // Logs are JSON lines in the state directory, each with a correlation id.
     let log =
