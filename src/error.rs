@@ -23,6 +23,12 @@ pub enum Error {
     /// Input given by a user or a file is not acceptable; the message names what and why.
     #[error("{0}")]
     Invalid(String),
+    /// One field of a form or command is not acceptable; `field` names it.
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+    /// Another terminal changed what this change was based on; nothing was written.
+    #[error("{0}")]
+    Conflict(String),
     /// The signed-in actor lacks a permission.
     #[error("permission denied: {0}")]
     Forbidden(String),

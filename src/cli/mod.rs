@@ -2,6 +2,7 @@
 //! arguments into service calls and results into lines; no business rule lives here.
 
 mod bench;
+mod data;
 mod db;
 mod demo;
 mod etl;
@@ -57,6 +58,11 @@ pub enum Command {
     },
     /// Export a table to CSV or JSON, in the form `import` reads back
     Export(etl::ExportArgs),
+    /// Browse and edit the store tables (list, show, set, add, delete)
+    Data {
+        #[command(subcommand)]
+        command: data::DataCommand,
+    },
     /// Manage user accounts
     User {
         #[command(subcommand)]
@@ -162,6 +168,7 @@ fn run(cli: Cli) -> Result<u8> {
             crate::tui::run(&ctx.config, &ctx.sources, auth).map(|_| exit::OK)
         }
         Some(Command::Db { command }) => db::run(&ctx, command),
+        Some(Command::Data { command }) => data::run(&ctx, command),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::User { command }) => user::run(&ctx, command),
         Some(Command::Import { command }) => etl::import(&ctx, command),
@@ -185,6 +192,7 @@ fn run(cli: Cli) -> Result<u8> {
 fn command_name(c: &Command) -> &'static str {
     match c {
         Command::Db { .. } => "db",
+        Command::Data { .. } => "data",
         Command::Demo(_) => "demo",
         Command::Bench { .. } => "bench",
         Command::User { .. } => "user",

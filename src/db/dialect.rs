@@ -56,3 +56,19 @@ pub fn transaction_alive(conn: &mut AnyConnection) -> bool {
         AnyConnection::Sqlite(_) => true,
     }
 }
+
+/// `expr` as a 64-bit integer (`SUM` of integers is a decimal on MySQL).
+pub fn as_bigint(conn: &AnyConnection, expr: &str) -> String {
+    match conn {
+        AnyConnection::Mysql(_) => format!("CAST({expr} AS SIGNED)"),
+        AnyConnection::Sqlite(_) => format!("CAST({expr} AS INTEGER)"),
+    }
+}
+
+/// `a` equals `b`, a NULL equalling a NULL (`<=>` / `IS`).
+pub fn null_safe_eq(conn: &AnyConnection, a: &str, b: &str) -> String {
+    match conn {
+        AnyConnection::Mysql(_) => format!("{a} <=> {b}"),
+        AnyConnection::Sqlite(_) => format!("{a} IS {b}"),
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod dialect;
+pub mod dynamic;
 pub mod fault;
 pub mod lock;
 pub mod migrate;

@@ -144,7 +144,7 @@ fn convert(
             if col.required {
                 errors.push(err(header, raw, "is required but empty".into()));
             } else if !matches!(from, From::ManagerRow(_)) {
-                cells.push(Cell::null(col.kind));
+                cells.push(value::null_of(col.kind));
             }
             continue;
         }

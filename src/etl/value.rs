@@ -9,47 +9,17 @@ use crate::store::money;
 /// Cells that mean "no value".
 pub const NULL_TOKENS: [&str; 7] = ["", "NULL", "null", "None", "NaN", "nan", "N/A"];
 
-/// A typed cell, ready to bind.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Cell {
-    Int(Option<i32>),
-    BigInt(Option<i64>),
-    SmallInt(Option<i16>),
-    Text(Option<String>),
-    Date(Option<NaiveDate>),
-    Bool(Option<bool>),
-}
+pub use crate::db::dynamic::Cell;
 
-impl Cell {
-    pub fn is_null(&self) -> bool {
-        matches!(
-            self,
-            Cell::Int(None)
-                | Cell::BigInt(None)
-                | Cell::SmallInt(None)
-                | Cell::Text(None)
-                | Cell::Date(None)
-                | Cell::Bool(None)
-        )
-    }
-
-    pub fn as_int(&self) -> Option<i32> {
-        match self {
-            Cell::Int(v) => *v,
-            _ => None,
-        }
-    }
-
-    /// The null of a kind.
-    pub fn null(kind: Kind) -> Cell {
-        match kind {
-            Kind::Int | Kind::AtLeast(_) | Kind::Discount => Cell::Int(None),
-            Kind::Money => Cell::BigInt(None),
-            Kind::Status => Cell::SmallInt(None),
-            Kind::Text(_) => Cell::Text(None),
-            Kind::Date => Cell::Date(None),
-            Kind::Bool => Cell::Bool(None),
-        }
+/// The null of a kind.
+pub fn null_of(kind: Kind) -> Cell {
+    match kind {
+        Kind::Int | Kind::AtLeast(_) | Kind::Discount => Cell::Int(None),
+        Kind::Money => Cell::BigInt(None),
+        Kind::Status => Cell::SmallInt(None),
+        Kind::Text(_) => Cell::Text(None),
+        Kind::Date => Cell::Date(None),
+        Kind::Bool => Cell::Bool(None),
     }
 }
 
@@ -120,7 +90,7 @@ fn parse_date_text(t: &str, fmt: &DateFormat) -> Result<NaiveDate, String> {
 pub fn parse(raw: &str, kind: Kind, dates: &DateFormat) -> Result<Cell, String> {
     let t = raw.trim();
     if is_null_token(t) {
-        return Ok(Cell::null(kind));
+        return Ok(null_of(kind));
     }
     Ok(match kind {
         Kind::Int => Cell::Int(Some(parse_int(t)?)),

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, SmallInt, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::value::Cell;
 use crate::db::AnyConnection;
@@ -60,36 +60,8 @@ struct KeyRow {
     t: Option<String>,
 }
 
-macro_rules! bind_cells {
-    ($q:ident, $cells:expr) => {
-        for c in $cells {
-            $q = match c {
-                Cell::Int(v) => $q.bind::<Nullable<Integer>, _>(*v),
-                Cell::BigInt(v) => $q.bind::<Nullable<BigInt>, _>(*v),
-                Cell::SmallInt(v) => $q.bind::<Nullable<SmallInt>, _>(*v),
-                Cell::Text(v) => $q.bind::<Nullable<Text>, _>(v.as_deref()),
-                Cell::Date(v) => $q.bind::<Nullable<Date>, _>(*v),
-                Cell::Bool(v) => $q.bind::<Nullable<Bool>, _>(*v),
-            };
-        }
-    };
-}
-
-/// Runs `sql` with `cells` bound in order on either backend.
-fn execute(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<usize> {
-    match conn {
-        AnyConnection::Mysql(c) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
-            bind_cells!(q, cells.iter().copied());
-            q.execute(c)
-        }
-        AnyConnection::Sqlite(c) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            bind_cells!(q, cells.iter().copied());
-            q.execute(c)
-        }
-    }
-}
+use crate::bind_cells;
+use crate::db::dynamic::execute;
 
 fn load_keys(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<Vec<KeyRow>> {
     match conn {

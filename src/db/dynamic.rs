@@ -1,0 +1,132 @@
+//! SQL built at run time (imports, the data browser): typed values to bind, statements run
+//! with them on either backend, and rows read back as JSON arrays (`JSON_ARRAY(…)` on both
+//! backends), so a query's columns need no Rust type of their own.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::AnyConnection;
+
+/// A typed value, ready to bind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Cell {
+    Int(Option<i32>),
+    BigInt(Option<i64>),
+    SmallInt(Option<i16>),
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    Bool(Option<bool>),
+}
+
+impl Cell {
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self,
+            Cell::Int(None)
+                | Cell::BigInt(None)
+                | Cell::SmallInt(None)
+                | Cell::Text(None)
+                | Cell::Date(None)
+                | Cell::Bool(None)
+        )
+    }
+
+    pub fn as_int(&self) -> Option<i32> {
+        match self {
+            Cell::Int(v) => *v,
+            _ => None,
+        }
+    }
+}
+
+/// Binds `cells` in order onto a boxed `sql_query`.
+#[macro_export]
+macro_rules! bind_cells {
+    ($q:ident, $cells:expr) => {
+        for c in $cells {
+            use diesel::sql_types as st;
+            use $crate::db::dynamic::Cell as C;
+            $q = match c {
+                C::Int(v) => $q.bind::<st::Nullable<st::Integer>, _>(*v),
+                C::BigInt(v) => $q.bind::<st::Nullable<st::BigInt>, _>(*v),
+                C::SmallInt(v) => $q.bind::<st::Nullable<st::SmallInt>, _>(*v),
+                C::Text(v) => $q.bind::<st::Nullable<st::Text>, _>(v.as_deref()),
+                C::Date(v) => $q.bind::<st::Nullable<st::Date>, _>(*v),
+                C::Bool(v) => $q.bind::<st::Nullable<st::Bool>, _>(*v),
+            };
+        }
+    };
+}
+
+/// Runs `sql` with `cells` bound in order; returns the affected rows.
+pub fn execute(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<usize> {
+    match conn {
+        AnyConnection::Mysql(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
+            bind_cells!(q, cells.iter().copied());
+            q.execute(c)
+        }
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            bind_cells!(q, cells.iter().copied());
+            q.execute(c)
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = Text)]
+    r: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Runs a query whose only column is `r`, a `JSON_ARRAY(…)` of the row's values, and parses
+/// each row.
+pub fn load_json(
+    conn: &mut AnyConnection,
+    sql: &str,
+    cells: &[&Cell],
+) -> QueryResult<Vec<Vec<serde_json::Value>>> {
+    let rows: Vec<JsonRow> = match conn {
+        AnyConnection::Mysql(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)?
+        }
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)?
+        }
+    };
+    rows.into_iter()
+        .map(|r| {
+            serde_json::from_str(&r.r)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+        })
+        .collect()
+}
+
+/// Runs a query whose only column is `n`, a count.
+pub fn load_count(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<i64> {
+    let rows: Vec<Count> = match conn {
+        AnyConnection::Mysql(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)?
+        }
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)?
+        }
+    };
+    Ok(rows.first().map(|c| c.n).unwrap_or(0))
+}

@@ -1,0 +1,582 @@
+//! Changing records: the editable fields of each table (from the importer's table specs, so a
+//! value is checked the same way whether it was typed or imported), edits checked against
+//! what the editor saw (another terminal's change in between is refused, nothing lost),
+//! additions, and deletions refused in words while other records depend on the record.
+
+use chrono::NaiveDate;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::value::{Key, Value};
+use super::views::View;
+use super::{find, view_of};
+use crate::auth::audit::{self, Event};
+use crate::auth::{Actor, Auth, Permission};
+use crate::db::dynamic::{self, Cell};
+use crate::db::{AnyConnection, dialect, tx};
+use crate::error::{Error, Result};
+use crate::etl::spec::{self, Kind, TableSpec};
+use crate::etl::value::{self as cell_value, DateFormat};
+
+/// One editable field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The stored column.
+    pub column: &'static str,
+    /// The name people type (`list_price` for `list_price_cents`).
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// Part of the primary key (set when adding, never changed).
+    pub key: bool,
+    /// The table a foreign key refers to.
+    pub refers_to: Option<&'static str>,
+}
+
+/// A field's new value, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub value: String,
+}
+
+/// What an edit changed: field, old value, new value (as people read them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub key: Key,
+    pub changed: Vec<(String, String, String)>,
+}
+
+/// Columns that must be unique, for the message when a value is taken.
+const UNIQUE: [(&str, &str); 4] = [
+    ("categories", "category_name"),
+    ("brands", "brand_name"),
+    ("stores", "store_name"),
+    ("staffs", "email"),
+];
+
+/// Records that depend on a record: (parent table, child table, child column, what one is,
+/// what several are).
+const DEPENDENTS: [(&str, &str, &str, &str, &str); 12] = [
+    (
+        "categories",
+        "products",
+        "category_id",
+        "product",
+        "products",
+    ),
+    ("brands", "products", "brand_id", "product", "products"),
+    (
+        "products",
+        "stocks",
+        "product_id",
+        "stock row",
+        "stock rows",
+    ),
+    (
+        "products",
+        "order_items",
+        "product_id",
+        "order line",
+        "order lines",
+    ),
+    (
+        "stores",
+        "staffs",
+        "store_id",
+        "member of staff",
+        "members of staff",
+    ),
+    ("stores", "stocks", "store_id", "stock row", "stock rows"),
+    ("stores", "orders", "store_id", "order", "orders"),
+    ("staffs", "orders", "staff_id", "order", "orders"),
+    ("staffs", "staffs", "manager_id", "report", "reports"),
+    (
+        "staffs",
+        "users",
+        "staff_id",
+        "user account",
+        "user accounts",
+    ),
+    ("customers", "orders", "customer_id", "order", "orders"),
+    ("orders", "order_items", "order_id", "line", "lines"),
+];
+
+fn spec_of(view: &View) -> &'static TableSpec {
+    spec::table(view.table).expect("every view is a table spec")
+}
+
+/// The editable fields of `table`, in table order.
+pub fn fields(table: &str) -> Result<Vec<Field>> {
+    Ok(fields_of(spec_of(view_of(table)?)))
+}
+
+fn fields_of(spec: &'static TableSpec) -> Vec<Field> {
+    spec.columns
+        .iter()
+        .map(|c| Field {
+            column: c.name,
+            name: match c.kind {
+                Kind::Money | Kind::Discount => c.aliases.first().copied().unwrap_or(c.name),
+                _ => c.name,
+            },
+            kind: c.kind,
+            required: c.required || spec.key.contains(&c.name),
+            key: spec.key.contains(&c.name),
+            refers_to: spec
+                .foreign_keys
+                .iter()
+                .find(|f| f.column == c.name)
+                .map(|f| f.parent),
+        })
+        .collect()
+}
+
+fn field<'a>(fields: &'a [Field], name: &str, table: &str) -> Result<&'a Field> {
+    let n = name.trim().to_ascii_lowercase();
+    fields
+        .iter()
+        .find(|f| f.name == n || f.column == n)
+        .ok_or_else(|| Error::InvalidField {
+            field: crate::text::escape_bounded(name, 40),
+            message: format!(
+                "{table} has no such field (one of: {})",
+                fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+            ),
+        })
+}
+
+/// Checks one typed value for a field; `Ok(null)` for an empty optional field.
+fn parse_field(f: &Field, text: &str) -> Result<Cell> {
+    let invalid = |message: String| Error::InvalidField {
+        field: f.name.into(),
+        message,
+    };
+    let cell = cell_value::parse(text, f.kind, &DateFormat::Auto).map_err(invalid)?;
+    if cell.is_null() && f.required {
+        return Err(invalid("is required".into()));
+    }
+    if f.column == "email"
+        && let Cell::Text(Some(t)) = &cell
+        && !looks_like_email(t)
+    {
+        return Err(invalid(
+            "is not an e-mail address (name@example.com)".into(),
+        ));
+    }
+    Ok(cell)
+}
+
+fn looks_like_email(t: &str) -> bool {
+    match t.split_once('@') {
+        Some((user, host)) => {
+            !user.is_empty()
+                && !host.starts_with('.')
+                && host.contains('.')
+                && !host.ends_with('.')
+                && !t.chars().any(char::is_whitespace)
+                && !host.contains('@')
+        }
+        None => false,
+    }
+}
+
+/// The stored values of a record, by field.
+fn stored(conn: &mut AnyConnection, view: &View, fields: &[Field], key: &Key) -> Result<Vec<Cell>> {
+    let spec = spec_of(view);
+    let cols: Vec<&str> = fields.iter().map(|f| f.column).collect();
+    let clause = spec
+        .key
+        .iter()
+        .map(|k| format!("{k} = ?"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let cells: Vec<Cell> = key.0.iter().map(|v| Cell::Int(Some(*v))).collect();
+    let sql = format!(
+        "SELECT JSON_ARRAY({}) AS r FROM {} WHERE {clause}",
+        cols.join(", "),
+        spec.name
+    );
+    let rows = dynamic::load_json(conn, &sql, &cells.iter().collect::<Vec<_>>())?;
+    let row = rows
+        .first()
+        .ok_or_else(|| Error::NotFound(format!("there is no {} {key}", view.noun)))?;
+    Ok(fields
+        .iter()
+        .zip(row)
+        .map(|(f, j)| cell_of_json(f.kind, j))
+        .collect())
+}
+
+fn cell_of_json(kind: Kind, j: &serde_json::Value) -> Cell {
+    let int = j
+        .as_i64()
+        .or_else(|| j.as_str().and_then(|s| s.parse().ok()));
+    match kind {
+        Kind::Int | Kind::AtLeast(_) | Kind::Discount => Cell::Int(int.map(|v| v as i32)),
+        Kind::Money => Cell::BigInt(int),
+        Kind::Status => Cell::SmallInt(int.map(|v| v as i16)),
+        Kind::Bool => Cell::Bool(j.as_bool().or(int.map(|v| v != 0))),
+        Kind::Date => Cell::Date(
+            j.as_str()
+                .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()),
+        ),
+        Kind::Text(_) => Cell::Text(j.as_str().map(String::from)),
+    }
+}
+
+/// A stored value as people read it.
+fn display(f: &Field, c: &Cell) -> String {
+    let v = match c {
+        Cell::Int(Some(v)) if f.kind == Kind::Discount => Value::Discount(*v as i64),
+        Cell::Int(Some(v)) => Value::Int(*v as i64),
+        Cell::BigInt(Some(v)) => Value::Money(*v),
+        Cell::SmallInt(Some(v)) => Value::Status(*v),
+        Cell::Text(Some(t)) => Value::Text(t.clone()),
+        Cell::Date(Some(d)) => Value::Date(*d),
+        Cell::Bool(Some(b)) => Value::Bool(*b),
+        _ => Value::Null,
+    };
+    v.display()
+}
+
+/// The values of a record as its edit form starts them (for [`set`]'s `expected`).
+pub fn form_values(
+    auth: &Auth,
+    actor: &Actor,
+    table: &str,
+    key: &Key,
+) -> Result<Vec<(Field, Cell)>> {
+    let view = view_of(table)?;
+    let fields = fields_of(spec_of(view));
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    let cells = stored(&mut conn, view, &fields, key)?;
+    Ok(fields.into_iter().zip(cells).collect())
+}
+
+/// Checks that the records `cells` refer to exist ("brand_id: there is no brand 99").
+fn check_parents(
+    conn: &mut AnyConnection,
+    fields: &[Field],
+    cells: &[(usize, Cell)],
+) -> Result<()> {
+    for (i, c) in cells {
+        let f = &fields[*i];
+        if let (Some(parent), Some(id)) = (f.refers_to, c.as_int()) {
+            let parent_view = super::views::view(parent).expect("a store table");
+            let pk = spec::table(parent).expect("a store table").key[0];
+            let n = dynamic::load_count(
+                conn,
+                &format!("SELECT COUNT(*) AS n FROM {parent} WHERE {pk} = ?"),
+                &[c],
+            )?;
+            if n == 0 {
+                return Err(Error::InvalidField {
+                    field: f.name.into(),
+                    message: format!("there is no {} {id}", parent_view.noun),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A refused write, in words: a taken unique value names its field.
+fn write_error(view: &View, fields: &[Field], written: &[(usize, Cell)], e: DieselError) -> Error {
+    if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) = &e {
+        for (i, _) in written {
+            let f = &fields[*i];
+            if UNIQUE.contains(&(view.table, f.column)) {
+                return Error::InvalidField {
+                    field: f.name.into(),
+                    message: format!("another {} already has this value", view.noun),
+                };
+            }
+        }
+        return Error::Conflict(format!("a {} with this key already exists", view.noun));
+    }
+    e.into()
+}
+
+/// Changes fields of a record. `expected` holds the values the editor started from (from
+/// [`form_values`]); when another terminal changed the record since, nothing is written and
+/// the edit is refused. Without `expected` the record as read now is the base. Needs
+/// `EditRecords`; audited with each field's old and new value.
+pub fn set(
+    auth: &Auth,
+    actor: &Actor,
+    table: &str,
+    key: &Key,
+    expected: Option<&[Cell]>,
+    changes: &[FieldChange],
+) -> Result<Change> {
+    let view = view_of(table)?;
+    let fields = fields_of(spec_of(view));
+    let mut parsed: Vec<(usize, Cell)> = Vec::new();
+    for ch in changes {
+        let f = field(&fields, &ch.field, view.table)?;
+        if f.key {
+            return Err(Error::InvalidField {
+                field: f.name.into(),
+                message: "is part of the key and cannot be changed".into(),
+            });
+        }
+        let i = fields
+            .iter()
+            .position(|x| x.column == f.column)
+            .expect("found");
+        parsed.retain(|(j, _)| *j != i);
+        parsed.push((i, parse_field(f, &ch.value)?));
+    }
+    let mut conn = auth.db().conn()?;
+    tx::write(&mut conn, |conn| {
+        auth.authorize(conn, actor, Permission::EditRecords)?;
+        let now = stored(conn, view, &fields, key)?;
+        let base = expected.unwrap_or(&now);
+        if base != now.as_slice() {
+            return Err(changed_elsewhere(view, key));
+        }
+        let writes: Vec<&(usize, Cell)> = parsed.iter().filter(|(i, c)| now[*i] != *c).collect();
+        if writes.is_empty() {
+            return Ok(Change {
+                key: key.clone(),
+                changed: Vec::new(),
+            });
+        }
+        let owned: Vec<(usize, Cell)> = writes.iter().map(|w| (*w).clone()).collect();
+        check_parents(conn, &fields, &owned)?;
+        let spec = spec_of(view);
+        let set = writes
+            .iter()
+            .map(|(i, _)| format!("{} = ?", fields[*i].column))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut conds: Vec<String> = spec.key.iter().map(|k| format!("{k} = ?")).collect();
+        conds.extend(
+            fields
+                .iter()
+                .map(|f| dialect::null_safe_eq(conn, f.column, "?")),
+        );
+        let key_cells: Vec<Cell> = key.0.iter().map(|v| Cell::Int(Some(*v))).collect();
+        let mut binds: Vec<&Cell> = writes.iter().map(|(_, c)| c).collect();
+        binds.extend(key_cells.iter());
+        binds.extend(now.iter());
+        let sql = format!(
+            "UPDATE {} SET {set} WHERE {}",
+            spec.name,
+            conds.join(" AND ")
+        );
+        let n = dynamic::execute(conn, &sql, &binds)
+            .map_err(|e| write_error(view, &fields, &owned, e))?;
+        if n != 1 {
+            return Err(changed_elsewhere(view, key));
+        }
+        let changed: Vec<(String, String, String)> = writes
+            .iter()
+            .map(|(i, c)| {
+                let f = &fields[*i];
+                (f.name.to_string(), display(f, &now[*i]), display(f, c))
+            })
+            .collect();
+        audit::record(
+            conn,
+            auth.now(),
+            &actor.name,
+            &actor.terminal,
+            Event::RecordEdited,
+            &format!(
+                "table={} key={key} {}",
+                view.table,
+                changed
+                    .iter()
+                    .map(|(f, old, new)| format!("{f}: {old} → {new}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )?;
+        Ok(Change {
+            key: key.clone(),
+            changed,
+        })
+    })
+}
+
+fn changed_elsewhere(view: &View, key: &Key) -> Error {
+    Error::Conflict(format!(
+        "{} {key} was changed on another terminal since you opened it; nothing was saved — \
+         open it again to see the new values",
+        view.noun
+    ))
+}
+
+/// Adds a record from typed fields; returns its key. A table numbered by the database gets
+/// the next number when its id is not given. Needs `EditRecords`; audited.
+pub fn add(auth: &Auth, actor: &Actor, table: &str, values: &[FieldChange]) -> Result<Key> {
+    let view = view_of(table)?;
+    let spec = spec_of(view);
+    let fields = fields_of(spec);
+    let auto_key = spec.key.len() == 1 && view.table != "order_items";
+    let mut parsed: Vec<(usize, Cell)> = Vec::new();
+    for v in values {
+        let f = field(&fields, &v.field, view.table)?;
+        let i = fields
+            .iter()
+            .position(|x| x.column == f.column)
+            .expect("found");
+        parsed.retain(|(j, _)| *j != i);
+        parsed.push((i, parse_field(f, &v.value)?));
+    }
+    for (i, f) in fields.iter().enumerate() {
+        let given = parsed.iter().any(|(j, c)| *j == i && !c.is_null());
+        if f.required && !given && !(f.key && auto_key) {
+            return Err(Error::InvalidField {
+                field: f.name.into(),
+                message: "is required".into(),
+            });
+        }
+    }
+    parsed.sort_by_key(|(i, _)| *i);
+    let mut conn = auth.db().conn()?;
+    tx::write(&mut conn, |conn| {
+        auth.authorize(conn, actor, Permission::EditRecords)?;
+        check_parents(conn, &fields, &parsed)?;
+        let cols: Vec<&str> = parsed.iter().map(|(i, _)| fields[*i].column).collect();
+        let marks = vec!["?"; cols.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({marks})",
+            spec.name,
+            cols.join(", ")
+        );
+        let binds: Vec<&Cell> = parsed.iter().map(|(_, c)| c).collect();
+        dynamic::execute(conn, &sql, &binds).map_err(|e| write_error(view, &fields, &parsed, e))?;
+        let key = Key(spec
+            .key
+            .iter()
+            .map(|k| {
+                let i = fields
+                    .iter()
+                    .position(|f| f.column == *k)
+                    .expect("key field");
+                parsed
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .and_then(|(_, c)| c.as_int())
+            })
+            .collect::<Option<Vec<i32>>>()
+            .map(Ok)
+            .unwrap_or_else(|| dialect::last_insert_id(conn).map(|id| vec![id as i32]))?);
+        audit::record(
+            conn,
+            auth.now(),
+            &actor.name,
+            &actor.terminal,
+            Event::RecordEdited,
+            &format!(
+                "table={} key={key} added {}",
+                view.table,
+                parsed
+                    .iter()
+                    .map(|(i, c)| format!("{}: {}", fields[*i].name, display(&fields[*i], c)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )?;
+        Ok(key)
+    })
+}
+
+/// Deletes a record (Administrators). Refused in words while other records depend on it
+/// ("customer 17 has 3 orders"); an order goes with its lines. Audited with its values.
+pub fn delete(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<String> {
+    let view = view_of(table)?;
+    let spec = spec_of(view);
+    let mut conn = auth.db().conn()?;
+    tx::write(&mut conn, |conn| {
+        auth.authorize(conn, actor, Permission::DeleteRecords)?;
+        let row = find(conn, view, key)?;
+        let id = Cell::Int(key.0.first().copied());
+        let mut blockers = Vec::new();
+        let mut lines = 0;
+        for (parent, child, column, one, many) in DEPENDENTS {
+            if parent != view.table {
+                continue;
+            }
+            let n = dynamic::load_count(
+                conn,
+                &format!("SELECT COUNT(*) AS n FROM {child} WHERE {column} = ?"),
+                &[&id],
+            )?;
+            if n > 0 && child == "order_items" && parent == "orders" {
+                lines = n;
+            } else if n > 0 {
+                let what = if n == 1 { one } else { many };
+                blockers.push(format!(
+                    "{} {what}",
+                    crate::store::money::group_digits(n as u64)
+                ));
+            }
+        }
+        if !blockers.is_empty() {
+            return Err(Error::Conflict(format!(
+                "{} {key} has {}; nothing was deleted",
+                view.noun,
+                blockers.join(" and ")
+            )));
+        }
+        let clause = spec
+            .key
+            .iter()
+            .map(|k| format!("{k} = ?"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let cells: Vec<Cell> = key.0.iter().map(|v| Cell::Int(Some(*v))).collect();
+        if lines > 0 {
+            dynamic::execute(conn, "DELETE FROM order_items WHERE order_id = ?", &[&id])?;
+        }
+        let n = dynamic::execute(
+            conn,
+            &format!("DELETE FROM {} WHERE {clause}", spec.name),
+            &cells.iter().collect::<Vec<_>>(),
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("there is no {} {key}", view.noun)));
+        }
+        let what = if lines > 0 {
+            let s = if lines == 1 { "" } else { "s" };
+            format!("{} {key} and its {lines} line{s}", view.noun)
+        } else {
+            format!("{} {key}", view.noun)
+        };
+        audit::record(
+            conn,
+            auth.now(),
+            &actor.name,
+            &actor.terminal,
+            Event::RecordDeleted,
+            &format!(
+                "table={} key={key} lines={lines} was {}",
+                view.table,
+                view.columns
+                    .iter()
+                    .zip(&row.values)
+                    .map(|(c, v)| format!("{}: {}", c.name, v.display()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )?;
+        Ok(what)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn email_shape() {
+        for ok in ["a@b.co", "first.last@shop.example.com"] {
+            assert!(super::looks_like_email(ok), "{ok}");
+        }
+        for bad in ["a", "a@b", "@b.co", "a@.co", "a@b.", "a b@c.de", "a@b@c.de"] {
+            assert!(!super::looks_like_email(bad), "{bad}");
+        }
+    }
+}

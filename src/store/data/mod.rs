@@ -1,0 +1,296 @@
+//! Browsing and editing the nine store tables (the Data tab and `stockroom data …`): pages
+//! read in SQL with a search and a sort, a record with its related records, and edits,
+//! additions and deletions that are validated per field, checked against what another
+//! terminal changed meanwhile, refused in words when foreign keys forbid them, and audited.
+//! Every call checks the actor's permission with the role as stored now.
+
+mod edit;
+mod related;
+pub mod value;
+pub mod views;
+
+pub use edit::{Change, Field, FieldChange};
+pub use related::Related;
+pub use value::{Key, Value};
+pub use views::{Shown, View, ViewColumn};
+
+use crate::auth::{Actor, Auth, Permission};
+use crate::db::AnyConnection;
+use crate::db::dynamic::{self, Cell};
+use crate::error::{Error, Result};
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum Direction {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+impl Direction {
+    fn sql(self) -> &'static str {
+        match self {
+            Direction::Ascending => "ASC",
+            Direction::Descending => "DESC",
+        }
+    }
+
+    fn flip(self) -> Direction {
+        match self {
+            Direction::Ascending => Direction::Descending,
+            Direction::Descending => Direction::Ascending,
+        }
+    }
+}
+
+/// What page of which table to read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListQuery {
+    pub table: String,
+    pub search: Option<String>,
+    /// A column name (as shown) and a direction; the key by default.
+    pub sort: Option<(String, Direction)>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One shown row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Row {
+    pub key: Key,
+    pub values: Vec<Value>,
+}
+
+/// A page of rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub view: &'static View,
+    pub rows: Vec<Row>,
+    /// The first row's position (0-based) among all matching rows.
+    pub offset: u64,
+    /// Rows matching the search.
+    pub total: u64,
+    /// The sort in force (column position, direction).
+    pub sort: (usize, Direction),
+}
+
+/// The largest page read at once.
+pub const MAX_PAGE: u64 = 1_000;
+
+/// The view of `table`, or a message listing the tables.
+pub fn view_of(table: &str) -> Result<&'static View> {
+    views::view(table).ok_or_else(|| Error::InvalidField {
+        field: "table".into(),
+        message: format!(
+            "`{}` is not a store table (one of: {})",
+            crate::text::escape_bounded(table, 40),
+            views::VIEWS
+                .iter()
+                .map(|v| v.table)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// `LIKE` pattern for a search text (its `%`, `_` and `!` taken literally, `!` escaping).
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '!') {
+            p.push('!');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+/// The `WHERE` clause and its values for a search.
+fn search_clause(view: &View, search: Option<&str>) -> (String, Vec<Cell>) {
+    let Some(text) = search.map(str::trim).filter(|s| !s.is_empty()) else {
+        return (String::new(), Vec::new());
+    };
+    let mut parts = Vec::new();
+    let mut cells = Vec::new();
+    for expr in view.search {
+        parts.push(format!("LOWER({expr}) LIKE ? ESCAPE '!'"));
+        cells.push(Cell::Text(Some(like_pattern(text))));
+    }
+    if let Ok(n) = text.parse::<i32>() {
+        parts.push(format!("{} = ?", view.key[0]));
+        cells.push(Cell::Int(Some(n)));
+    }
+    (format!(" WHERE ({})", parts.join(" OR ")), cells)
+}
+
+/// The `JSON_ARRAY(…)` of a view's columns, keys first.
+fn select_list(view: &View) -> String {
+    let exprs: Vec<&str> = view
+        .key
+        .iter()
+        .copied()
+        .chain(view.columns.iter().map(|c| c.sql))
+        .collect();
+    format!("JSON_ARRAY({}) AS r", exprs.join(", "))
+}
+
+fn to_row(view: &View, json: &[serde_json::Value]) -> Row {
+    let nk = view.key.len();
+    let key = Key(json
+        .iter()
+        .take(nk)
+        .map(|j| j.as_i64().unwrap_or(0) as i32)
+        .collect());
+    let values = view
+        .columns
+        .iter()
+        .zip(json.iter().skip(nk))
+        .map(|(c, j)| Value::from_json(j, c.shown))
+        .collect();
+    Row { key, values }
+}
+
+/// Reads one page. Near the end of a long list the page is read from the end backwards, so
+/// the last page costs what the first does.
+pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
+    let view = view_of(&q.table)?;
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    let (sort_pos, dir) = match &q.sort {
+        None => (0, Direction::Ascending),
+        Some((name, dir)) => match view.column(name) {
+            Some((i, _)) => (i, *dir),
+            None => {
+                return Err(Error::InvalidField {
+                    field: "sort".into(),
+                    message: format!(
+                        "{} has no column `{}` (one of: {})",
+                        view.table,
+                        crate::text::escape_bounded(name, 40),
+                        view.columns
+                            .iter()
+                            .map(|c| c.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        },
+    };
+    let (filter, cells) = search_clause(view, q.search.as_deref());
+    let refs: Vec<&Cell> = cells.iter().collect();
+    let total = dynamic::load_count(
+        &mut conn,
+        &format!("SELECT COUNT(*) AS n FROM {}{filter}", view.from),
+        &refs,
+    )? as u64;
+    let limit = q.limit.clamp(1, MAX_PAGE);
+    let offset = q.offset.min(total.saturating_sub(1));
+    let rows = read_page(
+        &mut conn, view, &filter, &refs, sort_pos, dir, offset, limit, total,
+    )?;
+    Ok(Page {
+        view,
+        rows,
+        offset,
+        total,
+        sort: (sort_pos, dir),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_page(
+    conn: &mut AnyConnection,
+    view: &View,
+    filter: &str,
+    cells: &[&Cell],
+    sort_pos: usize,
+    dir: Direction,
+    offset: u64,
+    limit: u64,
+    total: u64,
+) -> Result<Vec<Row>> {
+    let from_end = offset > total / 2;
+    let (dir, skip, take) = if from_end {
+        let end = (offset + limit).min(total);
+        (dir.flip(), total - end, end - offset)
+    } else {
+        (dir, offset, limit)
+    };
+    let mut order = vec![format!("{} {}", view.columns[sort_pos].sql, dir.sql())];
+    order.extend(view.key.iter().map(|k| format!("{k} {}", dir.sql())));
+    let sql = format!(
+        "SELECT {} FROM {}{filter} ORDER BY {} LIMIT {take} OFFSET {skip}",
+        select_list(view),
+        view.from,
+        order.join(", ")
+    );
+    let mut rows: Vec<Row> = dynamic::load_json(conn, &sql, cells)?
+        .iter()
+        .map(|j| to_row(view, j))
+        .collect();
+    if from_end {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// A record with what relates to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub view: &'static View,
+    pub row: Row,
+    pub related: Vec<Related>,
+}
+
+/// One record by its key, with its related records.
+pub fn show(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<Record> {
+    let view = view_of(table)?;
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    let row = find(&mut conn, view, key)?;
+    let related = related::of(&mut conn, view, key)?;
+    Ok(Record { view, row, related })
+}
+
+fn key_clause(view: &View, key: &Key) -> Result<(String, Vec<Cell>)> {
+    if key.0.len() != view.key.len() {
+        return Err(Error::InvalidField {
+            field: "key".into(),
+            message: format!("a key of {} has {} part(s)", view.table, view.key.len()),
+        });
+    }
+    let clause = view
+        .key
+        .iter()
+        .map(|k| format!("{k} = ?"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    Ok((clause, key.0.iter().map(|v| Cell::Int(Some(*v))).collect()))
+}
+
+/// The shown row of `key`, or "no such …".
+fn find(conn: &mut AnyConnection, view: &View, key: &Key) -> Result<Row> {
+    let (clause, cells) = key_clause(view, key)?;
+    let refs: Vec<&Cell> = cells.iter().collect();
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {clause}",
+        select_list(view),
+        view.from
+    );
+    dynamic::load_json(conn, &sql, &refs)?
+        .first()
+        .map(|j| to_row(view, j))
+        .ok_or_else(|| Error::NotFound(format!("there is no {} {key}", view.noun)))
+}
+
+pub use edit::{add, delete, fields, form_values, set};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_text_is_taken_literally() {
+        assert_eq!(super::like_pattern("50%_o!K"), "%50!%!_o!!k%");
+    }
+}

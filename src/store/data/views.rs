@@ -1,0 +1,249 @@
+//! How each of the nine store tables is browsed: the columns shown (names in place of bare
+//! foreign keys), the SQL behind each, which columns sort and which text a search looks in,
+//! and which columns matter most when the terminal is narrow.
+
+/// What a shown value is, for reading it back and showing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Int,
+    Text,
+    /// Integer cents.
+    Money,
+    /// Basis points.
+    Discount,
+    Date,
+    /// An order status code.
+    Status,
+    Bool,
+}
+
+/// One shown column.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewColumn {
+    /// The name used by `--sort` and shown as the header.
+    pub name: &'static str,
+    /// The SQL expression (over the view's `FROM`).
+    pub sql: &'static str,
+    pub shown: Shown,
+    /// 1 is kept longest on a narrow screen.
+    pub priority: u8,
+}
+
+/// A table as browsed.
+#[derive(Debug)]
+pub struct View {
+    pub table: &'static str,
+    /// Singular, for messages ("customer 17").
+    pub noun: &'static str,
+    /// `FROM …` with the joins that give names.
+    pub from: &'static str,
+    /// The primary key's columns, qualified (`o.order_id`).
+    pub key: &'static [&'static str],
+    pub columns: &'static [ViewColumn],
+    /// Text expressions a search looks in (case-insensitively); a number also matches the key.
+    pub search: &'static [&'static str],
+}
+
+const fn c(name: &'static str, sql: &'static str, shown: Shown, priority: u8) -> ViewColumn {
+    ViewColumn {
+        name,
+        sql,
+        shown,
+        priority,
+    }
+}
+
+use Shown::*;
+
+pub static VIEWS: [View; 9] = [
+    View {
+        table: "categories",
+        noun: "category",
+        from: "categories t",
+        key: &["t.category_id"],
+        columns: &[
+            c("category_id", "t.category_id", Int, 1),
+            c("category_name", "t.category_name", Text, 1),
+        ],
+        search: &["t.category_name"],
+    },
+    View {
+        table: "brands",
+        noun: "brand",
+        from: "brands t",
+        key: &["t.brand_id"],
+        columns: &[
+            c("brand_id", "t.brand_id", Int, 1),
+            c("brand_name", "t.brand_name", Text, 1),
+        ],
+        search: &["t.brand_name"],
+    },
+    View {
+        table: "products",
+        noun: "product",
+        from: "products t JOIN brands b ON b.brand_id = t.brand_id \
+               JOIN categories c ON c.category_id = t.category_id",
+        key: &["t.product_id"],
+        columns: &[
+            c("product_id", "t.product_id", Int, 1),
+            c("product_name", "t.product_name", Text, 1),
+            c("brand", "b.brand_name", Text, 2),
+            c("category", "c.category_name", Text, 3),
+            c("model_year", "t.model_year", Int, 4),
+            c("list_price", "t.list_price_cents", Money, 1),
+        ],
+        search: &["t.product_name", "b.brand_name", "c.category_name"],
+    },
+    View {
+        table: "stores",
+        noun: "store",
+        from: "stores t",
+        key: &["t.store_id"],
+        columns: &[
+            c("store_id", "t.store_id", Int, 1),
+            c("store_name", "t.store_name", Text, 1),
+            c("phone", "t.phone", Text, 2),
+            c("email", "t.email", Text, 3),
+            c("street", "t.street", Text, 4),
+            c("city", "t.city", Text, 2),
+            c("state", "t.state", Text, 4),
+            c("zip_code", "t.zip_code", Text, 5),
+        ],
+        search: &["t.store_name", "t.phone", "t.email", "t.city"],
+    },
+    View {
+        table: "staffs",
+        noun: "member of staff",
+        from: "staffs t JOIN stores s ON s.store_id = t.store_id \
+               LEFT JOIN staffs m ON m.staff_id = t.manager_id",
+        key: &["t.staff_id"],
+        columns: &[
+            c("staff_id", "t.staff_id", Int, 1),
+            c("first_name", "t.first_name", Text, 1),
+            c("last_name", "t.last_name", Text, 1),
+            c("email", "t.email", Text, 3),
+            c("phone", "t.phone", Text, 4),
+            c("active", "t.active", Bool, 3),
+            c("store", "s.store_name", Text, 2),
+            c(
+                "manager",
+                "CASE WHEN m.staff_id IS NULL THEN NULL ELSE CONCAT(m.first_name, ' ', m.last_name) END",
+                Text,
+                4,
+            ),
+        ],
+        search: &["t.first_name", "t.last_name", "t.email", "t.phone"],
+    },
+    View {
+        table: "stocks",
+        noun: "stock row",
+        from: "stocks t JOIN stores s ON s.store_id = t.store_id \
+               JOIN products p ON p.product_id = t.product_id",
+        key: &["t.store_id", "t.product_id"],
+        columns: &[
+            c("store_id", "t.store_id", Int, 3),
+            c("store", "s.store_name", Text, 1),
+            c("product_id", "t.product_id", Int, 3),
+            c("product", "p.product_name", Text, 1),
+            c("quantity", "t.quantity", Int, 1),
+        ],
+        search: &["s.store_name", "p.product_name"],
+    },
+    View {
+        table: "customers",
+        noun: "customer",
+        from: "customers t",
+        key: &["t.customer_id"],
+        columns: &[
+            c("customer_id", "t.customer_id", Int, 1),
+            c("first_name", "t.first_name", Text, 1),
+            c("last_name", "t.last_name", Text, 1),
+            c("phone", "t.phone", Text, 3),
+            c("email", "t.email", Text, 2),
+            c("street", "t.street", Text, 5),
+            c("city", "t.city", Text, 3),
+            c("state", "t.state", Text, 4),
+            c("zip_code", "t.zip_code", Text, 5),
+        ],
+        search: &[
+            "t.first_name",
+            "t.last_name",
+            "t.email",
+            "t.phone",
+            "t.city",
+        ],
+    },
+    View {
+        table: "orders",
+        noun: "order",
+        from: "orders t LEFT JOIN customers cu ON cu.customer_id = t.customer_id \
+               JOIN stores s ON s.store_id = t.store_id \
+               JOIN staffs st ON st.staff_id = t.staff_id",
+        key: &["t.order_id"],
+        columns: &[
+            c("order_id", "t.order_id", Int, 1),
+            c(
+                "customer",
+                "CASE WHEN cu.customer_id IS NULL THEN NULL ELSE CONCAT(cu.first_name, ' ', cu.last_name) END",
+                Text,
+                1,
+            ),
+            c("status", "t.order_status", Status, 1),
+            c("order_date", "t.order_date", Date, 1),
+            c("required_date", "t.required_date", Date, 4),
+            c("shipped_date", "t.shipped_date", Date, 3),
+            c("store", "s.store_name", Text, 2),
+            c("staff", "CONCAT(st.first_name, ' ', st.last_name)", Text, 4),
+        ],
+        search: &["cu.first_name", "cu.last_name", "cu.email"],
+    },
+    View {
+        table: "order_items",
+        noun: "order line",
+        from: "order_items t JOIN products p ON p.product_id = t.product_id",
+        key: &["t.order_id", "t.item_id"],
+        columns: &[
+            c("order_id", "t.order_id", Int, 1),
+            c("item_id", "t.item_id", Int, 2),
+            c("product", "p.product_name", Text, 1),
+            c("quantity", "t.quantity", Int, 1),
+            c("list_price", "t.list_price_cents", Money, 2),
+            c("discount", "t.discount_bp", Discount, 3),
+        ],
+        search: &["p.product_name"],
+    },
+];
+
+/// The view of a table, by name.
+pub fn view(table: &str) -> Option<&'static View> {
+    let t = table.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+    VIEWS.iter().find(|v| v.table == t)
+}
+
+impl View {
+    /// The column named `name` (as shown, or as stored: `list_price_cents`, `brand_id`).
+    pub fn column(&self, name: &str) -> Option<(usize, &'static ViewColumn)> {
+        let n = name.trim().to_ascii_lowercase();
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == n || c.sql.rsplit('.').next() == Some(n.as_str()))
+    }
+
+    /// The positions of the key's columns among the shown columns.
+    pub fn key_positions(&self) -> Vec<usize> {
+        self.key
+            .iter()
+            .filter_map(|k| self.columns.iter().position(|c| c.sql == *k))
+            .collect()
+    }
+}
+
+/// Views are statics: two are the same view when they are the same table.
+impl PartialEq for View {
+    fn eq(&self, other: &Self) -> bool {
+        self.table == other.table
+    }
+}
+
+impl Eq for View {}
