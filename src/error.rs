@@ -32,6 +32,14 @@ pub enum Error {
     /// The signed-in actor lacks a permission.
     #[error("permission denied: {0}")]
     Forbidden(String),
+    /// The signed-in session is over (signed out elsewhere, ended by an administrator, the
+    /// account deactivated or locked): the user must sign in again.
+    #[error("{0}")]
+    SessionEnded(String),
+    /// The account is locked (too many failed attempts); the message says for how long when
+    /// the user has proved who they are.
+    #[error("{0}")]
+    Locked(String),
     /// Something asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
@@ -75,7 +83,50 @@ impl From<diesel::r2d2::PoolError> for Error {
     }
 }
 
+/// What kind of failure an [`Error`] is, so front ends route on the kind and never on the
+/// wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    SessionEnded,
+    Locked,
+    Forbidden,
+    NotFound,
+    Conflict,
+    /// Bad input; `field` names the field when one is to blame.
+    Invalid {
+        field: Option<String>,
+    },
+    /// Try again: another writer was in the way.
+    Busy,
+    Unavailable,
+    Cancelled,
+    SignInFailed,
+    Other,
+}
+
 impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::SessionEnded(_) => ErrorKind::SessionEnded,
+            Error::Locked(_) => ErrorKind::Locked,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Invalid(_) => ErrorKind::Invalid { field: None },
+            Error::InvalidField { field, .. } => ErrorKind::Invalid {
+                field: Some(field.clone()),
+            },
+            Error::Busy(_) => ErrorKind::Busy,
+            Error::Unavailable(_) => ErrorKind::Unavailable,
+            Error::Cancelled => ErrorKind::Cancelled,
+            Error::Auth(_) => ErrorKind::SignInFailed,
+            Error::Config(_) | Error::Database(_) | Error::File { .. } | Error::Io(_) => {
+                ErrorKind::Other
+            }
+        }
+    }
+
     /// The error for a database failure of class `fault` whose driver message is `raw`.
     pub fn from_db(fault: crate::db::fault::Fault, raw: &str) -> Error {
         use crate::db::fault::{self, Fault};

@@ -206,7 +206,9 @@ impl Auth {
             (Some(uid), sid) => {
                 let user = User::by_id(conn, uid)?
                     .filter(|u| u.active)
-                    .ok_or_else(|| Error::Forbidden("the account is no longer active".into()))?;
+                    .ok_or_else(|| {
+                        Error::SessionEnded("the account is no longer active; sign in again".into())
+                    })?;
                 if let Some(sid) = sid {
                     let open: Option<SessionRow> = sessions::table
                         .find(sid)
@@ -215,7 +217,7 @@ impl Auth {
                         .first(conn)
                         .optional()?;
                     if open.is_none() {
-                        return Err(Error::Forbidden(
+                        return Err(Error::SessionEnded(
                             "the session has ended; sign in again".into(),
                         ));
                     }
