@@ -22,6 +22,8 @@ pub enum BenchCommand {
     Tui,
     /// Import N generated order_items rows from CSV and compare with the database's own bulk loader
     Import(BenchImportArgs),
+    /// Time the Data tab's pages, sorts and searches on demo data
+    Data(super::bench_data::BenchDataArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +61,7 @@ pub fn run(ctx: &Context, explicit_url: bool, cmd: BenchCommand) -> Result<u8> {
     match cmd {
         BenchCommand::Tui => tui(ctx),
         BenchCommand::Import(args) => import(ctx, explicit_url, &args),
+        BenchCommand::Data(args) => super::bench_data::run(ctx, explicit_url, &args),
         BenchCommand::Demo(args) => {
             let tmp;
             let target = if explicit_url {

@@ -72,3 +72,13 @@ pub fn null_safe_eq(conn: &AnyConnection, a: &str, b: &str) -> String {
         AnyConnection::Sqlite(_) => format!("{a} IS {b}"),
     }
 }
+
+/// `expr` contains a pattern bound as `?` (lower case, `!` escaping), ignoring case: SQLite's
+/// `LIKE` already ignores ASCII case (and reads an index-free column fastest as it is);
+/// MySQL's binary collation needs `LOWER`.
+pub fn like_ci(conn: &AnyConnection, expr: &str) -> String {
+    match conn {
+        AnyConnection::Mysql(_) => format!("LOWER({expr}) LIKE ? ESCAPE '!'"),
+        AnyConnection::Sqlite(_) => format!("{expr} LIKE ? ESCAPE '!'"),
+    }
+}

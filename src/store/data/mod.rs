@@ -15,8 +15,8 @@ pub use value::{Key, Value};
 pub use views::{Shown, View, ViewColumn};
 
 use crate::auth::{Actor, Auth, Permission};
-use crate::db::AnyConnection;
 use crate::db::dynamic::{self, Cell};
+use crate::db::{AnyConnection, dialect};
 use crate::error::{Error, Result};
 
 /// Sort direction.
@@ -106,22 +106,36 @@ fn like_pattern(text: &str) -> String {
     p
 }
 
-/// The `WHERE` clause and its values for a search.
-fn search_clause(view: &View, search: Option<&str>) -> (String, Vec<Cell>) {
-    let Some(text) = search.map(str::trim).filter(|s| !s.is_empty()) else {
-        return (String::new(), Vec::new());
-    };
+/// The search predicate and its values; `None` without a search. The second value says
+/// whether the predicate reads only the table itself.
+fn search_clause(
+    conn: &AnyConnection,
+    view: &View,
+    search: Option<&str>,
+) -> Option<(String, Vec<Cell>, bool)> {
+    let text = search.map(str::trim).filter(|s| !s.is_empty())?;
     let mut parts = Vec::new();
     let mut cells = Vec::new();
     for expr in view.search {
-        parts.push(format!("LOWER({expr}) LIKE ? ESCAPE '!'"));
+        parts.push(dialect::like_ci(conn, expr));
         cells.push(Cell::Text(Some(like_pattern(text))));
+    }
+    let mut on_base = view.search.iter().all(|e| View::on_base(e));
+    if let Some(si) = view.search_in {
+        parts = vec![format!(
+            "{} IN (SELECT {} FROM {} WHERE {})",
+            si.column,
+            si.key,
+            si.from,
+            parts.join(" OR ")
+        )];
+        on_base = true;
     }
     if let Ok(n) = text.parse::<i32>() {
         parts.push(format!("{} = ?", view.key[0]));
         cells.push(Cell::Int(Some(n)));
     }
-    (format!(" WHERE ({})", parts.join(" OR ")), cells)
+    Some((format!("({})", parts.join(" OR ")), cells, on_base))
 }
 
 /// The `JSON_ARRAY(…)` of a view's columns, keys first.
@@ -178,17 +192,41 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
             }
         },
     };
-    let (filter, cells) = search_clause(view, q.search.as_deref());
+    let search = search_clause(&conn, view, q.search.as_deref());
+    let sort_sql = view.columns[sort_pos].sql;
+    // Rows are picked on the table alone when the sort and the search allow it (the index
+    // does the work), and only the picked rows are joined for their names.
+    let base_only = View::on_base(sort_sql) && search.as_ref().is_none_or(|s| s.2);
+    let pick_from = if base_only {
+        format!("{} t", view.table)
+    } else {
+        view.from.to_string()
+    };
+    let (filter, cells) = match &search {
+        Some((pred, cells, _)) => (format!(" WHERE {pred}"), cells.clone()),
+        None => (String::new(), Vec::new()),
+    };
     let refs: Vec<&Cell> = cells.iter().collect();
     let total = dynamic::load_count(
         &mut conn,
-        &format!("SELECT COUNT(*) AS n FROM {}{filter}", view.from),
+        &format!("SELECT COUNT(*) AS n FROM {pick_from}{filter}"),
         &refs,
     )? as u64;
     let limit = q.limit.clamp(1, MAX_PAGE);
     let offset = q.offset.min(total.saturating_sub(1));
     let rows = read_page(
-        &mut conn, view, &filter, &refs, sort_pos, dir, offset, limit, total,
+        &mut conn,
+        view,
+        &Pick {
+            from: &pick_from,
+            filter: &filter,
+            cells: &refs,
+            sort: sort_sql,
+            dir,
+        },
+        offset,
+        limit,
+        total,
     )?;
     Ok(Page {
         view,
@@ -199,14 +237,19 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How a page's rows are picked.
+struct Pick<'a> {
+    from: &'a str,
+    filter: &'a str,
+    cells: &'a [&'a Cell],
+    sort: &'a str,
+    dir: Direction,
+}
+
 fn read_page(
     conn: &mut AnyConnection,
     view: &View,
-    filter: &str,
-    cells: &[&Cell],
-    sort_pos: usize,
-    dir: Direction,
+    pick: &Pick,
     offset: u64,
     limit: u64,
     total: u64,
@@ -214,19 +257,56 @@ fn read_page(
     let from_end = offset > total / 2;
     let (dir, skip, take) = if from_end {
         let end = (offset + limit).min(total);
-        (dir.flip(), total - end, end - offset)
+        (pick.dir.flip(), total - end, end - offset)
     } else {
-        (dir, offset, limit)
+        (pick.dir, offset, limit)
     };
-    let mut order = vec![format!("{} {}", view.columns[sort_pos].sql, dir.sql())];
-    order.extend(view.key.iter().map(|k| format!("{k} {}", dir.sql())));
+    // Inside the pick the columns' own expressions; outside, the picked copies.
+    let order = |outer: bool| {
+        let mut o = vec![format!(
+            "{} {}",
+            if outer { "picked.s" } else { pick.sort },
+            dir.sql()
+        )];
+        o.extend(view.key.iter().enumerate().map(|(i, k)| {
+            let k = if outer {
+                format!("picked.k{i}")
+            } else {
+                k.to_string()
+            };
+            format!("{k} {}", dir.sql())
+        }));
+        o.join(", ")
+    };
+    let keys: Vec<String> = view
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} AS k{i}"))
+        .collect();
+    let sort_col = format!("{} AS s", pick.sort);
+    let join_on: Vec<String> = view
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} = picked.k{i}"))
+        .collect();
+    // The view's `FROM` is `<table> t` and then its joins: the picked rows join the table
+    // first, then the rest for the names.
+    let joins = view.joins();
     let sql = format!(
-        "SELECT {} FROM {}{filter} ORDER BY {} LIMIT {take} OFFSET {skip}",
+        "SELECT {} FROM (SELECT {}, {sort_col} FROM {}{} ORDER BY {} LIMIT {take} OFFSET {skip}) picked \
+         JOIN {} t ON {}{joins} ORDER BY {}",
         select_list(view),
-        view.from,
-        order.join(", ")
+        keys.join(", "),
+        pick.from,
+        pick.filter,
+        order(false),
+        view.table,
+        join_on.join(" AND "),
+        order(true),
     );
-    let mut rows: Vec<Row> = dynamic::load_json(conn, &sql, cells)?
+    let mut rows: Vec<Row> = dynamic::load_json(conn, &sql, pick.cells)?
         .iter()
         .map(|j| to_row(view, j))
         .collect();

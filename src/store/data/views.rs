@@ -42,6 +42,20 @@ pub struct View {
     pub columns: &'static [ViewColumn],
     /// Text expressions a search looks in (case-insensitively); a number also matches the key.
     pub search: &'static [&'static str],
+    /// When the searched text lives in a parent table, the search runs there once and
+    /// matches rows by foreign key, instead of joining every row.
+    pub search_in: Option<SearchIn>,
+}
+
+/// A search run in a parent table: rows whose `column` is among the parent's matching keys.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchIn {
+    /// `t.customer_id`
+    pub column: &'static str,
+    /// `customers cu`
+    pub from: &'static str,
+    /// `cu.customer_id`
+    pub key: &'static str,
 }
 
 const fn c(name: &'static str, sql: &'static str, shown: Shown, priority: u8) -> ViewColumn {
@@ -66,6 +80,7 @@ pub static VIEWS: [View; 9] = [
             c("category_name", "t.category_name", Text, 1),
         ],
         search: &["t.category_name"],
+        search_in: None,
     },
     View {
         table: "brands",
@@ -77,6 +92,7 @@ pub static VIEWS: [View; 9] = [
             c("brand_name", "t.brand_name", Text, 1),
         ],
         search: &["t.brand_name"],
+        search_in: None,
     },
     View {
         table: "products",
@@ -93,6 +109,7 @@ pub static VIEWS: [View; 9] = [
             c("list_price", "t.list_price_cents", Money, 1),
         ],
         search: &["t.product_name", "b.brand_name", "c.category_name"],
+        search_in: None,
     },
     View {
         table: "stores",
@@ -110,6 +127,7 @@ pub static VIEWS: [View; 9] = [
             c("zip_code", "t.zip_code", Text, 5),
         ],
         search: &["t.store_name", "t.phone", "t.email", "t.city"],
+        search_in: None,
     },
     View {
         table: "staffs",
@@ -133,6 +151,7 @@ pub static VIEWS: [View; 9] = [
             ),
         ],
         search: &["t.first_name", "t.last_name", "t.email", "t.phone"],
+        search_in: None,
     },
     View {
         table: "stocks",
@@ -148,6 +167,7 @@ pub static VIEWS: [View; 9] = [
             c("quantity", "t.quantity", Int, 1),
         ],
         search: &["s.store_name", "p.product_name"],
+        search_in: None,
     },
     View {
         table: "customers",
@@ -172,6 +192,7 @@ pub static VIEWS: [View; 9] = [
             "t.phone",
             "t.city",
         ],
+        search_in: None,
     },
     View {
         table: "orders",
@@ -196,6 +217,11 @@ pub static VIEWS: [View; 9] = [
             c("staff", "CONCAT(st.first_name, ' ', st.last_name)", Text, 4),
         ],
         search: &["cu.first_name", "cu.last_name", "cu.email"],
+        search_in: Some(SearchIn {
+            column: "t.customer_id",
+            from: "customers cu",
+            key: "cu.customer_id",
+        }),
     },
     View {
         table: "order_items",
@@ -211,6 +237,11 @@ pub static VIEWS: [View; 9] = [
             c("discount", "t.discount_bp", Discount, 3),
         ],
         search: &["p.product_name"],
+        search_in: Some(SearchIn {
+            column: "t.product_id",
+            from: "products p",
+            key: "p.product_id",
+        }),
     },
 ];
 
@@ -228,6 +259,22 @@ impl View {
             .iter()
             .enumerate()
             .find(|(_, c)| c.name == n || c.sql.rsplit('.').next() == Some(n.as_str()))
+    }
+
+    /// The joins of `from` after the table itself (`""` when there are none).
+    pub fn joins(&self) -> &'static str {
+        let base = self.from.split_whitespace().take(2).collect::<Vec<_>>();
+        debug_assert_eq!(
+            base,
+            [self.table, "t"],
+            "a view's FROM starts with `<table> t`"
+        );
+        &self.from[self.table.len() + 2..]
+    }
+
+    /// Whether `expr` reads only the table itself (alias `t`), so it needs no join.
+    pub fn on_base(expr: &str) -> bool {
+        expr.starts_with("t.") && !expr.contains(' ')
     }
 
     /// The positions of the key's columns among the shown columns.
