@@ -57,6 +57,9 @@ pub enum Error {
     },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The command cannot run as invoked (exit status 2).
+    #[error("{0}")]
+    Usage(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -121,9 +124,11 @@ impl Error {
             Error::Unavailable(_) => ErrorKind::Unavailable,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Auth(_) => ErrorKind::SignInFailed,
-            Error::Config(_) | Error::Database(_) | Error::File { .. } | Error::Io(_) => {
-                ErrorKind::Other
-            }
+            Error::Config(_)
+            | Error::Database(_)
+            | Error::File { .. }
+            | Error::Io(_)
+            | Error::Usage(_) => ErrorKind::Other,
         }
     }
 

@@ -55,6 +55,31 @@ pub fn name_list(names: &[String], shown: usize) -> String {
     parts.join(", ")
 }
 
+/// Below this, a rate or an ETA is noise.
+pub const MEANINGFUL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `60 ms`, `2.4 s`.
+pub fn duration(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// `2.4 s (41,000 rows/s)`, or just `60 ms` when the run was too short for a rate.
+pub fn duration_and_rate(rows: u64, ms: u64) -> String {
+    if ms < MEANINGFUL.as_millis() as u64 {
+        duration(ms)
+    } else {
+        format!(
+            "{} ({} rows/s)",
+            duration(ms),
+            crate::store::money::group_digits((rows as f64 * 1000.0 / ms as f64) as u64)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,7 +87,7 @@ fn a_manager_imports_a_folder_and_sees_the_summary() {
     h.type_text(&fixture());
     assert!(!h.app.quit);
     h.press(KeyCode::Enter);
-    h.settle_until(|a| a.etl.last.is_some());
+    h.settle_until(|a| a.etl().is_some_and(|e| e.last.is_some()));
     let screen = h.render();
     assert!(
         screen.contains("Done: Imported 25 rows: 25 new, 0 changed, 0 unchanged."),
@@ -104,7 +104,11 @@ fn a_manager_imports_a_folder_and_sees_the_summary() {
             .contains("Error: Only administrators may import from an API.")
     );
     h.press(KeyCode::Char('x'));
-    h.settle_until(|a| a.etl.last.as_ref().is_some_and(|l| !l.ok));
+    h.settle_until(|a| {
+        a.etl()
+            .and_then(|e| e.last.as_ref())
+            .is_some_and(|l| !l.ok())
+    });
     assert!(h.render().contains("permission denied"), "{}", h.render());
 }
 
@@ -118,7 +122,7 @@ fn rejected_rows_are_listed_and_nothing_is_written() {
     h.press(KeyCode::Char('i'));
     h.type_text(&f.display().to_string());
     h.press(KeyCode::Enter);
-    h.settle_until(|a| a.etl.last.is_some());
+    h.settle_until(|a| a.etl().is_some_and(|e| e.last.is_some()));
     let screen = h.render();
     assert!(
         screen.contains("Error: 2 bad rows: nothing was written."),
@@ -146,14 +150,13 @@ fn an_administrator_tests_the_connection_and_runs_migrations() {
             .contains("a import API · x test connection · m migrate")
     );
     h.press(KeyCode::Char('x'));
-    h.settle_until(|a| a.etl.last.is_some());
+    h.settle_until(|a| a.etl().is_some_and(|e| e.last.is_some()));
     assert!(h.render().contains("answers: SQLite 3."), "{}", h.render());
     h.press(KeyCode::Char('m'));
     h.settle_until(|a| {
-        a.etl
-            .last
-            .as_ref()
-            .is_some_and(|l| l.outcome.contains("schema"))
+        a.etl()
+            .and_then(|e| e.last.as_ref())
+            .is_some_and(|l| l.headline().contains("schema"))
     });
     assert!(
         h.render().contains("Done: The schema is up to date."),
@@ -177,12 +180,31 @@ fn cancelling_mid_run_keeps_nothing() {
     h.press(KeyCode::Char('i'));
     h.type_text(&f.display().to_string());
     h.press(KeyCode::Enter);
-    // Progress arrives while the job runs, and the UI keeps drawing.
+    // Progress arrives while the job runs, and the UI keeps drawing; a rate appears once
+    // a second has passed (before that it would mean nothing).
     h.settle_until(|a| {
-        a.etl
-            .running
-            .as_ref()
+        a.etl()
+            .and_then(|e| e.running.as_ref())
             .is_some_and(|r| r.tables.first().is_some_and(|g| g.rows > 0))
+    });
+    let young = h
+        .app
+        .etl()
+        .and_then(|e| e.running.as_ref())
+        .and_then(|r| r.tables.first())
+        .is_some_and(|g| g.started.elapsed() < std::time::Duration::from_millis(800));
+    if young {
+        assert!(
+            !h.render().contains("rows/s"),
+            "no rate in the first second"
+        );
+    }
+    h.settle_until(|a| {
+        a.etl().and_then(|e| e.running.as_ref()).is_some_and(|r| {
+            r.tables.first().is_some_and(|g| {
+                g.rows > 0 && g.started.elapsed() > std::time::Duration::from_millis(1100)
+            })
+        })
     });
     let screen = h.render();
     assert!(
@@ -192,7 +214,7 @@ fn cancelling_mid_run_keeps_nothing() {
         "{screen}"
     );
     h.press(KeyCode::Char('c'));
-    h.settle_until(|a| a.etl.last.is_some());
+    h.settle_until(|a| a.etl().is_some_and(|e| e.last.is_some()));
     assert!(
         h.render().contains("Cancelled: nothing was written."),
         "{}",

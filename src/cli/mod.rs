@@ -2,6 +2,7 @@
 //! arguments into service calls and results into lines; no business rule lives here.
 
 mod bench;
+mod bench_data;
 mod data;
 mod db;
 mod demo;
@@ -138,8 +139,13 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("stockroom: {}", one_line(&e.to_string()));
-            ExitCode::from(exit::FAILURE)
+            // stderr may be gone with the terminal: never panic over the last words.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "stockroom: {}", one_line(&e.to_string()));
+            ExitCode::from(match e {
+                crate::Error::Usage(_) => exit::USAGE,
+                _ => exit::FAILURE,
+            })
         }
     }
 }
@@ -164,6 +170,9 @@ fn run(cli: Cli) -> Result<u8> {
     tracing::info!(command = name, store = %ctx.config.database.redacted(), "command started");
     let result = match cli.command {
         None => {
+            if !crate::tui::has_terminal() {
+                return Err(crate::Error::Usage(crate::tui::NO_TERMINAL.into()));
+            }
             let auth = ctx.auth()?;
             crate::tui::run(&ctx.config, &ctx.sources, auth).map(|_| exit::OK)
         }

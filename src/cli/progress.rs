@@ -88,30 +88,7 @@ impl ProgressPrinter {
     }
 }
 
-/// Below this, a rate or an ETA is noise.
-const MEANINGFUL: Duration = Duration::from_secs(1);
-
-/// `60 ms`, `2.4 s`.
-pub fn duration(ms: u64) -> String {
-    if ms < 1_000 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    }
-}
-
-/// `2.4 s (41,000 rows/s)`, or just `60 ms` when the run was too short for a rate.
-pub fn duration_and_rate(rows: u64, ms: u64) -> String {
-    if ms < MEANINGFUL.as_millis() as u64 {
-        duration(ms)
-    } else {
-        format!(
-            "{} ({} rows/s)",
-            duration(ms),
-            group((rows as f64 * 1000.0 / ms as f64) as u64)
-        )
-    }
-}
+pub use crate::text::{MEANINGFUL, duration, duration_and_rate};
 
 /// The line for a table that has finished, for logs: `orders  161,500 rows in 2.4 s (…)`.
 pub fn render_done(p: &Progress, elapsed: Duration) -> String {

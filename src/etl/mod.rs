@@ -188,6 +188,18 @@ pub fn run_and_record(
             .execute(c)?;
         Ok(dialect::last_insert_id(c)?)
     })?;
+    // The TUI's rejects go to a new file named after the run, made now that the run has an id.
+    let named;
+    let opts = match (&opts.rejects, &opts.rejects_dir) {
+        (None, Some(dir)) if opts.skip_invalid && !opts.dry_run => {
+            named = ImportOptions {
+                rejects: Some(dir.join(format!("rejects-{run_id}.csv"))),
+                ..opts.clone()
+            };
+            &named
+        }
+        _ => opts,
+    };
     let rejects = opts.rejects.as_ref().map(|p| source::shown(p));
     let finish = |c: &mut AnyConnection, outcome: &str, message: &str, r: Option<&ImportReport>| {
         let finished = auth.now();
@@ -238,6 +250,18 @@ pub fn run_and_record(
     });
     // A failed run may have left the connection unusable; the record takes a fresh one.
     drop(conn);
+    // A run-named rejects file that stayed empty is removed; a written one is reported.
+    let result = result.map(|mut r| {
+        if r.rejected_rows > 0 {
+            r.rejects_file = rejects.clone();
+        }
+        r
+    });
+    if let (Some(path), Some(_)) = (&opts.rejects, &opts.rejects_dir)
+        && !result.as_ref().is_ok_and(|r| r.rejected_rows > 0)
+    {
+        let _ = std::fs::remove_file(path);
+    }
     let (outcome, message) = match &result {
         Ok(r) if r.outcome.committed() => return result,
         Ok(r) => (

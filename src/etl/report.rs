@@ -84,6 +84,8 @@ pub struct ImportReport {
     pub duration_ms: u64,
     /// Things the user should know that are not bad rows (files skipped, columns ignored).
     pub notes: Vec<String>,
+    /// Where the bad rows were written, when they were.
+    pub rejects_file: Option<String>,
 }
 
 impl ImportReport {
@@ -116,9 +118,15 @@ pub struct RejectWriter {
 }
 
 impl RejectWriter {
-    /// Creates (or replaces) the rejects file, private to its owner.
-    pub fn create(path: &Path) -> Result<Self> {
-        let mut w = csv::Writer::from_writer(crate::files::create_private(path)?);
+    /// Creates (or, unless `new_only`, replaces) the rejects file, private to its owner;
+    /// with `new_only` anything already at `path` (a file, a planted symlink) is refused.
+    pub fn create(path: &Path, new_only: bool) -> Result<Self> {
+        let file = if new_only {
+            crate::files::create_new_private(path)?
+        } else {
+            crate::files::create_private(path)?
+        };
+        let mut w = csv::Writer::from_writer(file);
         w.write_record(["source", "line", "column", "value", "reason", "record"])
             .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         Ok(RejectWriter { w })

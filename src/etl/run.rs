@@ -29,6 +29,9 @@ use crate::worker::{CancelToken, Progress};
 pub struct ImportOptions {
     pub skip_invalid: bool,
     pub rejects: Option<std::path::PathBuf>,
+    /// Without `rejects`: bad rows go to a new file `rejects-<run id>.csv` in this folder,
+    /// created exclusively and private to the user (the TUI's choice).
+    pub rejects_dir: Option<std::path::PathBuf>,
     pub dry_run: bool,
     pub date_format: DateFormat,
     /// Rows per statement; 0 sizes batches from the table's width.
@@ -42,6 +45,7 @@ impl Default for ImportOptions {
         ImportOptions {
             skip_invalid: false,
             rejects: None,
+            rejects_dir: None,
             dry_run: false,
             date_format: DateFormat::Auto,
             batch_rows: 0,
@@ -576,7 +580,7 @@ pub fn load(
         rejects: opts
             .rejects
             .as_deref()
-            .map(RejectWriter::create)
+            .map(|p| RejectWriter::create(p, opts.rejects_dir.is_some()))
             .transpose()?,
     };
     let mut tables = Vec::new();
@@ -616,6 +620,7 @@ pub fn load(
             },
             duration_ms: started.elapsed().as_millis() as u64,
             notes: Vec::new(),
+            rejects_file: None,
         };
         on_commit(conn, &draft)?;
         Ok(())
@@ -638,5 +643,6 @@ pub fn load(
         outcome,
         duration_ms: started.elapsed().as_millis() as u64,
         notes: Vec::new(),
+        rejects_file: None,
     })
 }

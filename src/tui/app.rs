@@ -4,48 +4,39 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::etl_tab::{EtlRun, EtlTab};
-use super::jobs::{EtlTask, Job, JobResult};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::jobs::{Job, JobResult};
 use super::keymap::{Action, KeyMap};
+use super::tabs::{self, Cmd, Ctx, Tab, TabId};
 use super::theme::{Theme, ThemeName};
 use super::widgets::form::{Form, FormEvent};
 use super::widgets::input::TextInput;
 use super::widgets::qr::QrBlocks;
-use crate::auth::{Permission, Role, Session, SessionState, Step, TotpSetup};
+use super::work::{Body, Reply, TabJob, TabReply};
+use crate::auth::{Actor, Session, SessionState, Step, TotpSetup};
+use crate::error::ErrorKind;
+
+pub use super::tabs::Notice;
 
 /// Everything the loop feeds the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),
     Tick,
     Job(JobResult),
-    /// The terminal went away (SIGHUP) or we were told to stop (SIGTERM, SIGINT).
+    /// The terminal went away (SIGHUP, input or output failing) or we were told to stop
+    /// (SIGTERM, SIGINT); the text is what the audit trail records.
     Signal(&'static str),
 }
 
 /// The smallest terminal the screens are laid out for.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
-/// The tabs of the main screen and the permission each needs (DESIGN §4, §7).
-pub const TABS: [(&str, Permission); 8] = [
-    ("Dashboard", Permission::ViewData),
-    ("Data", Permission::ViewData),
-    ("Orders", Permission::CreateOrders),
-    ("Reports", Permission::ExportData),
-    ("ETL", Permission::ImportCsv),
-    ("Users", Permission::ViewUsers),
-    ("Audit", Permission::ViewAudit),
-    ("Settings", Permission::ChangeSettings),
-];
-
-/// The tabs a role may use.
-pub fn tabs_for(role: Role) -> Vec<&'static str> {
-    TABS.iter()
-        .filter(|(_, p)| role.allows(*p))
-        .map(|(n, _)| *n)
-        .collect()
-}
+/// What the audit trail records when the terminal goes away under a session.
+pub const HUNG_UP: &str = "terminal hung up";
 
 /// Where the user is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,14 +103,13 @@ impl Screen {
     }
 }
 
-fn login_form(username: &str) -> Form {
-    let mut user = TextInput::new("Username");
-    user.value = username.to_string();
-    let mut f = Form::new(vec![user, TextInput::secret("Password")]);
-    if !username.is_empty() {
-        f.focus = 1;
-    }
-    f
+/// A sign-in form: always empty, the cursor on the username (the next person at a shared
+/// terminal is someone else).
+fn login_form() -> Form {
+    Form::new(vec![
+        TextInput::new("Username"),
+        TextInput::secret("Password"),
+    ])
 }
 
 fn code_form() -> Form {
@@ -128,11 +118,8 @@ fn code_form() -> Form {
     Form::new(vec![code])
 }
 
-/// A line of feedback; errors are marked in words, not only in colour.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub error: bool,
-    pub text: String,
+fn lock_form() -> Form {
+    Form::new(vec![TextInput::secret("Password")])
 }
 
 /// How the app was set up.
@@ -143,10 +130,21 @@ pub struct AppOptions {
     pub no_color: bool,
     pub keymap: KeyMap,
     /// The config file the theme is saved to.
-    pub config_path: std::path::PathBuf,
+    pub config_path: PathBuf,
+    /// The user's data folder (rejects files of imports).
+    pub data_dir: PathBuf,
     /// Ticks between session checks, and between activity notes to the store.
     pub check_every: u64,
     pub touch_every: u64,
+}
+
+/// Why the lock screen is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockCause {
+    /// The user pressed the lock key.
+    Manual,
+    /// No activity for the idle limit.
+    Idle,
 }
 
 #[derive(Debug)]
@@ -159,14 +157,18 @@ pub struct App {
     /// Seconds until the idle lock and until the session's end, from the last check.
     pub time_left: Option<(i64, i64)>,
     pub notice: Option<Notice>,
-    /// What the worker is doing for the user right now (drawn with a spinner).
+    /// What the account worker is doing for the user right now (drawn with a spinner).
     pub busy: Option<&'static str>,
     pub spinner: usize,
     pub help: bool,
     pub confirm_quit: bool,
     pub quit: bool,
     pub size: (u16, u16),
-    config_path: std::path::PathBuf,
+    pub lock_cause: LockCause,
+    /// Whether the store held no data at sign-in (the main screen says how to load some).
+    pub store_empty: bool,
+    config_path: PathBuf,
+    data_dir: PathBuf,
     in_flight: usize,
     outbox: Vec<Job>,
     ticks: u64,
@@ -175,9 +177,13 @@ pub struct App {
     check_every: u64,
     touch_every: u64,
     resume_tab: usize,
-    username: String,
-    /// The ETL tab.
-    pub etl: EtlTab,
+    /// The signed-in session's tabs: built new at each sign-in, dropped at its end.
+    tabs: Vec<Box<dyn Tab>>,
+    /// Counts sessions, so replies to an earlier one are dropped.
+    generation: u64,
+    next_seq: u64,
+    /// The newest request per tab and slot; older replies are stale.
+    latest: HashMap<(TabId, &'static str), u64>,
 }
 
 impl App {
@@ -197,7 +203,10 @@ impl App {
             confirm_quit: false,
             quit: false,
             size: MIN_SIZE,
+            lock_cause: LockCause::Idle,
+            store_empty: false,
             config_path: opts.config_path,
+            data_dir: opts.data_dir,
             in_flight: 0,
             outbox: Vec::new(),
             ticks: 0,
@@ -206,21 +215,23 @@ impl App {
             check_every: opts.check_every.max(1),
             touch_every: opts.touch_every.max(1),
             resume_tab: 0,
-            username: String::new(),
-            etl: EtlTab::default(),
+            tabs: Vec::new(),
+            generation: 0,
+            next_seq: 0,
+            latest: HashMap::new(),
         };
         app.send(Job::CheckUsers);
         app
     }
 
-    /// Jobs to hand to the worker.
+    /// Jobs to hand to the workers.
     pub fn take_jobs(&mut self) -> Vec<Job> {
         std::mem::take(&mut self.outbox)
     }
 
-    /// Jobs sent whose results have not come back.
+    /// Jobs sent (or about to be) whose results have not come back.
     pub fn in_flight(&self) -> usize {
-        self.in_flight + self.outbox.len()
+        self.in_flight
     }
 
     fn send(&mut self, job: Job) {
@@ -235,29 +246,53 @@ impl App {
     }
 
     fn error(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            error: true,
-            text: text.into(),
-        });
+        self.notice = Some(Notice::error(text));
     }
 
     fn info(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            error: false,
-            text: text.into(),
-        });
+        self.notice = Some(Notice::info(text));
     }
 
     pub fn too_small(&self) -> bool {
         self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
     }
 
-    /// The tabs of the signed-in role.
+    /// The titles of the signed-in user's tabs.
     pub fn tabs(&self) -> Vec<&'static str> {
-        self.session
-            .as_ref()
-            .map(|s| tabs_for(s.role))
-            .unwrap_or_default()
+        self.tabs.iter().map(|t| t.id().title()).collect()
+    }
+
+    /// The tab in front, when the main screen is up.
+    pub fn current_tab(&self) -> Option<&dyn Tab> {
+        match self.screen {
+            Screen::Main { tab } => self.tabs.get(tab).map(|t| t.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The signed-in user's tab of type `T` (for tests and benchmarks).
+    pub fn tab<T: Tab>(&self) -> Option<&T> {
+        self.tabs
+            .iter()
+            .find_map(|t| t.as_any().downcast_ref::<T>())
+    }
+
+    /// The ETL tab, when the user has one.
+    pub fn etl(&self) -> Option<&tabs::etl::EtlTab> {
+        self.tab()
+    }
+
+    /// What tabs read from around them.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            role: self
+                .session
+                .as_ref()
+                .map_or(crate::auth::Role::Employee, |s| s.role),
+            theme: &self.theme,
+            spinner: self.spinner,
+            data_dir: &self.data_dir,
+        }
     }
 
     /// Folds one message into the state.
@@ -267,22 +302,19 @@ impl App {
             Msg::Key(_) => {}
             Msg::Resize(w, h) => self.size = (w, h),
             Msg::Tick => self.on_tick(),
-            // Events of a running ETL job are not answers to a request.
-            Msg::Job(JobResult::Etl(ev)) => self.etl.on_event(ev),
+            Msg::Job(JobResult::Tab(r)) => self.on_tab_reply(r),
             Msg::Job(r) => {
                 self.in_flight = self.in_flight.saturating_sub(1);
                 self.on_result(r);
             }
-            Msg::Signal(name) => {
-                self.quit_now(name);
-            }
+            Msg::Signal(reason) => self.quit_now(reason),
         }
     }
 
     fn quit_now(&mut self, reason: &str) {
-        // A running import is cancelled: it rolls back and writes nothing.
-        if let Some(run) = &self.etl.running {
-            run.cancel.cancel();
+        // Running work is cancelled: an import rolls back and writes nothing.
+        for t in self.tabs.iter_mut() {
+            t.cancel();
         }
         if self.session.is_some() {
             self.send(Job::SignOut {
@@ -300,6 +332,11 @@ impl App {
             self.last_check = self.ticks;
             self.send(Job::CheckSession);
         }
+    }
+
+    /// Whether typed characters go into a text field now.
+    fn typing(&self) -> bool {
+        self.screen.form().is_some() || self.current_tab().is_some_and(|t| t.editing())
     }
 
     fn on_key(&mut self, key: KeyEvent) {
@@ -320,14 +357,14 @@ impl App {
             }
             return;
         }
-        let typing = (self.screen.form().is_some() || self.etl_editing())
+        let typing = self.typing()
             && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace)
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let wants_quit = is_ctrl_c || (action == Some(Action::Quit) && !typing);
         if wants_quit {
-            if self.busy.is_some() || self.etl.running.is_some() {
+            if self.busy.is_some() || self.tabs.iter().any(|t| t.busy()) {
                 self.confirm_quit = true;
             } else {
                 self.quit_now("quit");
@@ -391,7 +428,7 @@ impl App {
 
     fn submit(&mut self) {
         enum Then {
-            Start(&'static str, Job, Option<String>),
+            Start(&'static str, Job),
             Error(&'static str),
             Nothing,
         }
@@ -407,14 +444,12 @@ impl App {
                     f.focus = 1;
                     Then::Error("The two passwords differ; type them again.")
                 } else {
-                    let name = user.trim().to_lowercase();
                     Then::Start(
                         "Creating the administrator",
                         Job::CreateFirstAdmin {
                             username: user,
                             password: pw,
                         },
-                        Some(name),
                     )
                 }
             }
@@ -425,14 +460,12 @@ impl App {
                     f.focus = 0;
                     Then::Error("Type your username.")
                 } else {
-                    let name = user.trim().to_lowercase();
                     Then::Start(
                         "Checking your password",
                         Job::BeginSignIn {
                             username: user,
                             password: pw,
                         },
-                        Some(name),
                     )
                 }
             }
@@ -441,7 +474,6 @@ impl App {
                 Job::SecondFactor {
                     code: form.fields[0].take(),
                 },
-                None,
             ),
             Screen::TotpSetup {
                 form,
@@ -452,7 +484,6 @@ impl App {
                 Job::ConfirmTotp {
                     code: form.fields[0].take(),
                 },
-                None,
             ),
             Screen::PasswordChange(f) => {
                 let (pw, again) = (f.value(0).to_string(), f.value(1).to_string());
@@ -464,7 +495,6 @@ impl App {
                     Then::Start(
                         "Saving the new password",
                         Job::ChangePassword { password: pw },
-                        None,
                     )
                 }
             }
@@ -473,17 +503,11 @@ impl App {
                 Job::Unlock {
                     password: f.fields[0].take(),
                 },
-                None,
             ),
             _ => Then::Nothing,
         };
         match then {
-            Then::Start(what, job, name) => {
-                if let Some(name) = name {
-                    self.username = name;
-                }
-                self.start(what, job);
-            }
+            Then::Start(what, job) => self.start(what, job),
             Then::Error(text) => self.error(text),
             Then::Nothing => {}
         }
@@ -493,7 +517,7 @@ impl App {
         match self.screen {
             Screen::SecondFactor { .. } | Screen::TotpSetup { .. } | Screen::PasswordChange(_) => {
                 self.send(Job::CancelSignIn);
-                self.screen = Screen::Login(login_form(&self.username));
+                self.screen = Screen::Login(login_form());
                 self.info("Sign-in cancelled.");
             }
             Screen::Lock(_) => self.start(
@@ -508,152 +532,148 @@ impl App {
 
     fn on_screen_key(&mut self, key: KeyEvent, action: Option<Action>) {
         if let Screen::Main { tab } = self.screen
-            && self.tabs().get(tab) == Some(&"ETL")
-            && self.on_etl_key(key, action)
+            && let Some(cmd) = self.tab_key(tab, &key, action)
         {
+            self.apply(tab, cmd);
             return;
         }
-        match &mut self.screen {
-            Screen::BackupCodes { next, .. } if key.code == KeyCode::Enter => {
-                let next = *next;
-                self.route(next);
-            }
+        match self.screen {
+            Screen::BackupCodes { next, .. } if key.code == KeyCode::Enter => self.route(next),
             Screen::Main { tab } => {
-                let n = self
-                    .session
-                    .as_ref()
-                    .map(|s| tabs_for(s.role).len())
-                    .unwrap_or(1)
-                    .max(1);
-                match action {
-                    Some(Action::NextField | Action::NextTab | Action::Right) => {
-                        *tab = (*tab + 1) % n
+                let n = self.tabs.len().max(1);
+                let to = match action {
+                    Some(Action::NextField | Action::NextTab | Action::Right) => (tab + 1) % n,
+                    Some(Action::PrevField | Action::PrevTab | Action::Left) => (tab + n - 1) % n,
+                    Some(a) if a.tab_index().is_some_and(|i| i < n) => a.tab_index().unwrap_or(0),
+                    Some(Action::SignOut) => {
+                        self.start(
+                            "Signing out",
+                            Job::SignOut {
+                                reason: "signed out".into(),
+                            },
+                        );
+                        return;
                     }
-                    Some(Action::PrevField | Action::PrevTab | Action::Left) => {
-                        *tab = (*tab + n - 1) % n
-                    }
-                    Some(a) if a.tab_index().is_some_and(|i| i < n) => {
-                        *tab = a.tab_index().unwrap_or(0)
-                    }
-                    Some(Action::SignOut) => self.start(
-                        "Signing out",
-                        Job::SignOut {
-                            reason: "signed out".into(),
-                        },
-                    ),
                     Some(Action::LockNow) => {
-                        self.resume_tab = *tab;
-                        self.screen = Screen::Lock(Form::new(vec![TextInput::secret("Password")]));
-                        self.send(Job::LockNoted);
+                        self.lock(LockCause::Manual);
+                        return;
                     }
-                    _ => {}
-                }
+                    _ => return,
+                };
+                self.open_tab(to);
             }
             _ => {}
         }
     }
 
-    /// Whether the ETL tab's source field has the keyboard.
-    pub fn etl_editing(&self) -> bool {
-        self.etl.editing
-            && matches!(self.screen, Screen::Main { tab } if self.tabs().get(tab) == Some(&"ETL"))
-    }
-
-    fn start_etl(&mut self, what: String, task: EtlTask) {
-        if self.etl.running.is_some() {
-            self.error("A job is already running; press c to cancel it first.");
-            return;
-        }
-        let cancel = crate::worker::CancelToken::new();
-        self.etl.running = Some(EtlRun {
-            what,
-            cancel: cancel.clone(),
-            started: std::time::Instant::now(),
-            tables: Vec::new(),
-        });
-        self.etl.last = None;
-        self.notice = None;
-        self.send(Job::Etl { task, cancel });
-    }
-
-    fn start_import(&mut self) {
-        let source = self.etl.source.value.trim().to_string();
-        if source.is_empty() {
-            self.error("Type a file, a folder or (for an API) a URL first.");
-            return;
-        }
-        let options = crate::etl::ImportOptions {
-            skip_invalid: self.etl.skip_invalid,
-            rejects: self
-                .etl
-                .skip_invalid
-                .then(|| std::env::temp_dir().join("stockroom-rejects.csv")),
-            dry_run: self.etl.dry_run,
-            ..crate::etl::ImportOptions::default()
+    /// Offers a key to tab `i`.
+    fn tab_key(&mut self, i: usize, key: &KeyEvent, action: Option<Action>) -> Option<Cmd> {
+        let ctx = Ctx {
+            role: self.session.as_ref()?.role,
+            theme: &self.theme,
+            spinner: self.spinner,
+            data_dir: &self.data_dir,
         };
-        if self.etl.api {
-            self.start_etl(
-                format!("API import from {source}"),
-                EtlTask::Api {
-                    url: source,
-                    options,
-                },
-            );
-        } else {
-            let paths = source
-                .split_whitespace()
-                .map(std::path::PathBuf::from)
-                .collect();
-            self.start_etl(
-                format!("CSV import of {source}"),
-                EtlTask::Csv { paths, options },
-            );
+        self.tabs.get_mut(i)?.handle_key(key, action, &ctx)
+    }
+
+    /// Brings tab `i` to the front.
+    fn open_tab(&mut self, i: usize) {
+        if i >= self.tabs.len() {
+            return;
+        }
+        self.screen = Screen::Main { tab: i };
+        let Some(role) = self.session.as_ref().map(|s| s.role) else {
+            return;
+        };
+        let ctx = Ctx {
+            role,
+            theme: &self.theme,
+            spinner: self.spinner,
+            data_dir: &self.data_dir,
+        };
+        if let Some(cmd) = self.tabs[i].on_open(&ctx) {
+            self.apply(i, cmd);
         }
     }
 
-    /// Keys of the ETL tab; returns whether the key was used.
-    fn on_etl_key(&mut self, key: KeyEvent, action: Option<Action>) -> bool {
-        let admin = self
-            .session
-            .as_ref()
-            .is_some_and(|s| s.role == Role::Administrator);
-        if self.etl.editing {
-            match key.code {
-                KeyCode::Enter => {
-                    self.etl.editing = false;
-                    self.start_import();
-                }
-                KeyCode::Esc => self.etl.editing = false,
-                _ => {
-                    self.etl.source.handle(&key);
+    /// Carries out what tab `i` asked for.
+    fn apply(&mut self, i: usize, cmd: Cmd) {
+        match cmd {
+            Cmd::Done => {}
+            Cmd::Notice(n) => self.notice = Some(n),
+            Cmd::SessionEnded(text) => self.back_to_login(Notice::error(text)),
+            Cmd::Run(work) => {
+                let (Some(s), Some(t)) = (&self.session, self.tabs.get(i)) else {
+                    return;
+                };
+                self.next_seq += 1;
+                let tab = t.id();
+                self.latest.insert((tab, work.slot), self.next_seq);
+                let job = TabJob {
+                    tab,
+                    generation: self.generation,
+                    seq: self.next_seq,
+                    actor: Actor::from_session(s),
+                    work,
+                };
+                if job.work.long {
+                    // Not waited for: it reports as it goes, and may run for minutes.
+                    self.outbox.push(Job::Tab(job));
+                } else {
+                    self.send(Job::Tab(job));
                 }
             }
-            return true;
         }
-        match key.code {
-            KeyCode::Char('i') => {
-                self.etl.api = false;
-                self.etl.editing = true;
-            }
-            KeyCode::Char('a') if admin => {
-                self.etl.api = true;
-                self.etl.editing = true;
-            }
-            KeyCode::Char('a') => self.error("Only administrators may import from an API."),
-            KeyCode::Char('s') => self.etl.skip_invalid = !self.etl.skip_invalid,
-            KeyCode::Char('d') => self.etl.dry_run = !self.etl.dry_run,
-            KeyCode::Char('x') => self.start_etl("Connection test".into(), EtlTask::TestConnection),
-            KeyCode::Char('m') => self.start_etl("Migrations".into(), EtlTask::Migrate),
-            KeyCode::Char('c') | KeyCode::Esc if self.etl.running.is_some() => {
-                if let Some(r) = &self.etl.running {
-                    r.cancel.cancel();
-                }
-                self.info("Cancelling: the import rolls back.");
-            }
-            KeyCode::Enter => self.start_import(),
-            _ => return action == Some(Action::Search),
+    }
+
+    fn on_tab_reply(&mut self, r: TabReply) {
+        let settles = !matches!(r.body, Body::Event(_));
+        if settles && !r.long {
+            self.in_flight = self.in_flight.saturating_sub(1);
         }
-        true
+        // Replies of an earlier session, or to a request since superseded, are dropped.
+        let current =
+            r.generation == self.generation && self.latest.get(&(r.tab, r.slot)) == Some(&r.seq);
+        if !current || self.session.is_none() {
+            return;
+        }
+        if settles {
+            self.latest.remove(&(r.tab, r.slot));
+        }
+        let Some(i) = self.tabs.iter().position(|t| t.id() == r.tab) else {
+            return;
+        };
+        let reply = match r.body {
+            Body::Event(e) => Reply::Event(e),
+            Body::Done(d) => Reply::Done(d),
+            Body::Panicked => {
+                self.error("Something went wrong inside Stockroom (a bug; the log has details).");
+                Reply::Lost
+            }
+        };
+        let ctx = Ctx {
+            role: self
+                .session
+                .as_ref()
+                .map_or(crate::auth::Role::Employee, |s| s.role),
+            theme: &self.theme,
+            spinner: self.spinner,
+            data_dir: &self.data_dir,
+        };
+        if let Some(cmd) = self.tabs[i].on_reply(reply, &ctx) {
+            self.apply(i, cmd);
+        }
+    }
+
+    fn lock(&mut self, cause: LockCause) {
+        if let Screen::Main { tab } = self.screen {
+            self.resume_tab = tab;
+        }
+        self.lock_cause = cause;
+        self.notice = None;
+        self.screen = Screen::Lock(lock_form());
+        self.send(Job::LockNoted);
     }
 
     /// Moves to the screen for a sign-in step.
@@ -684,10 +704,20 @@ impl App {
         }
     }
 
+    /// Ends what the session left on screen: its tabs (and their work), its notice, its
+    /// name; the sign-in comes back empty.
     fn back_to_login(&mut self, notice: Notice) {
+        for t in self.tabs.iter_mut() {
+            t.cancel();
+        }
+        self.tabs.clear();
+        self.latest.clear();
+        self.generation += 1;
         self.session = None;
         self.time_left = None;
-        self.screen = Screen::Login(login_form(&self.username));
+        self.store_empty = false;
+        self.help = false;
+        self.screen = Screen::Login(login_form());
         self.notice = Some(notice);
     }
 
@@ -700,7 +730,7 @@ impl App {
             JobResult::HasUsers(has) => {
                 self.busy = None;
                 self.screen = if has {
-                    Screen::Login(login_form(""))
+                    Screen::Login(login_form())
                 } else {
                     Screen::FirstRun(Form::new(vec![
                         TextInput::new("Username"),
@@ -720,12 +750,21 @@ impl App {
                 self.screen = Screen::BackupCodes { codes, next };
                 self.notice = None;
             }
-            JobResult::SignedIn(s) => {
-                self.session = Some(s);
-                self.screen = Screen::Main { tab: 0 };
-                self.notice = None;
+            JobResult::SignedIn { session, empty } => {
+                // A new session gets new tabs: nothing of an earlier user's survives.
+                self.generation += 1;
+                self.latest.clear();
+                self.tabs = tabs::build(session.role);
+                self.session = Some(session);
+                self.store_empty = empty;
+                self.notice = empty.then(|| {
+                    Notice::info(
+                        "Empty store: `stockroom demo` loads demo data; the ETL tab imports files.",
+                    )
+                });
                 self.last_check = self.ticks;
                 self.last_touch = self.ticks;
+                self.open_tab(0);
             }
             JobResult::Session(state) => match state {
                 SessionState::Active {
@@ -733,24 +772,18 @@ impl App {
                     absolute_left,
                 } => self.time_left = Some((idle_left, absolute_left)),
                 SessionState::Idle => {
-                    if let Screen::Main { tab } = self.screen {
-                        self.resume_tab = tab;
-                        self.screen = Screen::Lock(Form::new(vec![TextInput::secret("Password")]));
-                        self.send(Job::LockNoted);
+                    if matches!(self.screen, Screen::Main { .. }) {
+                        self.lock(LockCause::Idle);
                         self.info("Locked after inactivity. Type your password to continue.");
                     }
                 }
-                SessionState::Expired => self.back_to_login(Notice {
-                    error: true,
-                    text: "Your session reached its time limit. Sign in again.".into(),
-                }),
-                SessionState::Ended { reason } => self.back_to_login(Notice {
-                    error: true,
-                    text: format!(
-                        "Your session ended ({}). Sign in again.",
-                        super::text::clean(&reason)
-                    ),
-                }),
+                SessionState::Expired => self.back_to_login(Notice::error(
+                    "Your session reached its time limit. Sign in again.",
+                )),
+                SessionState::Ended { reason } => self.back_to_login(Notice::error(format!(
+                    "Your session ended ({}). Sign in again.",
+                    super::text::clean(&reason)
+                ))),
             },
             JobResult::Unlocked => {
                 self.screen = Screen::Main {
@@ -761,29 +794,35 @@ impl App {
             }
             JobResult::SignedOut => {
                 if !self.quit {
-                    self.back_to_login(Notice {
-                        error: false,
-                        text: "Signed out.".into(),
-                    });
+                    self.back_to_login(Notice::info("Signed out."));
                 }
             }
-            JobResult::Done | JobResult::Etl(_) => {}
-            JobResult::Failed(msg) => {
+            JobResult::Done | JobResult::Tab(_) => {}
+            JobResult::Failed { kind, message } => {
                 if let Some(f) = self.screen.form_mut() {
                     f.clear_secrets();
                 }
-                let ended = msg.contains("session has ended");
-                if ended || (matches!(self.screen, Screen::Lock(_)) && msg.contains("locked")) {
-                    self.back_to_login(Notice {
-                        error: true,
-                        text: msg,
-                    });
-                } else if matches!(self.screen, Screen::Lock(_)) {
-                    // A wrong password at the lock screen may have locked the account.
-                    self.error(msg);
-                    self.send(Job::CheckSession);
-                } else {
-                    self.error(msg);
+                let at_lock = matches!(self.screen, Screen::Lock(_));
+                let signing_in = matches!(
+                    self.screen,
+                    Screen::SecondFactor { .. }
+                        | Screen::TotpSetup { .. }
+                        | Screen::PasswordChange(_)
+                );
+                match kind {
+                    ErrorKind::SessionEnded => self.back_to_login(Notice::error(message)),
+                    // The account locked itself: whoever is here proved the password, so
+                    // they may be told; the sign-in (or the session) is over.
+                    ErrorKind::Locked if at_lock || signing_in => {
+                        self.send(Job::CancelSignIn);
+                        self.back_to_login(Notice::error(message))
+                    }
+                    // A wrong password at the lock screen may have ended the session.
+                    _ if at_lock => {
+                        self.error(message);
+                        self.send(Job::CheckSession);
+                    }
+                    _ => self.error(message),
                 }
             }
         }

@@ -3,13 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
+use crossbeam_channel::{Receiver, unbounded};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::app::{App, AppOptions, Msg};
-use super::jobs::{self, Job, JobResult};
+use super::jobs::{JobResult, Workers};
 use super::keymap::KeyMap;
 use super::screens;
 use super::theme::ThemeName;
@@ -18,7 +18,7 @@ use crate::auth::Auth;
 pub struct Harness {
     pub app: App,
     pub terminal: Terminal<TestBackend>,
-    jobs: Option<Sender<Job>>,
+    workers: Option<Workers>,
     results: Receiver<JobResult>,
 }
 
@@ -30,6 +30,10 @@ impl Harness {
             theme,
             no_color: false,
             keymap: KeyMap::defaults(),
+            data_dir: config_path
+                .parent()
+                .map(|p| p.join("data"))
+                .unwrap_or_else(std::env::temp_dir),
             config_path,
             check_every: 1,
             touch_every: 1,
@@ -37,15 +41,14 @@ impl Harness {
     }
 
     pub fn new(auth: Auth, opts: AppOptions, width: u16, height: u16) -> Harness {
-        let (job_tx, job_rx) = unbounded();
         let (res_tx, res_rx) = unbounded();
-        jobs::spawn(auth, job_rx, res_tx);
+        let workers = Workers::spawn(auth, 2, res_tx);
         let mut app = App::new(opts);
         app.update(Msg::Resize(width, height));
         let mut h = Harness {
             app,
             terminal: Terminal::new(TestBackend::new(width, height)).expect("test terminal"),
-            jobs: Some(job_tx),
+            workers: Some(workers),
             results: res_rx,
         };
         h.settle();
@@ -57,8 +60,8 @@ impl Harness {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             for job in self.app.take_jobs() {
-                if let Some(tx) = &self.jobs {
-                    let _ = tx.send(job);
+                if let Some(w) = &self.workers {
+                    w.send(job);
                 }
             }
             if self.app.in_flight() == 0 {
@@ -79,8 +82,8 @@ impl Harness {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             for job in self.app.take_jobs() {
-                if let Some(tx) = &self.jobs {
-                    let _ = tx.send(job);
+                if let Some(w) = &self.workers {
+                    w.send(job);
                 }
             }
             if done(&self.app) {
@@ -150,6 +153,6 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        self.jobs.take();
+        self.workers.take();
     }
 }

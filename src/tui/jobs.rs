@@ -1,15 +1,15 @@
-//! The account worker: one thread that owns the services, the sign-in in progress and the
-//! session, and runs the UI's requests in order. The UI thread only sends [`Job`]s and folds
-//! [`JobResult`]s; it never waits on the database.
+//! The workers: the account worker (one thread that owns the sign-in in progress and the
+//! session, and runs those requests in order) and the pool that runs the tabs' work (see
+//! [`super::work`]). The UI thread only sends [`Job`]s and folds [`JobResult`]s; it never
+//! waits on the database.
 
 use std::path::PathBuf;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::auth::{Actor, Auth, PendingSignIn, Session, SessionState, Step, TotpSetup};
-use crate::etl::api::ApiOptions;
-use crate::etl::{self, ImportOptions, ImportReport, Outcome};
-use crate::worker::{CancelToken, Progress};
+use super::work::{TabJob, TabReply};
+use crate::auth::{Auth, PendingSignIn, Session, SessionState, Step, TotpSetup};
+use crate::error::ErrorKind;
 
 /// A request from the UI.
 pub enum Job {
@@ -47,40 +47,8 @@ pub enum Job {
         path: PathBuf,
         theme: String,
     },
-    /// A long ETL job: run on a thread of its own, reporting [`EtlEvent`]s.
-    Etl {
-        task: EtlTask,
-        cancel: CancelToken,
-    },
-}
-
-/// What the ETL tab asks for.
-#[derive(Debug, Clone)]
-pub enum EtlTask {
-    Csv {
-        paths: Vec<PathBuf>,
-        options: ImportOptions,
-    },
-    Api {
-        url: String,
-        options: ImportOptions,
-    },
-    TestConnection,
-    Migrate,
-}
-
-/// What an ETL job reports while it runs and when it ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EtlEvent {
-    Progress(Progress),
-    /// Per-table summary lines, the bad rows, and the one-line outcome.
-    Finished {
-        lines: Vec<String>,
-        rejected: Vec<String>,
-        outcome: String,
-        ok: bool,
-    },
-    Failed(String),
+    /// Work of a tab, for the pool.
+    Tab(TabJob),
 }
 
 // Never print what a user typed.
@@ -102,14 +70,14 @@ impl std::fmt::Debug for Job {
             Job::Unlock { .. } => "Unlock",
             Job::SignOut { .. } => "SignOut",
             Job::SaveTheme { .. } => "SaveTheme",
-            Job::Etl { .. } => "Etl",
+            Job::Tab(_) => "Tab",
         };
         f.write_str(name)
     }
 }
 
 /// What came back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum JobResult {
     HasUsers(bool),
     /// The sign-in moved to this step.
@@ -119,19 +87,25 @@ pub enum JobResult {
         codes: Vec<String>,
         next: Step,
     },
-    SignedIn(Session),
+    /// Signed in; `empty` when the store holds no data yet.
+    SignedIn {
+        session: Session,
+        empty: bool,
+    },
     Session(SessionState),
     Unlocked,
     SignedOut,
     /// Nothing to show (touch, audit notes, theme saved).
     Done,
-    Failed(String),
-    /// From a running ETL job (not an answer to a job: it does not settle one).
-    Etl(EtlEvent),
+    Failed {
+        kind: ErrorKind,
+        message: String,
+    },
+    /// For a tab, from the pool (its events do not settle a request; its result does).
+    Tab(TabReply),
 }
 
 struct Worker {
-    results: Sender<JobResult>,
     auth: Auth,
     pending: Option<PendingSignIn>,
     session: Option<Session>,
@@ -141,7 +115,10 @@ impl Worker {
     fn run(&mut self, job: Job) -> JobResult {
         match self.handle(job) {
             Ok(r) => r,
-            Err(e) => JobResult::Failed(e.to_string()),
+            Err(e) => JobResult::Failed {
+                kind: e.kind(),
+                message: e.to_string(),
+            },
         }
     }
 
@@ -201,7 +178,10 @@ impl Worker {
                     .ok_or_else(|| crate::Error::Auth("no sign-in in progress".into()))?;
                 let s = self.auth.finish_sign_in(p)?;
                 self.session = Some(s.clone());
-                JobResult::SignedIn(s)
+                // Whether to tell the user how to load data (a failed count is not a reason
+                // to refuse the session).
+                let empty = crate::store::is_empty(&self.auth).unwrap_or(false);
+                JobResult::SignedIn { session: s, empty }
             }
             Job::CancelSignIn => {
                 self.pending = None;
@@ -233,7 +213,7 @@ impl Worker {
             }
             Job::Unlock { password } => {
                 let s = self.session.clone().ok_or_else(|| {
-                    crate::Error::Auth("the session has ended; sign in again".into())
+                    crate::Error::SessionEnded("the session has ended; sign in again".into())
                 })?;
                 self.auth.unlock_session(&s, &password)?;
                 JobResult::Unlocked
@@ -249,128 +229,43 @@ impl Worker {
                 crate::config::save_setting(&path, "theme", &theme)?;
                 JobResult::Done
             }
-            Job::Etl { task, cancel } => {
-                let s = self
-                    .session
-                    .clone()
-                    .ok_or_else(|| crate::Error::Auth("sign in first".into()))?;
-                let (auth, results) = (self.auth.clone(), self.results.clone());
-                std::thread::Builder::new()
-                    .name("stockroom-etl".into())
-                    .spawn(move || {
-                        let span = crate::logging::operation_span("tui-etl");
-                        let _enter = span.enter();
-                        let ev = run_etl(&auth, &Actor::from_session(&s), task, &cancel, &results);
-                        let _ = results.send(JobResult::Etl(ev));
-                    })?;
-                JobResult::Done
-            }
+            // Routed to the pool by `Workers::send`; never reaches this thread.
+            Job::Tab(_) => JobResult::Done,
         })
     }
 }
 
-fn run_etl(
-    auth: &Auth,
-    actor: &Actor,
-    task: EtlTask,
-    cancel: &CancelToken,
-    results: &Sender<JobResult>,
-) -> EtlEvent {
-    let mut progress = |p: Progress| {
-        let _ = results.send(JobResult::Etl(EtlEvent::Progress(p)));
-    };
-    let summary = |r: &ImportReport, extra: Option<String>| {
-        let mut lines: Vec<String> = r
-            .tables
-            .iter()
-            .map(|t| {
-                format!(
-                    "{:<12} read {:>9}  new {:>9}  changed {:>7}  same {:>9}  bad {:>6}",
-                    t.table,
-                    t.read,
-                    t.counts.inserted,
-                    t.counts.updated,
-                    t.counts.unchanged,
-                    t.rejected
-                )
-            })
-            .collect();
-        lines.extend(extra);
-        let (read, c, _) = r.totals();
-        let outcome = match r.outcome {
-            Outcome::Committed => format!(
-                "Imported {read} rows: {} new, {} changed, {} unchanged.",
-                c.inserted, c.updated, c.unchanged
-            ),
-            Outcome::CommittedWithRejects => format!(
-                "Imported the good rows; {} bad rows skipped.",
-                r.rejected_rows
-            ),
-            Outcome::RolledBack => format!("{} bad rows: nothing was written.", r.rejected_rows),
-            Outcome::DryRun => format!(
-                "Dry run of {read} rows: nothing was written ({} bad rows).",
-                r.rejected_rows
-            ),
-            Outcome::Cancelled => "Cancelled: nothing was written.".into(),
+/// The running workers; dropping this stops them.
+pub struct Workers {
+    account: Sender<Job>,
+    tabs: Sender<TabJob>,
+    handle: std::thread::JoinHandle<()>,
+}
+
+impl Workers {
+    /// Starts the account worker and a pool of `pool_threads` for tab work; both answer on
+    /// `results`.
+    pub fn spawn(auth: Auth, pool_threads: usize, results: Sender<JobResult>) -> Workers {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let tabs = super::work::spawn_pool(auth.clone(), pool_threads, results.clone());
+        Workers {
+            account: tx,
+            tabs,
+            handle: spawn(auth, rx, results),
+        }
+    }
+
+    /// Hands a job to the worker that runs it.
+    pub fn send(&self, job: Job) {
+        let _ = match job {
+            Job::Tab(t) => self.tabs.send(t).map_err(|_| ()),
+            other => self.account.send(other).map_err(|_| ()),
         };
-        EtlEvent::Finished {
-            lines,
-            rejected: r.errors.iter().take(200).map(|e| e.to_string()).collect(),
-            ok: matches!(r.outcome, Outcome::Committed | Outcome::DryRun) && r.rejected_rows == 0,
-            outcome,
-        }
-    };
-    match task {
-        EtlTask::Csv { paths, options } => {
-            match etl::import_csv(auth, actor, &paths, &options, cancel, &mut progress) {
-                Ok(r) => summary(&r, None),
-                Err(e) => EtlEvent::Failed(e.to_string()),
-            }
-        }
-        EtlTask::Api { url, options } => {
-            match etl::api::import_api(
-                auth,
-                actor,
-                &url,
-                &ApiOptions::default(),
-                &options,
-                cancel,
-                &mut progress,
-            ) {
-                Ok(run) => summary(
-                    &run.report,
-                    Some(format!(
-                        "{} requests, {} retried",
-                        run.requests, run.retries
-                    )),
-                ),
-                Err(e) => EtlEvent::Failed(e.to_string()),
-            }
-        }
-        EtlTask::TestConnection => match etl::test_connection(auth, actor) {
-            Ok(text) => EtlEvent::Finished {
-                lines: vec![],
-                rejected: vec![],
-                outcome: text,
-                ok: true,
-            },
-            Err(e) => EtlEvent::Failed(e.to_string()),
-        },
-        EtlTask::Migrate => match etl::run_migrations(auth, actor) {
-            Ok(applied) if applied.is_empty() => EtlEvent::Finished {
-                lines: vec![],
-                rejected: vec![],
-                outcome: "The schema is up to date.".into(),
-                ok: true,
-            },
-            Ok(applied) => EtlEvent::Finished {
-                lines: vec![],
-                rejected: vec![],
-                outcome: format!("Applied migrations {}.", applied.join(", ")),
-                ok: true,
-            },
-            Err(e) => EtlEvent::Failed(e.to_string()),
-        },
+    }
+
+    /// Stops taking jobs; the account worker finishes what it has (a sign-out) and ends.
+    pub fn close(self) -> std::thread::JoinHandle<()> {
+        self.handle
     }
 }
 
@@ -386,7 +281,6 @@ pub fn spawn(
             let span = crate::logging::operation_span("tui-worker");
             let _enter = span.enter();
             let mut w = Worker {
-                results: results.clone(),
                 auth,
                 pending: None,
                 session: None,
@@ -394,8 +288,8 @@ pub fn spawn(
             for job in jobs {
                 tracing::debug!(job = ?job, "job");
                 let r = w.run(job);
-                if let JobResult::Failed(msg) = &r {
-                    tracing::info!(error = %msg, "job failed");
+                if let JobResult::Failed { message, .. } = &r {
+                    tracing::info!(error = %message, "job failed");
                 }
                 if results.send(r).is_err() {
                     break;

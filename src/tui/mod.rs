@@ -1,17 +1,19 @@
-//! The terminal UI (DESIGN §7): one input thread, the account worker and a ticker, all on
-//! crossbeam channels and handled in one `select!`; state changes in `App::update`, drawing in
-//! `screens::draw`. The terminal is restored on exit, error, panic, SIGTERM and SIGHUP, and
-//! the session is ended and audited.
+//! The terminal UI (DESIGN §7): one input thread, the workers and a ticker, all on crossbeam
+//! channels and handled in one `select!`; state changes in `App::update`, drawing in
+//! `screens::draw`. However it ends — quit, error, panic, SIGTERM, a hang-up or a terminal
+//! that is gone — the session is ended and audited first, then the terminal is restored if
+//! it is still there.
 
 pub mod app;
-pub mod etl_tab;
 pub mod harness;
 pub mod jobs;
 pub mod keymap;
 pub mod screens;
+pub mod tabs;
 pub mod text;
 pub mod theme;
 pub mod widgets;
+pub mod work;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +23,7 @@ use crossbeam_channel::{Receiver, select, unbounded};
 use crossterm::event::{self, Event};
 
 use self::app::{App, AppOptions, Msg};
-use self::jobs::{Job, JobResult};
+use self::jobs::{JobResult, Workers};
 use self::keymap::KeyMap;
 use self::theme::ThemeName;
 use crate::auth::Auth;
@@ -42,6 +44,7 @@ pub fn options(cfg: &Config, src: &Sources) -> Result<AppOptions> {
             .config_file
             .clone()
             .unwrap_or_else(|| Config::user_config_path(src)),
+        data_dir: cfg.data_dir.clone(),
         check_every: 8,  // 2 s
         touch_every: 40, // 10 s
     })
@@ -53,16 +56,20 @@ fn input_thread(stop: Arc<AtomicBool>) -> Receiver<Msg> {
         .name("stockroom-input".into())
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
+                // A failing reader means the terminal is gone (a dropped SSH connection).
                 match event::poll(Duration::from_millis(100)) {
                     Ok(true) => {}
                     Ok(false) => continue,
-                    Err(_) => break,
+                    Err(_) => {
+                        let _ = tx.send(Msg::Signal(app::HUNG_UP));
+                        break;
+                    }
                 }
                 let msg = match event::read() {
                     Ok(Event::Key(k)) => Msg::Key(k),
                     Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
                     Ok(_) => continue,
-                    Err(_) => break,
+                    Err(_) => Msg::Signal(app::HUNG_UP),
                 };
                 if tx.send(msg).is_err() {
                     break;
@@ -82,7 +89,7 @@ fn signal_thread() -> Result<Receiver<Msg>> {
         .spawn(move || {
             for sig in signals.forever() {
                 let name = match sig {
-                    SIGHUP => "terminal hung up (SIGHUP)",
+                    SIGHUP => app::HUNG_UP,
                     SIGTERM => "terminated (SIGTERM)",
                     _ => "interrupted (SIGINT)",
                 };
@@ -94,15 +101,34 @@ fn signal_thread() -> Result<Receiver<Msg>> {
     Ok(rx)
 }
 
-/// Runs the TUI until the user quits or a signal arrives.
+/// Whether standard input and output are a terminal (the TUI needs one).
+pub fn has_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// What to say when there is no terminal.
+pub const NO_TERMINAL: &str = "the TUI needs a terminal: connect with `ssh -t`, or run a \
+     subcommand (`stockroom --help` lists them)";
+
+/// Tab work threads: a few, and fewer than the pool's connections so the account worker and
+/// an import always find one.
+fn pool_threads(cfg: &Config) -> usize {
+    (cfg.pool_size as usize).saturating_sub(2).clamp(1, 4)
+}
+
+/// Runs the TUI until the user quits, a signal arrives or the terminal goes away.
 pub fn run(cfg: &Config, src: &Sources, auth: Auth) -> Result<()> {
+    if !has_terminal() {
+        return Err(Error::Usage(NO_TERMINAL.into()));
+    }
     let opts = options(cfg, src)?;
-    let (job_tx, job_rx) = unbounded::<Job>();
     let (res_tx, res_rx) = unbounded::<JobResult>();
-    let worker = jobs::spawn(auth, job_rx, res_tx);
+    let workers = Workers::spawn(auth, pool_threads(cfg), res_tx);
     let signals = signal_thread()?;
-    // ratatui::init installs a panic hook that restores the terminal before the message.
-    let mut terminal = ratatui::init();
+    // ratatui's init installs a panic hook that restores the terminal before the message.
+    let mut terminal =
+        ratatui::try_init().map_err(|e| Error::Usage(format!("{NO_TERMINAL} ({e})")))?;
     let stop = Arc::new(AtomicBool::new(false));
     let input = input_thread(stop.clone());
     let ticker = crossbeam_channel::tick(TICK);
@@ -110,41 +136,42 @@ pub fn run(cfg: &Config, src: &Sources, auth: Auth) -> Result<()> {
     if let Ok(size) = terminal.size() {
         app.update(Msg::Resize(size.width, size.height));
     }
-    let result = (|| -> Result<()> {
-        loop {
-            for job in app.take_jobs() {
-                let _ = job_tx.send(job);
-            }
-            if app.quit {
-                break;
-            }
-            terminal.draw(|f| screens::draw(&app, f))?;
-            let msg = select! {
-                recv(input) -> m => match m { Ok(m) => m, Err(_) => Msg::Signal("input closed") },
-                recv(res_rx) -> r => match r { Ok(r) => Msg::Job(r), Err(_) => Msg::Signal("worker stopped") },
-                recv(signals) -> s => s.unwrap_or(Msg::Signal("signal")),
-                recv(ticker) -> _ => Msg::Tick,
-            };
-            app.update(msg);
+    let mut gone = false;
+    loop {
+        for job in app.take_jobs() {
+            workers.send(job);
         }
-        Ok(())
-    })();
-    // Restore first, whatever happened; then let the worker end the session (audited).
+        if app.quit {
+            break;
+        }
+        // A draw that fails means the terminal is gone (EIO, EPIPE): end as on a hang-up.
+        if let Err(e) = terminal.draw(|f| screens::draw(&app, f)) {
+            tracing::info!(error = %e, "the terminal is gone");
+            gone = true;
+            app.update(Msg::Signal(app::HUNG_UP));
+            continue;
+        }
+        let msg = select! {
+            recv(input) -> m => m.unwrap_or(Msg::Signal(app::HUNG_UP)),
+            recv(res_rx) -> r => match r { Ok(r) => Msg::Job(r), Err(_) => Msg::Signal("worker stopped") },
+            recv(signals) -> s => s.unwrap_or(Msg::Signal("signal")),
+            recv(ticker) -> _ => Msg::Tick,
+        };
+        if matches!(msg, Msg::Signal(app::HUNG_UP)) {
+            gone = true;
+        }
+        app.update(msg);
+    }
     stop.store(true, Ordering::Relaxed);
-    ratatui::restore();
-    for job in app.take_jobs() {
-        let _ = job_tx.send(job);
-    }
-    if result.is_err() && app.session.is_some() {
-        let _ = job_tx.send(Job::SignOut {
-            reason: "error".into(),
-        });
-    }
-    drop(job_tx);
-    // Wait (bounded) for the sign-out to be written.
+    // The sign-out is queued before anything touches the terminal, and waited for (bounded).
+    let worker = workers.close();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while !worker.is_finished() && std::time::Instant::now() < deadline {
         let _ = res_rx.recv_timeout(Duration::from_millis(50));
     }
-    result
+    // Restore only a terminal that is still there, and never panic over one that is not.
+    if !gone {
+        let _ = ratatui::try_restore();
+    }
+    Ok(())
 }

@@ -1,7 +1,6 @@
 //! Drawing: a title line, the current screen, a notice line and a hint bar. Every function
 //! here takes `&App` and only reads it.
 
-mod etl;
 mod main_tabs;
 mod overlay;
 mod sign_in;
@@ -31,18 +30,19 @@ pub fn draw(app: &App, f: &mut Frame) {
     let notice_len = app
         .notice
         .as_ref()
-        .map(|n| n.text.chars().count() + 8)
+        .map(|n| n.text.chars().count() + if n.error { 8 } else { 1 })
         .unwrap_or(0);
     let notice_rows = if app.busy.is_none() && notice_len > area.width as usize {
         2
     } else {
         1
     };
+    let hint_rows = hint_lines(app, area.width as usize).len() as u16;
     let [header, body, notice, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(notice_rows),
-        Constraint::Length(1),
+        Constraint::Length(hint_rows),
     ])
     .areas(area);
     draw_header(app, f, header);
@@ -86,15 +86,9 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         .as_ref()
         .map(|s| format!("{} ({}) · ", clean(&s.username), s.role))
         .unwrap_or_default();
-    // Keep who is signed in; shorten the store's location from the left if needed.
+    // Keep who is signed in; shorten the store's location to what fits.
     let room = width.saturating_sub(left.chars().count() + who.chars().count() + 3);
-    let store = clean(&app.store_label);
-    let store = if store.chars().count() > room {
-        let keep: Vec<char> = store.chars().rev().take(room.saturating_sub(1)).collect();
-        format!("…{}", keep.into_iter().rev().collect::<String>())
-    } else {
-        store
-    };
+    let store = short_store(&clean(&app.store_label), room);
     let right = format!("{who}{store} ");
     let pad = width.saturating_sub(left.chars().count() + right.chars().count());
     let line = Line::from(vec![
@@ -130,12 +124,50 @@ fn draw_notice(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_hints(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let hints = overlay::hints(app)
+    let lines: Vec<Line> = hint_lines(app, area.width as usize)
         .into_iter()
-        .map(|(k, what)| format!("{k} {what}"))
-        .collect::<Vec<_>>()
-        .join(" · ");
-    f.render_widget(Paragraph::new(format!(" {hints}")).style(t.dim), area);
+        .map(Line::from)
+        .collect();
+    f.render_widget(Paragraph::new(lines).style(t.dim), area);
+}
+
+/// The hints laid out in at most two lines of `width`: whole hints only, those that do not
+/// fit left to the help (`?` lists them all).
+pub fn hint_lines(app: &App, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for (k, what) in overlay::hints(app) {
+        let item = format!("{k} {what}");
+        let last = lines.last_mut().expect("one line at least");
+        let sep = if last.is_empty() { " " } else { " · " };
+        if last.chars().count() + sep.chars().count() + item.chars().count() <= width {
+            last.push_str(sep);
+            last.push_str(&item);
+        } else if lines.len() < 2 {
+            lines.push(format!(" {item}"));
+        }
+    }
+    lines
+}
+
+/// The store's location in at most `room` characters: whole if it fits, else the scheme and
+/// the end of it (the database or file name matters most).
+pub fn short_store(label: &str, room: usize) -> String {
+    let n = label.chars().count();
+    if n <= room {
+        return label.to_string();
+    }
+    let scheme = label.split_once("://").map(|(s, _)| s).unwrap_or("");
+    let prefix = if scheme.is_empty() {
+        "…".to_string()
+    } else {
+        format!("{scheme}:…")
+    };
+    let keep = room.saturating_sub(prefix.chars().count());
+    if keep < 4 {
+        return String::new();
+    }
+    let tail: String = label.chars().skip(n - keep).collect();
+    format!("{prefix}{tail}")
 }
 
 /// Draws a form's fields, one per line: `› Label: value▏` for the focused one.

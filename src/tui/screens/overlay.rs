@@ -10,7 +10,7 @@ use super::{boxed, centered};
 use crate::tui::app::{App, MIN_SIZE, Screen};
 use crate::tui::keymap::Action;
 
-/// The keys of the current screen: (key, what it does).
+/// The keys of the current screen, most used first: (key, what it does).
 pub fn hints(app: &App) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.keymap.key_for(a);
     let mut h: Vec<(String, &'static str)> = match &app.screen {
@@ -30,14 +30,20 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
         }
         Screen::BackupCodes { .. } => vec![("Enter".into(), "I have saved them")],
         Screen::Lock(_) => vec![("Enter".into(), "unlock"), ("Esc".into(), "sign out")],
-        Screen::Main { .. } => vec![
-            ("Tab/1-9".into(), "tabs"),
-            (k(Action::SignOut), "sign out"),
-            (k(Action::LockNow), "lock"),
-            (k(Action::ToggleTheme), "theme"),
-            (k(Action::Help), "help"),
-            (k(Action::Quit), "quit"),
-        ],
+        Screen::Main { .. } => {
+            let mut h = app
+                .current_tab()
+                .map(|t| t.hints(&app.ctx()))
+                .unwrap_or_default();
+            h.extend([
+                (k(Action::Help), "help"),
+                ("Tab/1-9".into(), "tabs"),
+                (k(Action::SignOut), "sign out"),
+                (k(Action::LockNow), "lock"),
+                (k(Action::Quit), "quit"),
+            ]);
+            h
+        }
         Screen::Starting => vec![],
     };
     if !matches!(app.screen, Screen::Main { .. }) {
@@ -47,34 +53,68 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
     h
 }
 
-pub fn help(app: &App, f: &mut Frame, area: Rect) {
-    let t = &app.theme;
+/// The keys that work everywhere on the current screen, for the help.
+fn general_keys(app: &App) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.keymap.key_for(a);
-    let mut lines = vec![
-        Line::styled(format!("Keys: {}", app.screen.title()), t.title),
-        Line::default(),
-    ];
-    for (key, what) in hints(app) {
-        lines.push(Line::from(format!("  {key:<12} {what}")));
+    if app.screen.form().is_some() {
+        // Letters type into the fields here: only keys that do not.
+        return vec![
+            ("Tab / Shift-Tab".into(), "next / previous field"),
+            ("Ctrl-U".into(), "clear a field"),
+            ("Ctrl-T".into(), "dark or light theme"),
+            ("F1".into(), "this help"),
+            ("Ctrl-C".into(), "quit"),
+        ];
     }
-    lines.push(Line::default());
-    for (key, what) in [
+    let typing = app.current_tab().is_some_and(|t| t.editing());
+    let mut v = vec![
+        ("Tab / 1-9".into(), "switch tab"),
+        (k(Action::SignOut), "sign out"),
+        (k(Action::LockNow), "lock the screen"),
         (
-            format!("{} / Ctrl-T", k(Action::ToggleTheme)),
+            if typing {
+                "Ctrl-T".into()
+            } else {
+                format!("{} / Ctrl-T", k(Action::ToggleTheme))
+            },
             "dark or light theme",
         ),
-        ("↑↓ ←→ hjkl".to_string(), "move"),
-        ("Ctrl-U".to_string(), "clear a field"),
-        (
-            format!("{} / Ctrl-C", k(Action::Quit)),
-            "quit (asks while a job runs)",
-        ),
-    ] {
-        lines.push(Line::from(format!("  {key:<12} {what}")));
+    ];
+    v.push((
+        if typing {
+            "Ctrl-C".into()
+        } else {
+            format!("{} / Ctrl-C", k(Action::Quit))
+        },
+        "quit (asks while a job runs)",
+    ));
+    v
+}
+
+pub fn help(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let title = match app.current_tab() {
+        Some(tab) => tab.id().title(),
+        None => app.screen.title(),
+    };
+    let mut lines = vec![Line::styled(format!("Keys: {title}"), t.title)];
+    let own: Vec<(String, &'static str)> = match app.current_tab() {
+        Some(tab) => tab.hints(&app.ctx()),
+        None => hints(app)
+            .into_iter()
+            .filter(|(k, _)| k != "F1" && k != "Ctrl-C")
+            .collect(),
+    };
+    for (key, what) in own {
+        lines.push(Line::from(format!("  {key:<16} {what}")));
+    }
+    lines.push(Line::default());
+    for (key, what) in general_keys(app) {
+        lines.push(Line::from(format!("  {key:<16} {what}")));
     }
     lines.push(Line::default());
     lines.push(Line::styled("Press any key to close.", t.dim));
-    let r = centered(area, 60, lines.len() as u16 + 2);
+    let r = centered(area, 64, lines.len() as u16 + 2);
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(lines).block(boxed(t, "Help")).style(t.base),

@@ -89,8 +89,12 @@ pub fn lock(app: &App, form: &Form, f: &mut Frame, area: Rect) {
         .as_ref()
         .map(|s| clean(&s.username))
         .unwrap_or_default();
+    let why = match app.lock_cause {
+        crate::tui::app::LockCause::Manual => "is locked".to_string(),
+        crate::tui::app::LockCause::Idle => "locked itself after inactivity".to_string(),
+    };
     let intro = vec![
-        Line::from(format!("The session of {who} is locked after inactivity.")),
+        Line::from(format!("The session of {who} {why}.")),
         Line::from("Type your password to continue where you were; Esc signs out."),
     ];
     panel(app, "Locked", intro, form, f, area);

@@ -1,0 +1,190 @@
+//! The main screen's tabs: which exist, who may open them, and the one trait every tab
+//! implements — keys in, commands out, replies folded, drawn with `&self`. A tab is one
+//! module here; a new session builds new tabs, so nothing of one user reaches the next.
+
+pub mod etl;
+mod placeholder;
+
+use std::any::Any;
+use std::path::Path;
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::keymap::Action;
+use super::theme::Theme;
+use super::work::{Reply, Work};
+use crate::auth::{Permission, Role};
+use crate::error::{Error, ErrorKind};
+
+/// The tabs of the main screen, in their order on the tab bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TabId {
+    Dashboard,
+    Data,
+    Orders,
+    Reports,
+    Etl,
+    Users,
+    Audit,
+    Settings,
+}
+
+impl TabId {
+    pub const ALL: [TabId; 8] = [
+        TabId::Dashboard,
+        TabId::Data,
+        TabId::Orders,
+        TabId::Reports,
+        TabId::Etl,
+        TabId::Users,
+        TabId::Audit,
+        TabId::Settings,
+    ];
+
+    /// The name on the tab bar.
+    pub fn title(self) -> &'static str {
+        match self {
+            TabId::Dashboard => "Dashboard",
+            TabId::Data => "Data",
+            TabId::Orders => "Orders",
+            TabId::Reports => "Reports",
+            TabId::Etl => "ETL",
+            TabId::Users => "Users",
+            TabId::Audit => "Audit",
+            TabId::Settings => "Settings",
+        }
+    }
+
+    /// What a role needs to see the tab (DESIGN §4, §7); the services check again.
+    pub fn permission(self) -> Permission {
+        match self {
+            TabId::Dashboard | TabId::Data => Permission::ViewData,
+            TabId::Orders => Permission::CreateOrders,
+            TabId::Reports => Permission::ExportData,
+            TabId::Etl => Permission::ImportCsv,
+            TabId::Users => Permission::ViewUsers,
+            TabId::Audit => Permission::ViewAudit,
+            TabId::Settings => Permission::ChangeSettings,
+        }
+    }
+
+    /// The tabs a role may use, in order.
+    pub fn for_role(role: Role) -> Vec<TabId> {
+        TabId::ALL
+            .into_iter()
+            .filter(|t| role.allows(t.permission()))
+            .collect()
+    }
+}
+
+/// A key and what it does, for the hint bar and the help.
+pub type Hint = (String, &'static str);
+
+/// What a tab reads from around it.
+pub struct Ctx<'a> {
+    pub role: Role,
+    pub theme: &'a Theme,
+    /// Frames of the spinner so far.
+    pub spinner: usize,
+    /// The user's data folder (rejects files, exports).
+    pub data_dir: &'a Path,
+}
+
+/// A line of feedback; errors are marked in words, not only in colour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            error: false,
+            text: text.into(),
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            error: true,
+            text: text.into(),
+        }
+    }
+}
+
+/// What a tab asks of the app after a key or a reply.
+pub enum Cmd {
+    /// Used; nothing more to do.
+    Done,
+    /// Show this on the notice line.
+    Notice(Notice),
+    /// Run this on a worker; its reply comes back to the tab.
+    Run(Work),
+    /// The session is over (the service said so): back to the sign-in screen.
+    SessionEnded(String),
+}
+
+impl Cmd {
+    /// How a tab reports a failed service call: routed on its kind, never its wording.
+    pub fn failed(e: &Error) -> Cmd {
+        match e.kind() {
+            ErrorKind::SessionEnded => Cmd::SessionEnded(e.to_string()),
+            _ => Cmd::Notice(Notice::error(e.to_string())),
+        }
+    }
+}
+
+/// One tab of the main screen.
+pub trait Tab: Any + std::fmt::Debug {
+    fn id(&self) -> TabId;
+
+    /// The tab was brought to the front (e.g. to load its figures).
+    fn on_open(&mut self, _ctx: &Ctx) -> Option<Cmd> {
+        None
+    }
+
+    /// A key while the tab is in front; `None` leaves it to the app's global keys.
+    fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd>;
+
+    /// A reply (or an event) of work the tab asked for.
+    fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Option<Cmd>;
+
+    /// Draws the tab; reads only.
+    fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect);
+
+    /// The tab's keys, most used first (the hint bar shows what fits, `?` shows all).
+    fn hints(&self, ctx: &Ctx) -> Vec<Hint>;
+
+    /// Whether a text field has the keyboard (then `q` and digits are typed).
+    fn editing(&self) -> bool {
+        false
+    }
+
+    /// Whether work that should not be abandoned silently is running (quitting asks).
+    fn busy(&self) -> bool {
+        false
+    }
+
+    /// Cancels running work; returns whether there was any.
+    fn cancel(&mut self) -> bool {
+        false
+    }
+
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// New tabs for a session of `role`.
+pub fn build(role: Role) -> Vec<Box<dyn Tab>> {
+    TabId::for_role(role)
+        .into_iter()
+        .map(|id| -> Box<dyn Tab> {
+            match id {
+                TabId::Etl => Box::new(etl::EtlTab::default()),
+                other => Box::new(placeholder::Placeholder(other)),
+            }
+        })
+        .collect()
+}
