@@ -169,8 +169,12 @@ pub fn run(cfg: &Config, src: &Sources, auth: Auth) -> Result<()> {
     while !worker.is_finished() && std::time::Instant::now() < deadline {
         let _ = res_rx.recv_timeout(Duration::from_millis(50));
     }
-    // Restore only a terminal that is still there, and never panic over one that is not.
-    if !gone {
+    // Restore only a terminal that is still there, and never panic over one that is not
+    // (dropping ratatui's terminal would try to show the cursor, and report failing to on a
+    // stderr that is gone, which panics).
+    if gone {
+        std::mem::forget(terminal);
+    } else {
         let _ = ratatui::try_restore();
     }
     Ok(())
