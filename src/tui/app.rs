@@ -292,6 +292,7 @@ impl App {
             theme: &self.theme,
             spinner: self.spinner,
             data_dir: &self.data_dir,
+            size: self.size,
         }
     }
 
@@ -573,6 +574,7 @@ impl App {
             theme: &self.theme,
             spinner: self.spinner,
             data_dir: &self.data_dir,
+            size: self.size,
         };
         self.tabs.get_mut(i)?.handle_key(key, action, &ctx)
     }
@@ -591,6 +593,7 @@ impl App {
             theme: &self.theme,
             spinner: self.spinner,
             data_dir: &self.data_dir,
+            size: self.size,
         };
         if let Some(cmd) = self.tabs[i].on_open(&ctx) {
             self.apply(i, cmd);
@@ -601,6 +604,11 @@ impl App {
     fn apply(&mut self, i: usize, cmd: Cmd) {
         match cmd {
             Cmd::Done => {}
+            Cmd::Batch(cmds) => {
+                for c in cmds {
+                    self.apply(i, c);
+                }
+            }
             Cmd::Notice(n) => self.notice = Some(n),
             Cmd::SessionEnded(text) => self.back_to_login(Notice::error(text)),
             Cmd::Run(work) => {
@@ -660,6 +668,7 @@ impl App {
             theme: &self.theme,
             spinner: self.spinner,
             data_dir: &self.data_dir,
+            size: self.size,
         };
         if let Some(cmd) = self.tabs[i].on_reply(reply, &ctx) {
             self.apply(i, cmd);

@@ -277,3 +277,21 @@ pub fn snapshot(t: &TestDb) -> Vec<String> {
     );
     out
 }
+
+/// Compares `text` with `tests/snapshots/NAME.txt`; `UPDATE_SNAPSHOTS=1` (or a missing file)
+/// writes it instead.
+#[allow(dead_code)]
+pub fn snapshot_file(name: &str, text: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() || !path.exists() {
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text, expected,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
+    );
+}

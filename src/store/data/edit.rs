@@ -254,6 +254,71 @@ pub fn form_values(
     Ok(fields.into_iter().zip(cells).collect())
 }
 
+/// A record as its edit form starts: each field with its value as people type it, and the
+/// stored values the edit is checked against (opaque to front ends).
+#[derive(Debug, Clone)]
+pub struct EditForm {
+    pub fields: Vec<(Field, String)>,
+    pub base: Base,
+}
+
+/// What an editor started from; [`save`] refuses the edit if the record changed since.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base(Vec<Cell>);
+
+/// A stored value as it is typed back (money without separators, discounts as fractions,
+/// empty for null), so an untouched field parses to the same value.
+fn edit_text(f: &Field, c: &Cell) -> String {
+    match c {
+        Cell::Int(Some(bp)) if f.kind == Kind::Discount => {
+            let s = format!("{}.{:04}", bp / 10_000, bp % 10_000);
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        Cell::BigInt(Some(cents)) => format!("{}.{:02}", cents / 100, cents % 100),
+        c if c.is_null() => String::new(),
+        c => display(f, c),
+    }
+}
+
+/// The edit form of a record (needs `ViewData`; saving needs `EditRecords`).
+pub fn edit_form(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<EditForm> {
+    let pairs = form_values(auth, actor, table, key)?;
+    let base = Base(pairs.iter().map(|(_, c)| c.clone()).collect());
+    Ok(EditForm {
+        fields: pairs.iter().map(|(f, c)| (*f, edit_text(f, c))).collect(),
+        base,
+    })
+}
+
+/// Saves the fields of an edit form whose text differs from where it started, checked
+/// against `base` (see [`set`]).
+pub fn save(
+    auth: &Auth,
+    actor: &Actor,
+    table: &str,
+    key: &Key,
+    form: &EditForm,
+    typed: &[String],
+) -> Result<Change> {
+    let changes: Vec<FieldChange> = form
+        .fields
+        .iter()
+        .zip(typed)
+        .filter(|((f, before), now)| !f.key && before.trim() != now.trim())
+        .map(|((f, _), now)| FieldChange {
+            field: f.name.to_string(),
+            value: now.trim().to_string(),
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(Change {
+            key: key.clone(),
+            changed: Vec::new(),
+        });
+    }
+    set(auth, actor, table, key, Some(&form.base.0), &changes)
+}
+
 /// Checks that the records `cells` refer to exist ("brand_id: there is no brand 99").
 fn check_parents(
     conn: &mut AnyConnection,

@@ -12,7 +12,7 @@ pub mod views;
 pub use edit::{Change, Field, FieldChange};
 pub use related::Related;
 pub use value::{Key, Value};
-pub use views::{Shown, View, ViewColumn};
+pub use views::{Shown, VIEWS, View, ViewColumn};
 
 use crate::auth::{Actor, Auth, Permission};
 use crate::db::dynamic::{self, Cell};
@@ -365,7 +365,66 @@ fn find(conn: &mut AnyConnection, view: &View, key: &Key) -> Result<Row> {
         .ok_or_else(|| Error::NotFound(format!("there is no {} {key}", view.noun)))
 }
 
-pub use edit::{add, delete, fields, form_values, set};
+pub use edit::{Base, EditForm, add, delete, edit_form, fields, form_values, save, set};
+
+/// Writes the rows of a list — its search and sort, every page — to a new CSV file at
+/// `path` as they are shown (names for foreign keys, money with cents, statuses in words).
+/// Needs `ExportData`; audited. Returns the rows written.
+pub fn export_csv(
+    auth: &Auth,
+    actor: &Actor,
+    q: &ListQuery,
+    path: &std::path::Path,
+) -> Result<u64> {
+    auth.require(actor, Permission::ExportData)?;
+    let file = crate::files::create_new_private(path)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let fail = |e: csv::Error| Error::file(path, std::io::Error::other(e));
+    let mut q = ListQuery {
+        offset: 0,
+        limit: MAX_PAGE,
+        ..q.clone()
+    };
+    let mut rows = 0u64;
+    loop {
+        let page = list(auth, actor, &q)?;
+        if rows == 0 {
+            w.write_record(page.view.columns.iter().map(|c| c.name))
+                .map_err(fail)?;
+        }
+        for r in &page.rows {
+            w.write_record(r.values.iter().map(|v| match v {
+                Value::Null => String::new(),
+                // Read by people in spreadsheets: text that would run as a formula is kept
+                // as text.
+                Value::Text(t) if crate::etl::export::looks_like_formula(t) => format!("'{t}"),
+                v => v.display(),
+            }))
+            .map_err(fail)?;
+        }
+        rows += page.rows.len() as u64;
+        if page.rows.is_empty() || rows >= page.total {
+            break;
+        }
+        q.offset = rows;
+    }
+    w.flush().map_err(|e| Error::file(path, e))?;
+    let mut conn = auth.db().conn()?;
+    crate::auth::audit::record(
+        &mut conn,
+        auth.now(),
+        &actor.name,
+        &actor.terminal,
+        crate::auth::audit::Event::Export,
+        &format!(
+            "table={} rows={rows} search={} file={}",
+            q.table,
+            crate::text::escape_bounded(q.search.as_deref().unwrap_or(""), 80),
+            crate::text::escape_bounded(&path.display().to_string(), 300)
+        ),
+    )?;
+    Ok(rows)
+}
 
 #[cfg(test)]
 mod tests {

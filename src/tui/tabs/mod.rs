@@ -2,6 +2,7 @@
 //! implements — keys in, commands out, replies folded, drawn with `&self`. A tab is one
 //! module here; a new session builds new tabs, so nothing of one user reaches the next.
 
+pub mod data;
 pub mod etl;
 mod placeholder;
 
@@ -90,6 +91,8 @@ pub struct Ctx<'a> {
     pub spinner: usize,
     /// The user's data folder (rejects files, exports).
     pub data_dir: &'a Path,
+    /// The terminal's size (a tab sizes its pages from it).
+    pub size: (u16, u16),
 }
 
 /// A line of feedback; errors are marked in words, not only in colour.
@@ -125,6 +128,8 @@ pub enum Cmd {
     Run(Work),
     /// The session is over (the service said so): back to the sign-in screen.
     SessionEnded(String),
+    /// Several of the above, in order.
+    Batch(Vec<Cmd>),
 }
 
 impl Cmd {
@@ -183,6 +188,7 @@ pub fn build(role: Role) -> Vec<Box<dyn Tab>> {
         .map(|id| -> Box<dyn Tab> {
             match id {
                 TabId::Etl => Box::new(etl::EtlTab::default()),
+                TabId::Data => Box::new(data::DataTab::default()),
                 other => Box::new(placeholder::Placeholder(other)),
             }
         })

@@ -1,0 +1,533 @@
+//! The Data tab driven by keys over real stores: paging, sorting and searching in SQL, a
+//! record with its related records, edits checked per field and against another terminal's
+//! change, deletes refused in words, export of what is listed, permissions by role, replies
+//! of an ended session dropped, and 80×24 / 200×60 snapshots in both themes.
+
+mod common;
+
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use diesel::prelude::*;
+use stockroom::auth::{Actor, Auth, Role};
+use stockroom::store::data::{self, FieldChange, Key};
+use stockroom::store::demo::{DemoOptions, load};
+use stockroom::tui::app::Msg;
+use stockroom::tui::harness::Harness;
+use stockroom::tui::tabs::data::{DataTab, Pane};
+use stockroom::tui::theme::ThemeName;
+use stockroom::worker::CancelToken;
+
+use common::accounts::{self, PASSWORD, add, cli};
+use common::{TestDb, count};
+
+fn fixture(auth: &Auth) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/original/csv");
+    stockroom::etl::import_csv(
+        auth,
+        &cli(),
+        &[dir],
+        &Default::default(),
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+fn demo(t: &TestDb) {
+    load(
+        &t.db,
+        &DemoOptions {
+            scale: 1,
+            seed: 7,
+            replace: false,
+        },
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+/// A harness signed in as `who` (a Manager or Employee: no 2FA step) with its data tab open.
+fn signed_in(t: &TestDb, dir: &Path, who: &str, role: Role, size: (u16, u16)) -> Harness {
+    let (auth, _) = accounts::auth(t);
+    if accounts_empty(t) {
+        add(&auth, "root", Role::Administrator);
+    }
+    add(&auth, who, role);
+    let mut h = Harness::new(
+        auth,
+        Harness::options(ThemeName::Dark, dir.join("c.toml")),
+        size.0,
+        size.1,
+    );
+    h.type_text(who);
+    h.press(KeyCode::Enter);
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    let n = h.app.tabs().iter().position(|t| *t == "Data").unwrap() + 1;
+    h.press(KeyCode::Char(char::from_digit(n as u32, 10).unwrap()));
+    h
+}
+
+fn accounts_empty(t: &TestDb) -> bool {
+    count(t, "users") == 0
+}
+
+fn data_tab(h: &Harness) -> &DataTab {
+    h.app.tab::<DataTab>().unwrap()
+}
+
+/// Opens the table at `i` in the list.
+fn open_table(h: &mut Harness, table: &str) {
+    let i = data::VIEWS.iter().position(|v| v.table == table).unwrap();
+    for _ in 0..i {
+        h.press(KeyCode::Char('j'));
+    }
+    h.press(KeyCode::Enter);
+    assert_eq!(data_tab(h).pane, Pane::Rows);
+}
+
+fn shown_ids(h: &Harness) -> Vec<i32> {
+    data_tab(h)
+        .page
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.key.0[0])
+        .collect()
+}
+
+both_backends!(
+    pages_cover_every_row_once_in_both_directions,
+    |t: TestDb| {
+        demo(&t);
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+        open_table(&mut h, "customers");
+        let total = count(&t, "customers") as usize;
+        let screen = h.render();
+        assert!(
+            screen.contains(&format!(
+                "rows 1–{} of {}",
+                stockroom::tui::tabs::data::page_rows((100, 30)),
+                stockroom::store::money::group_digits(total as u64)
+            )),
+            "{screen}"
+        );
+        // Down through every row, one key at a time, then back up.
+        let mut seen = Vec::new();
+        for _ in 0..total {
+            let tab = data_tab(&h);
+            let p = tab.page.as_ref().unwrap();
+            seen.push(p.rows[tab.cursor].key.0[0]);
+            h.press(KeyCode::Char('j'));
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), total, "every row once going down");
+        let mut back = Vec::new();
+        for _ in 0..total {
+            let tab = data_tab(&h);
+            let p = tab.page.as_ref().unwrap();
+            back.push(p.rows[tab.cursor].key.0[0]);
+            h.press(KeyCode::Char('k'));
+        }
+        back.reverse();
+        assert_eq!(back, seen, "the same rows coming back up");
+        // End shows the last rows; Home the first.
+        h.press(KeyCode::End);
+        assert!(h.render().contains(&format!(
+            "of {}",
+            stockroom::store::money::group_digits(total as u64)
+        )));
+        assert_eq!(*shown_ids(&h).last().unwrap(), *seen.last().unwrap());
+        h.press(KeyCode::Home);
+        assert_eq!(shown_ids(&h)[0], seen[0]);
+    }
+);
+
+both_backends!(sort_and_search_are_done_in_sql, |t: TestDb| {
+    demo(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (200, 60));
+    open_table(&mut h, "customers");
+    // `s` numbers the columns; 3 is last_name at this width.
+    h.press(KeyCode::Char('s'));
+    assert!(h.render().contains("3:last_name"), "{}", h.render());
+    h.press(KeyCode::Char('3'));
+    let screen = h.render();
+    assert!(
+        screen.contains("sorted by last_name ↑ ascending"),
+        "{screen}"
+    );
+    let names: Vec<String> = data_tab(&h)
+        .page
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.values[2].display())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|s| s.to_lowercase());
+    assert_eq!(
+        names.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>(),
+        sorted.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>()
+    );
+    h.press(KeyCode::Char('s'));
+    h.press(KeyCode::Char('3'));
+    assert!(
+        h.render().contains("last_name ↓ descending"),
+        "{}",
+        h.render()
+    );
+    // Search by a last name that exists.
+    let who = names[0].clone();
+    h.press(KeyCode::Char('/'));
+    h.type_text(&who);
+    h.press(KeyCode::Enter);
+    let tab = data_tab(&h);
+    let p = tab.page.as_ref().unwrap();
+    assert!(p.total >= 1);
+    assert!(p.rows.iter().all(|r| {
+        r.values
+            .iter()
+            .any(|v| v.display().to_lowercase().contains(&who.to_lowercase()))
+    }));
+    assert!(h.render().contains(&format!("search “{who}”")));
+    // Esc clears the search.
+    h.press(KeyCode::Esc);
+    assert_eq!(
+        data_tab(&h).page.as_ref().unwrap().total as i64,
+        count(&t, "customers")
+    );
+});
+
+#[test]
+fn a_record_shows_its_related_records() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    fixture(&auth);
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+    open_table(&mut h, "customers");
+    h.press(KeyCode::Enter);
+    assert_eq!(data_tab(&h).pane, Pane::Detail);
+    let screen = h.render();
+    assert!(screen.contains("customer 1"), "{screen}");
+    assert!(
+        screen.contains("Debra") && screen.contains("Orders"),
+        "{screen}"
+    );
+    h.press(KeyCode::Esc);
+    assert_eq!(data_tab(&h).pane, Pane::Rows);
+}
+
+both_backends!(
+    an_edit_is_checked_saved_audited_and_refused_when_overtaken,
+    |t: TestDb| {
+        let dir = tempfile::tempdir().unwrap();
+        let (auth, _) = accounts::auth(&t);
+        add(&auth, "root", Role::Administrator);
+        fixture(&auth);
+        let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+        open_table(&mut h, "customers");
+        h.press(KeyCode::Char('e'));
+        let ed = data_tab(&h).editor.as_ref().expect("the form is open");
+        let email = ed.fields.iter().position(|f| f.name == "email").unwrap();
+        let city = ed.fields.iter().position(|f| f.name == "city").unwrap();
+        // A bad e-mail: refused, naming the field, the cursor put on it, nothing lost.
+        for _ in 0..email {
+            h.press(KeyCode::Tab);
+        }
+        h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        h.type_text("not-an-e-mail");
+        let n = data_tab(&h).editor.as_ref().unwrap().fields.len();
+        for _ in email..n {
+            h.press(KeyCode::Enter);
+        }
+        let screen = h.render();
+        assert!(screen.contains("Error: email"), "{screen}");
+        let ed = data_tab(&h).editor.as_ref().expect("still open");
+        assert_eq!(ed.form.focus, email);
+        assert_eq!(ed.form.fields[email].value, "not-an-e-mail");
+        // Fix it, change the city, save.
+        h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        h.type_text("debra@example.com");
+        while data_tab(&h).editor.as_ref().unwrap().form.focus != city {
+            h.press(KeyCode::Tab);
+        }
+        h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        h.type_text("Shelbyville");
+        let focus = data_tab(&h).editor.as_ref().unwrap().form.focus;
+        for _ in focus..n {
+            h.press(KeyCode::Enter);
+        }
+        assert!(data_tab(&h).editor.is_none(), "{}", h.render());
+        assert!(h.render().contains("Saved: "), "{}", h.render());
+        let stored: Option<String> = {
+            use stockroom::db::schema::customers::dsl::*;
+            customers
+                .find(1)
+                .select(city)
+                .first(&mut *t.db.conn().unwrap())
+                .unwrap()
+        };
+        assert_eq!(stored.as_deref(), Some("Shelbyville"));
+        assert!(count(&t, "audit_events") > 0);
+
+        // Another terminal changes the record while the form is open: the save is refused and
+        // what was typed stays.
+        h.press(KeyCode::Char('e'));
+        data::set(
+            &auth,
+            &cli(),
+            "customers",
+            &Key(vec![1]),
+            None,
+            &[FieldChange {
+                field: "city".into(),
+                value: "Ogdenville".into(),
+            }],
+        )
+        .unwrap();
+        while data_tab(&h).editor.as_ref().unwrap().form.focus != city {
+            h.press(KeyCode::Tab);
+        }
+        h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        h.type_text("North Haverbrook");
+        let focus = data_tab(&h).editor.as_ref().unwrap().form.focus;
+        for _ in focus..n {
+            h.press(KeyCode::Enter);
+        }
+        let screen = h.render();
+        assert!(screen.contains("changed on another terminal"), "{screen}");
+        let ed = data_tab(&h).editor.as_ref().expect("the form stays open");
+        assert_eq!(ed.form.fields[city].value, "North Haverbrook");
+        let stored: Option<String> = {
+            use stockroom::db::schema::customers::dsl::*;
+            customers
+                .find(1)
+                .select(city)
+                .first(&mut *t.db.conn().unwrap())
+                .unwrap()
+        };
+        assert_eq!(stored.as_deref(), Some("Ogdenville"));
+    }
+);
+
+#[test]
+fn roles_decide_who_edits_and_deletes_and_a_refused_delete_says_why() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    let mut h = signed_in(&t, dir.path(), "emil", Role::Employee, (100, 30));
+    open_table(&mut h, "customers");
+    let screen = h.render();
+    assert!(
+        !screen.contains("e edit") && !screen.contains("d delete"),
+        "{screen}"
+    );
+    h.press(KeyCode::Char('e'));
+    assert!(h.render().contains("permission denied"), "{}", h.render());
+    assert!(data_tab(&h).editor.is_none());
+    // The service refuses too, whatever a front end offers.
+    h.press(KeyCode::Char('d'));
+    h.press(KeyCode::Char('y'));
+    assert!(h.render().contains("permission denied"), "{}", h.render());
+    assert_eq!(count(&t, "customers"), 3);
+
+    // A manager edits but cannot delete.
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+    open_table(&mut h, "customers");
+    assert!(h.render().contains("e edit") && !h.render().contains("d delete"));
+    let _ = Actor::from_session;
+    h.press(KeyCode::Char('d'));
+    h.press(KeyCode::Char('y'));
+    assert!(h.render().contains("permission denied"), "{}", h.render());
+}
+
+#[test]
+fn an_administrator_deletes_and_a_blocked_delete_names_the_blockers() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    // An administrator signs in with 2FA through the service first.
+    let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
+    let setup = auth.totp_setup(&mut p).unwrap();
+    auth.confirm_totp_setup(
+        &mut p,
+        &stockroom::auth::totp::code_at(&setup.secret, auth.now()).unwrap(),
+    )
+    .unwrap();
+    auth.finish_sign_in(p).unwrap();
+    let mut h = Harness::new(
+        auth.clone(),
+        Harness::options(ThemeName::Dark, dir.path().join("c.toml")),
+        100,
+        30,
+    );
+    h.type_text("root");
+    h.press(KeyCode::Enter);
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    h.type_text(&stockroom::auth::totp::code_at(&setup.secret, auth.now() + 30).unwrap());
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('2'));
+    open_table(&mut h, "customers");
+    // Customer 1 has orders: refused in words.
+    h.press(KeyCode::Char('d'));
+    assert!(h.render().contains("Delete customer 1"), "{}", h.render());
+    h.press(KeyCode::Char('y'));
+    let screen = h.render();
+    assert!(screen.contains("customer 1 has"), "{screen}");
+    assert_eq!(count(&t, "customers"), 3);
+    // A customer without orders goes, after the question; any other key keeps it.
+    let free = data::add(
+        &auth,
+        &cli(),
+        "customers",
+        &[
+            FieldChange {
+                field: "first_name".into(),
+                value: "Zoë".into(),
+            },
+            FieldChange {
+                field: "last_name".into(),
+                value: "王小明".into(),
+            },
+            FieldChange {
+                field: "email".into(),
+                value: "zoe@example.com".into(),
+            },
+        ],
+    )
+    .unwrap();
+    h.press(KeyCode::Char('r'));
+    h.press(KeyCode::End);
+    assert_eq!(*shown_ids(&h).last().unwrap(), free.0[0]);
+    h.press(KeyCode::Char('d'));
+    h.press(KeyCode::Char('n'));
+    assert_eq!(count(&t, "customers"), 4);
+    h.press(KeyCode::Char('d'));
+    h.press(KeyCode::Char('y'));
+    assert!(
+        h.render().contains(&format!("Deleted customer {free}")),
+        "{}",
+        h.render()
+    );
+    assert_eq!(count(&t, "customers"), 3);
+}
+
+#[test]
+fn export_writes_what_is_listed_and_is_audited() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+    open_table(&mut h, "customers");
+    h.press(KeyCode::Char('/'));
+    h.type_text("yahoo");
+    h.press(KeyCode::Enter);
+    let listed = data_tab(&h).page.as_ref().unwrap().total;
+    h.press(KeyCode::Char('x'));
+    let screen = h.render();
+    assert!(
+        screen.contains(&format!("Exported {listed} rows to")),
+        "{screen}"
+    );
+    let exports = dir.path().join("data").join("exports");
+    let file = std::fs::read_dir(&exports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.lines().count() as u64, listed + 1, "{text}");
+    assert!(text.lines().skip(1).all(|l| l.contains("yahoo")), "{text}");
+    let audited: i64 = {
+        use stockroom::db::schema::audit_events::dsl::*;
+        audit_events
+            .filter(event.eq("export"))
+            .count()
+            .get_result(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    assert_eq!(audited, 1);
+}
+
+#[test]
+fn a_reply_for_an_ended_session_is_dropped() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+    // Ask for a page, and sign out before its reply is read.
+    h.feed(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    h.feed(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('o'),
+        KeyModifiers::CONTROL,
+    )));
+    h.settle();
+    h.type_text("mona");
+    h.press(KeyCode::Enter);
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('2'));
+    let tab = data_tab(&h);
+    assert_eq!(tab.pane, Pane::Tables);
+    assert!(
+        tab.page.is_none(),
+        "the old session's page never reaches the new one"
+    );
+}
+
+#[test]
+fn names_from_outside_draw_harmlessly_and_snapshots_hold() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    // Another program stored a name with escape sequences (Stockroom refuses to).
+    diesel::sql_query("UPDATE customers SET first_name = 'Kasha' || char(27) || '[2J' || char(7) WHERE customer_id = 2")
+        .execute(&mut *t.db.conn().unwrap())
+        .unwrap();
+    for (theme, tag) in [(ThemeName::Dark, "dark"), (ThemeName::Light, "light")] {
+        for (w, hgt) in [(80u16, 24u16), (200, 60)] {
+            let mut h = signed_in(
+                &t,
+                dir.path(),
+                &format!("m{tag}{w}"),
+                Role::Manager,
+                (w, hgt),
+            );
+            if theme == ThemeName::Light {
+                h.press_with(KeyCode::Char('t'), KeyModifiers::CONTROL);
+            }
+            open_table(&mut h, "customers");
+            let screen = h.render();
+            assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
+            assert!(screen.contains("Kasha[2J"), "{screen}");
+            common::snapshot_file(
+                &format!("data_customers_{tag}_{w}x{hgt}"),
+                &screen.replace(&format!("m{tag}{w}"), "mona"),
+            );
+        }
+    }
+}
