@@ -137,7 +137,15 @@ both_backends!(
             .first(&mut *conn)
             .unwrap();
         assert_eq!(
-            (line.list_price_cents, line.discount_bp, line.total_cents()),
+            (
+                line.list_price_cents,
+                line.discount_bp,
+                stockroom::store::money::line_total_cents(
+                    line.list_price_cents,
+                    line.quantity,
+                    line.discount_bp
+                )
+            ),
             (179_999, 700, 334_798)
         );
         drop(conn);

@@ -230,7 +230,11 @@ both_backends!(money_round_trips_exactly, |t: TestDb| {
         .total;
     assert_eq!(
         in_sql,
-        stored.total_cents(),
+        stockroom::store::money::line_total_cents(
+            stored.list_price_cents,
+            stored.quantity,
+            stored.discount_bp
+        ),
         "Rust and SQL agree on the line total"
     );
     assert_eq!(in_sql, 334_798, "1,799.99 × 2 less 7 % = 3,347.98");

@@ -346,7 +346,7 @@ fn mysql_args(url: &str, file: &std::path::Path) -> Vec<String> {
 pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Result<u8> {
     use diesel::RunQueryDsl;
 
-    use crate::db::schema::{order_items, users};
+    use crate::db::schema::users;
     use crate::etl::{self, ImportOptions};
 
     let dir = tempfile_dir()?;
@@ -387,15 +387,8 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
     // work running during the next load and make the figures depend on the order of the runs.
     let clear = |db: &Database| -> Result<()> {
         let mut conn = db.conn()?;
-        match &mut *conn {
-            crate::db::AnyConnection::Mysql(c) => {
-                use diesel::connection::SimpleConnection;
-                c.batch_execute("TRUNCATE TABLE order_items")?;
-            }
-            crate::db::AnyConnection::Sqlite(_) => {
-                diesel::delete(order_items::table).execute(&mut *conn)?;
-            }
-        }
+        let sql = crate::db::dialect::empty_table_sql(&conn, "order_items");
+        diesel::sql_query(sql).execute(&mut *conn)?;
         Ok(())
     };
     clear(&db)?;

@@ -75,6 +75,25 @@ pub fn execute(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryRes
     }
 }
 
+/// Rows of `sql` with `cells` bound, read by name into `T`.
+pub fn load_by_name<T>(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::mysql::Mysql> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    match conn {
+        AnyConnection::Mysql(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)
+        }
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            bind_cells!(q, cells.iter().copied());
+            q.load(c)
+        }
+    }
+}
+
 #[derive(QueryableByName)]
 struct JsonRow {
     #[diesel(sql_type = Text)]

@@ -34,10 +34,7 @@ struct VersionRow {
 
 /// The server's own version string.
 pub fn server_version(conn: &mut AnyConnection) -> QueryResult<String> {
-    let sql = match conn {
-        AnyConnection::Mysql(_) => "SELECT VERSION() AS v",
-        AnyConnection::Sqlite(_) => "SELECT 'SQLite ' || sqlite_version() AS v",
-    };
+    let sql = super::dialect::server_version_sql(conn);
     Ok(diesel::sql_query(sql).get_result::<VersionRow>(conn)?.v)
 }
 

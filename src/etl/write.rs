@@ -5,12 +5,11 @@
 
 use std::collections::HashSet;
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::value::Cell;
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, dialect};
 
 /// Rows per statement for a table of `columns` columns: large batches are much faster, and
 /// SQLite allows at most 32,766 bound values per statement (MySQL 65,535).
@@ -60,22 +59,8 @@ struct KeyRow {
     t: Option<String>,
 }
 
-use crate::bind_cells;
-use crate::db::dynamic::execute;
-
 fn load_keys(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> QueryResult<Vec<KeyRow>> {
-    match conn {
-        AnyConnection::Mysql(c) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
-            bind_cells!(q, cells.iter().copied());
-            q.load(c)
-        }
-        AnyConnection::Sqlite(c) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            bind_cells!(q, cells.iter().copied());
-            q.load(c)
-        }
-    }
+    crate::db::dynamic::load_by_name(conn, sql, cells)
 }
 
 fn placeholders(n: usize) -> String {
@@ -155,135 +140,15 @@ pub fn upsert<R: AsRef<[Cell]>>(
         .filter(|c| !key.contains(c))
         .collect();
     let cols = columns.join(", ");
-    let sql = match conn {
-        AnyConnection::Sqlite(_) => {
-            let conflict = if others.is_empty() {
-                "DO NOTHING".to_string()
-            } else {
-                format!(
-                    "DO UPDATE SET {} WHERE {}",
-                    others
-                        .iter()
-                        .map(|c| format!("{c} = excluded.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    others
-                        .iter()
-                        .map(|c| format!("{table}.{c} IS NOT excluded.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(" OR ")
-                )
-            };
-            format!(
-                "INSERT INTO {table} ({cols}) VALUES {value_rows} ON CONFLICT ({}) {conflict}",
-                key.join(", ")
-            )
-        }
-        AnyConnection::Mysql(_) => {
-            let set = if others.is_empty() {
-                format!("{k} = {k}", k = key[0])
-            } else {
-                others
-                    .iter()
-                    .map(|c| format!("{c} = VALUES({c})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            format!(
-                "INSERT INTO {table} ({cols}) VALUES {value_rows} ON DUPLICATE KEY UPDATE {set}"
-            )
-        }
-    };
-    let affected = match conn {
-        // MySQL: one text-protocol statement with escaped literals is several times faster
-        // than binding tens of thousands of parameters; ROW_COUNT() gives the affected rows.
-        AnyConnection::Mysql(_) => {
-            let sql = mysql_literal_sql(&sql, rows);
-            conn.batch_execute(&sql)?;
-            #[derive(QueryableByName)]
-            struct RowCount {
-                #[diesel(sql_type = BigInt)]
-                n: i64,
-            }
-            diesel::sql_query("SELECT ROW_COUNT() AS n")
-                .get_result::<RowCount>(conn)?
-                .n
-                .max(0) as u64
-        }
-        AnyConnection::Sqlite(_) => {
-            let cells: Vec<&Cell> = rows.iter().flat_map(|r| r.as_ref().iter()).collect();
-            execute(conn, &sql, &cells)? as u64
-        }
-    };
+    let sql = dialect::upsert_sql(conn, table, &cols, &value_rows, key, &others);
+    let affected = dialect::run_upsert(conn, &sql, rows)?;
     let inserted = n.saturating_sub(existing);
-    let updated = match conn {
-        // SQLite counts inserted rows and rows whose update ran (they differed).
-        AnyConnection::Sqlite(_) => affected.saturating_sub(inserted),
-        // MySQL with CLIENT_FOUND_ROWS: 1 per insert, 2 per change, 1 per unchanged row.
-        AnyConnection::Mysql(_) => affected.saturating_sub(n),
-    };
+    let updated = dialect::upsert_updated(conn, affected, inserted, n);
     Ok(Counts {
         inserted,
         updated,
         unchanged: existing.saturating_sub(updated),
     })
-}
-
-/// Appends `c` as a MySQL literal. Strings are escaped as `mysql_real_escape_string` does
-/// for utf8mb4 (the connection's character set): NUL, newline, CR, backslash, quotes and
-/// Ctrl-Z; a UTF-8 multibyte sequence never contains those bytes.
-pub fn push_mysql_literal(out: &mut String, c: &Cell) {
-    use std::fmt::Write;
-    match c {
-        Cell::Int(Some(v)) => write!(out, "{v}").unwrap_or(()),
-        Cell::BigInt(Some(v)) => write!(out, "{v}").unwrap_or(()),
-        Cell::SmallInt(Some(v)) => write!(out, "{v}").unwrap_or(()),
-        Cell::Bool(Some(v)) => out.push(if *v { '1' } else { '0' }),
-        Cell::Date(Some(d)) => write!(out, "'{}'", d.format("%Y-%m-%d")).unwrap_or(()),
-        Cell::Text(Some(t)) => {
-            out.push('\'');
-            for ch in t.chars() {
-                match ch {
-                    '\0' => out.push_str("\\0"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\\' => out.push_str("\\\\"),
-                    '\'' => out.push_str("\\'"),
-                    '"' => out.push_str("\\\""),
-                    '\x1a' => out.push_str("\\Z"),
-                    other => out.push(other),
-                }
-            }
-            out.push('\'');
-        }
-        _ => out.push_str("NULL"),
-    }
-}
-
-/// Replaces the `(?,…),…` value rows of a prepared upsert with literals.
-fn mysql_literal_sql<R: AsRef<[Cell]>>(sql: &str, rows: &[R]) -> String {
-    let (head, tail) = sql
-        .split_once(" VALUES ")
-        .expect("an INSERT … VALUES statement");
-    let tail = &tail[tail.find(" ON ").unwrap_or(tail.len())..];
-    let mut out = String::with_capacity(sql.len() + rows.len() * 64);
-    out.push_str(head);
-    out.push_str(" VALUES ");
-    for (i, r) in rows.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('(');
-        for (j, c) in r.as_ref().iter().enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            push_mysql_literal(&mut out, c);
-        }
-        out.push(')');
-    }
-    out.push_str(tail);
-    out
 }
 
 /// Whether the parent row a foreign key points at exists.
@@ -299,18 +164,7 @@ pub fn parent_exists(
         n: i64,
     }
     let sql = format!("SELECT COUNT(*) AS n FROM {parent} WHERE {parent_key} = ?");
-    let rows: Vec<N> = match conn {
-        AnyConnection::Mysql(c) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::mysql::Mysql>();
-            bind_cells!(q, [value]);
-            q.load(c)?
-        }
-        AnyConnection::Sqlite(c) => {
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            bind_cells!(q, [value]);
-            q.load(c)?
-        }
-    };
+    let rows: Vec<N> = crate::db::dynamic::load_by_name(conn, &sql, &[value])?;
     Ok(rows.first().is_some_and(|r| r.n > 0))
 }
 
