@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::models::AuditEvent;
+pub use crate::db::models::AuditEvent;
 use crate::db::models::audit_event::NewAuditEvent;
 use crate::db::schema::audit_events;
 
@@ -150,6 +150,10 @@ pub struct AuditFilter {
     /// An event name or prefix (`signin` matches `signin.success` and `signin.failure`).
     pub event: Option<String>,
     pub since: Option<i64>,
+    /// Events before this time (exclusive).
+    pub until: Option<i64>,
+    /// The terminal, or the start of its name (`/dev/pts`, an SSH client address).
+    pub terminal: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -169,6 +173,17 @@ pub fn list(conn: &mut AnyConnection, f: &AuditFilter) -> QueryResult<Vec<AuditE
     }
     if let Some(s) = f.since {
         q = q.filter(audit_events::at.ge(s));
+    }
+    if let Some(u) = f.until {
+        q = q.filter(audit_events::at.lt(u));
+    }
+    if let Some(t) = &f.terminal {
+        let escaped = t.replace('!', "!!").replace('%', "!%").replace('_', "!_");
+        q = q.filter(
+            audit_events::terminal
+                .like(format!("{escaped}%"))
+                .escape('!'),
+        );
     }
     q.order((audit_events::at.desc(), audit_events::audit_event_id.desc()))
         .limit(if f.limit > 0 { f.limit } else { 100 })

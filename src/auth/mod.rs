@@ -3,6 +3,7 @@
 //! permissions and the audit trail. Nothing here knows about the terminal.
 
 pub mod audit;
+mod audit_export;
 pub mod backup_codes;
 pub mod clock;
 pub mod lockout;

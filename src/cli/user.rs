@@ -207,7 +207,7 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<u8> {
         event: args.event,
         since: args.since,
         limit: args.limit.clamp(1, 100_000),
-        offset: 0,
+        ..AuditFilter::default()
     };
     let events = auth.audit_log(&actor, &filter)?;
     let rows: Vec<Vec<String>> = events

@@ -133,6 +133,10 @@ pub struct AppOptions {
     pub config_path: PathBuf,
     /// The user's data folder (rejects files of imports).
     pub data_dir: PathBuf,
+    /// The password rules (for feedback as a password is typed).
+    pub policy: crate::auth::policy::PasswordPolicy,
+    /// Settings in force, as (name, value), shown on the Settings tab.
+    pub settings: Vec<(String, String)>,
     /// Ticks between session checks, and between activity notes to the store.
     pub check_every: u64,
     pub touch_every: u64,
@@ -169,6 +173,8 @@ pub struct App {
     pub store_empty: bool,
     config_path: PathBuf,
     data_dir: PathBuf,
+    policy: crate::auth::policy::PasswordPolicy,
+    settings: Vec<(String, String)>,
     in_flight: usize,
     outbox: Vec<Job>,
     ticks: u64,
@@ -207,6 +213,8 @@ impl App {
             store_empty: false,
             config_path: opts.config_path,
             data_dir: opts.data_dir,
+            policy: opts.policy,
+            settings: opts.settings,
             in_flight: 0,
             outbox: Vec::new(),
             ticks: 0,
@@ -293,6 +301,9 @@ impl App {
             spinner: self.spinner,
             data_dir: &self.data_dir,
             size: self.size,
+            policy: &self.policy,
+            settings: &self.settings,
+            username: self.session.as_ref().map_or("", |s| s.username.as_str()),
         }
     }
 
@@ -575,6 +586,9 @@ impl App {
             spinner: self.spinner,
             data_dir: &self.data_dir,
             size: self.size,
+            policy: &self.policy,
+            settings: &self.settings,
+            username: self.session.as_ref().map_or("", |s| s.username.as_str()),
         };
         self.tabs.get_mut(i)?.handle_key(key, action, &ctx)
     }
@@ -594,6 +608,9 @@ impl App {
             spinner: self.spinner,
             data_dir: &self.data_dir,
             size: self.size,
+            policy: &self.policy,
+            settings: &self.settings,
+            username: self.session.as_ref().map_or("", |s| s.username.as_str()),
         };
         if let Some(cmd) = self.tabs[i].on_open(&ctx) {
             self.apply(i, cmd);
@@ -623,13 +640,14 @@ impl App {
                     generation: self.generation,
                     seq: self.next_seq,
                     actor: Actor::from_session(s),
+                    session: s.clone(),
                     work,
                 };
                 if job.work.long {
                     // Not waited for: it reports as it goes, and may run for minutes.
-                    self.outbox.push(Job::Tab(job));
+                    self.outbox.push(Job::Tab(Box::new(job)));
                 } else {
-                    self.send(Job::Tab(job));
+                    self.send(Job::Tab(Box::new(job)));
                 }
             }
         }
@@ -669,6 +687,9 @@ impl App {
             spinner: self.spinner,
             data_dir: &self.data_dir,
             size: self.size,
+            policy: &self.policy,
+            settings: &self.settings,
+            username: self.session.as_ref().map_or("", |s| s.username.as_str()),
         };
         if let Some(cmd) = self.tabs[i].on_reply(reply, &ctx) {
             self.apply(i, cmd);

@@ -34,6 +34,8 @@ impl Harness {
                 .parent()
                 .map(|p| p.join("data"))
                 .unwrap_or_else(std::env::temp_dir),
+            policy: crate::auth::policy::PasswordPolicy::default(),
+            settings: vec![("store".into(), "sqlite://test.db".into())],
             config_path,
             check_every: 1,
             touch_every: 1,

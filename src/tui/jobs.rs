@@ -48,7 +48,7 @@ pub enum Job {
         theme: String,
     },
     /// Work of a tab, for the pool.
-    Tab(TabJob),
+    Tab(Box<TabJob>),
 }
 
 // Never print what a user typed.
@@ -258,7 +258,7 @@ impl Workers {
     /// Hands a job to the worker that runs it.
     pub fn send(&self, job: Job) {
         let _ = match job {
-            Job::Tab(t) => self.tabs.send(t).map_err(|_| ()),
+            Job::Tab(t) => self.tabs.send(*t).map_err(|_| ()),
             other => self.account.send(other).map_err(|_| ()),
         };
     }

@@ -45,9 +45,50 @@ pub fn options(cfg: &Config, src: &Sources) -> Result<AppOptions> {
             .clone()
             .unwrap_or_else(|| Config::user_config_path(src)),
         data_dir: cfg.data_dir.clone(),
+        policy: crate::auth::AuthSettings::from_config(cfg).policy,
+        settings: settings_summary(cfg),
         check_every: 8,  // 2 s
         touch_every: 40, // 10 s
     })
+}
+
+/// What the Settings tab shows of the configuration.
+fn settings_summary(cfg: &Config) -> Vec<(String, String)> {
+    let mut v = vec![
+        ("store".to_string(), cfg.database.redacted()),
+        ("data folder".into(), cfg.data_dir.display().to_string()),
+        ("log folder".into(), cfg.log_dir.display().to_string()),
+        (
+            "config file".into(),
+            cfg.config_file
+                .as_ref()
+                .map_or("(none: defaults)".to_string(), |p| p.display().to_string()),
+        ),
+        (
+            "lockout after".into(),
+            format!("{} failed attempts", cfg.lockout_threshold),
+        ),
+        (
+            "lockout lasts".into(),
+            format!("{} minutes", cfg.lockout_minutes),
+        ),
+        (
+            "idle lock after".into(),
+            format!("{} minutes", cfg.idle_timeout_minutes),
+        ),
+        (
+            "sessions end after".into(),
+            format!("{} hours", cfg.session_max_hours),
+        ),
+        (
+            "password minimum".into(),
+            format!("{} characters", cfg.password_min_length),
+        ),
+    ];
+    for (k, val) in &cfg.keys {
+        v.push((format!("key {k}"), val.clone()));
+    }
+    v
 }
 
 fn input_thread(stop: Arc<AtomicBool>) -> Receiver<Msg> {

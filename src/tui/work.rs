@@ -11,12 +11,14 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::jobs::JobResult;
 use super::tabs::TabId;
-use crate::auth::{Actor, Auth};
+use crate::auth::{Actor, Auth, Session};
 
 /// What a work closure may use.
 pub struct WorkCtx<'a> {
     pub auth: &'a Auth,
     pub actor: &'a Actor,
+    /// The session the work was asked in (for what acts on one's own account).
+    pub session: &'a Session,
     events: &'a dyn Fn(Box<dyn Any + Send>),
 }
 
@@ -76,6 +78,7 @@ pub struct TabJob {
     pub generation: u64,
     pub seq: u64,
     pub actor: Actor,
+    pub session: Session,
     pub work: Work,
 }
 
@@ -147,6 +150,7 @@ fn run_one(auth: &Auth, job: TabJob, results: &Sender<JobResult>) {
         generation,
         seq,
         actor,
+        session,
         work,
     } = job;
     let (slot, long) = (work.slot, work.long);
@@ -164,6 +168,7 @@ fn run_one(auth: &Auth, job: TabJob, results: &Sender<JobResult>) {
     let ctx = WorkCtx {
         auth,
         actor: &actor,
+        session: &session,
         events: &events,
     };
     let run = work.run;

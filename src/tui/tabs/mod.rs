@@ -2,9 +2,12 @@
 //! implements — keys in, commands out, replies folded, drawn with `&self`. A tab is one
 //! module here; a new session builds new tabs, so nothing of one user reaches the next.
 
+pub mod audit;
 pub mod data;
 pub mod etl;
 mod placeholder;
+pub mod settings;
+pub mod users;
 
 use std::any::Any;
 use std::path::Path;
@@ -93,6 +96,12 @@ pub struct Ctx<'a> {
     pub data_dir: &'a Path,
     /// The terminal's size (a tab sizes its pages from it).
     pub size: (u16, u16),
+    /// The password rules, for feedback while one is typed (the service checks again).
+    pub policy: &'a crate::auth::policy::PasswordPolicy,
+    /// Settings in force, as (name, value), for the Settings tab.
+    pub settings: &'a [(String, String)],
+    /// The signed-in user's name.
+    pub username: &'a str,
 }
 
 /// A line of feedback; errors are marked in words, not only in colour.
@@ -189,6 +198,9 @@ pub fn build(role: Role) -> Vec<Box<dyn Tab>> {
             match id {
                 TabId::Etl => Box::new(etl::EtlTab::default()),
                 TabId::Data => Box::new(data::DataTab::default()),
+                TabId::Users => Box::new(users::UsersTab::default()),
+                TabId::Audit => Box::new(audit::AuditTab::default()),
+                TabId::Settings => Box::new(settings::SettingsTab::default()),
                 other => Box::new(placeholder::Placeholder(other)),
             }
         })

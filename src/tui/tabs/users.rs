@@ -1,0 +1,464 @@
+//! The Users tab: every account with its role, state and 2FA; Administrators create users,
+//! change roles, deactivate, unlock and reset passwords or 2FA — each after a question that
+//! names the user, each refused by the service with its reason in words. Managers read only.
+
+use std::any::Any;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
+use crate::auth::users::UserSummary;
+use crate::auth::{Permission, Role};
+use crate::error::Error;
+use crate::tui::keymap::Action;
+use crate::tui::screens::{boxed, centered};
+use crate::tui::text::clean;
+use crate::tui::widgets::form::{Form, FormEvent};
+use crate::tui::widgets::grid::{Column, Grid};
+use crate::tui::widgets::input::TextInput;
+use crate::tui::work::{Reply, Work};
+
+/// An account action waiting for `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Act {
+    SetRole(Role),
+    SetActive(bool),
+    Unlock,
+    Reset2fa,
+}
+
+/// What a form is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    Create,
+    ResetPassword,
+}
+
+#[derive(Debug)]
+enum UsersReply {
+    List(Result<Vec<UserSummary>, Error>),
+    Done(String, Result<(), Error>),
+}
+
+#[derive(Debug, Default)]
+pub struct UsersTab {
+    pub users: Vec<UserSummary>,
+    pub cursor: usize,
+    pub loaded: bool,
+    /// `r` was pressed: the next key picks the role.
+    pub picking_role: bool,
+    pub confirm: Option<(String, String, Act)>,
+    pub form: Option<(FormKind, String, Form)>,
+}
+
+fn role_of(key: char) -> Option<Role> {
+    match key {
+        'e' => Some(Role::Employee),
+        'm' => Some(Role::Manager),
+        'a' => Some(Role::Administrator),
+        _ => None,
+    }
+}
+
+fn when(ts: Option<i64>) -> String {
+    ts.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "never".into())
+}
+
+impl UsersTab {
+    fn load(&mut self) -> Cmd {
+        Cmd::Run(Work::new("list", |w| {
+            UsersReply::List(w.auth.list_users(w.actor))
+        }))
+    }
+
+    fn selected(&self) -> Option<&UserSummary> {
+        self.users.get(self.cursor)
+    }
+
+    fn run(&mut self, what: String, act: Act, user: String) -> Cmd {
+        Cmd::Run(Work::new("act", move |w| {
+            let r = match act {
+                Act::SetRole(role) => w.auth.set_role(w.actor, &user, role),
+                Act::SetActive(on) => w.auth.set_active(w.actor, &user, on),
+                Act::Unlock => w.auth.unlock_user(w.actor, &user),
+                Act::Reset2fa => w.auth.reset_2fa(w.actor, &user),
+            };
+            UsersReply::Done(what, r)
+        }))
+    }
+
+    fn submit_form(&mut self) -> Cmd {
+        let Some((kind, user, form)) = &mut self.form else {
+            return Cmd::Done;
+        };
+        let kind = *kind;
+        let user = user.clone();
+        let (name, role, pw, again) = match kind {
+            FormKind::Create => (
+                form.value(0).trim().to_string(),
+                form.value(1).trim().to_lowercase(),
+                form.value(2).to_string(),
+                form.value(3).to_string(),
+            ),
+            FormKind::ResetPassword => (
+                user,
+                String::new(),
+                form.value(0).to_string(),
+                form.value(1).to_string(),
+            ),
+        };
+        if pw != again {
+            form.clear_secrets();
+            form.focus = form.fields.len() - 2;
+            return Cmd::Notice(Notice::error("The two passwords differ; type them again."));
+        }
+        match kind {
+            FormKind::Create => {
+                let Some(role) = Role::parse(&role) else {
+                    form.focus = 1;
+                    return Cmd::Notice(Notice::error(
+                        "role: type employee, manager or administrator",
+                    ));
+                };
+                Cmd::Run(Work::new("act", move |w| {
+                    let r = w.auth.add_user(w.actor, &name, role, None, &pw);
+                    UsersReply::Done(format!("Created `{name}` ({role})"), r)
+                }))
+            }
+            FormKind::ResetPassword => Cmd::Run(Work::new("act", move |w| {
+                let r = w.auth.reset_password(w.actor, &name, &pw);
+                UsersReply::Done(
+                    format!("Password of `{name}` reset: they choose a new one at next sign-in"),
+                    r,
+                )
+            })),
+        }
+    }
+}
+
+impl Tab for UsersTab {
+    fn id(&self) -> TabId {
+        TabId::Users
+    }
+
+    fn on_open(&mut self, _: &Ctx) -> Option<Cmd> {
+        (!self.loaded).then(|| self.load())
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
+        if let Some((_, user, act)) = self.confirm.take() {
+            if key.code == KeyCode::Char('y') {
+                let what = match &act {
+                    Act::SetRole(r) => format!("`{user}` is now {r}"),
+                    Act::SetActive(true) => format!("`{user}` is active again"),
+                    Act::SetActive(false) => {
+                        format!("`{user}` is deactivated; their sessions ended")
+                    }
+                    Act::Unlock => format!("`{user}` is unlocked"),
+                    Act::Reset2fa => {
+                        format!("2FA of `{user}` reset; they set it up at next sign-in")
+                    }
+                };
+                return Some(self.run(what, act, user));
+            }
+            return Some(Cmd::Notice(Notice::info("Nothing was changed.")));
+        }
+        if let Some((_, _, form)) = &mut self.form {
+            return Some(match form.handle(key, action) {
+                FormEvent::Submit => self.submit_form(),
+                FormEvent::Cancel => {
+                    self.form = None;
+                    Cmd::Notice(Notice::info("Nothing was changed."))
+                }
+                _ => Cmd::Done,
+            });
+        }
+        if self.picking_role {
+            self.picking_role = false;
+            let (KeyCode::Char(c), Some(u)) = (key.code, self.selected()) else {
+                return Some(Cmd::Done);
+            };
+            let Some(role) = role_of(c) else {
+                return Some(Cmd::Notice(Notice::info("Nothing was changed.")));
+            };
+            let q = format!("Make `{}` {role}?", clean(&u.username));
+            self.confirm = Some((q, u.username.clone(), Act::SetRole(role)));
+            return Some(Cmd::Done);
+        }
+        let admin = ctx.role.allows(Permission::ManageUsers);
+        let user = self.selected().cloned();
+        let ask = |this: &mut Self, q: String, act: Act| {
+            if let Some(u) = &user {
+                this.confirm = Some((q, u.username.clone(), act));
+            }
+            Cmd::Done
+        };
+        Some(match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.cursor = (self.cursor + 1).min(self.users.len().saturating_sub(1));
+                Cmd::Done
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.cursor = self.cursor.saturating_sub(1);
+                Cmd::Done
+            }
+            KeyCode::Char('g') | KeyCode::F(5) => self.load(),
+            _ if !admin => return None,
+            KeyCode::Char('n') => {
+                let mut role = TextInput::new("Role");
+                role.value = "employee".into();
+                self.form = Some((
+                    FormKind::Create,
+                    String::new(),
+                    Form::new(vec![
+                        TextInput::new("Username"),
+                        role,
+                        TextInput::secret("Password"),
+                        TextInput::secret("Repeat it"),
+                    ]),
+                ));
+                Cmd::Done
+            }
+            KeyCode::Char('r') if user.is_some() => {
+                self.picking_role = true;
+                Cmd::Notice(Notice::info(
+                    "New role: e employee, m manager, a administrator (any other key: none)",
+                ))
+            }
+            KeyCode::Char('x') if user.is_some() => {
+                let u = user.clone().expect("checked");
+                let (q, act) = if u.active {
+                    (
+                        format!(
+                            "Deactivate `{}`? Their sessions end now.",
+                            clean(&u.username)
+                        ),
+                        Act::SetActive(false),
+                    )
+                } else {
+                    (
+                        format!("Activate `{}` again?", clean(&u.username)),
+                        Act::SetActive(true),
+                    )
+                };
+                ask(self, q, act)
+            }
+            KeyCode::Char('u') if user.is_some() => {
+                let q = format!(
+                    "Unlock `{}`?",
+                    clean(&user.as_ref().expect("checked").username)
+                );
+                ask(self, q, Act::Unlock)
+            }
+            KeyCode::Char('f') if user.is_some() => {
+                let q = format!(
+                    "Reset the 2FA of `{}`? Their backup codes stop working and their sessions end.",
+                    clean(&user.as_ref().expect("checked").username)
+                );
+                ask(self, q, Act::Reset2fa)
+            }
+            KeyCode::Char('p') if user.is_some() => {
+                let u = user.clone().expect("checked");
+                self.form = Some((
+                    FormKind::ResetPassword,
+                    u.username,
+                    Form::new(vec![
+                        TextInput::secret("Temporary password"),
+                        TextInput::secret("Repeat it"),
+                    ]),
+                ));
+                Cmd::Done
+            }
+            _ => return None,
+        })
+    }
+
+    fn on_reply(&mut self, reply: Reply, _: &Ctx) -> Option<Cmd> {
+        match reply.done::<UsersReply>()? {
+            UsersReply::List(Ok(users)) => {
+                self.users = users;
+                self.loaded = true;
+                self.cursor = self.cursor.min(self.users.len().saturating_sub(1));
+                None
+            }
+            UsersReply::List(Err(e)) => Some(Cmd::failed(&e)),
+            UsersReply::Done(what, Ok(())) => {
+                self.form = None;
+                Some(Cmd::Batch(vec![
+                    Cmd::Notice(Notice::info(format!("{what}."))),
+                    self.load(),
+                ]))
+            }
+            UsersReply::Done(_, Err(e)) => {
+                if let Some((_, _, form)) = &mut self.form {
+                    form.clear_secrets();
+                }
+                Some(Cmd::failed(&e))
+            }
+        }
+    }
+
+    fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
+        let t = ctx.theme;
+        let block = boxed(t, "Users");
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [head, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+        let admin = ctx.role.allows(Permission::ManageUsers);
+        f.render_widget(
+            Paragraph::new(format!(
+                "{} accounts{}",
+                self.users.len(),
+                if admin {
+                    ""
+                } else {
+                    " · read only (Administrators change accounts)"
+                }
+            ))
+            .style(t.dim),
+            head,
+        );
+        let col = |title: &str, priority: u8| Column {
+            title: title.into(),
+            priority,
+            numeric: false,
+        };
+        let columns = [
+            col("username", 1),
+            col("role", 1),
+            col("state", 1),
+            col("2FA", 2),
+            col("failed", 3),
+            col("staff", 4),
+            col("last sign-in", 2),
+        ];
+        let rows: Vec<Vec<String>> = self
+            .users
+            .iter()
+            .map(|u| {
+                let mut state = Vec::new();
+                state.push(if u.active { "active" } else { "deactivated" });
+                if u.locked {
+                    state.push("locked");
+                }
+                if u.must_change_password {
+                    state.push("must change password");
+                }
+                vec![
+                    u.username.clone(),
+                    u.role.to_string(),
+                    state.join(", "),
+                    if u.totp_enabled { "on" } else { "off" }.into(),
+                    u.failed_attempts.to_string(),
+                    u.staff_id.map_or("—".into(), |s| format!("staff {s}")),
+                    when(u.last_login_at),
+                ]
+            })
+            .collect();
+        Grid {
+            columns: &columns,
+            rows: &rows,
+            selected: Some(self.cursor),
+            sort: None,
+            numbered: false,
+        }
+        .draw(t, f, body);
+        let overlay = |title: &str, lines: Vec<Line>, f: &mut Frame| {
+            let r = centered(area, 70, lines.len() as u16 + 2);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: true })
+                    .block(boxed(t, title))
+                    .style(t.base),
+                r,
+            );
+        };
+        if let Some((q, _, _)) = &self.confirm {
+            overlay(
+                "Confirm",
+                vec![
+                    Line::from(q.clone()),
+                    Line::styled(
+                        "y does it; any other key leaves things as they are.",
+                        t.accent,
+                    ),
+                ],
+                f,
+            );
+        }
+        if let Some((kind, user, form)) = &self.form {
+            let title = match kind {
+                FormKind::Create => "New user".to_string(),
+                FormKind::ResetPassword => format!("Reset the password of {}", clean(user)),
+            };
+            let mut lines = crate::tui::screens::form_lines(form, t);
+            let pw_at = match kind {
+                FormKind::Create => 2,
+                FormKind::ResetPassword => 0,
+            };
+            let username = match kind {
+                FormKind::Create => form.value(0),
+                FormKind::ResetPassword => user.as_str(),
+            };
+            let unmet = ctx.policy.unmet(form.value(pw_at), username);
+            lines.push(Line::default());
+            if unmet.is_empty() {
+                lines.push(Line::styled("Password: meets every rule.", t.ok));
+            } else {
+                lines.push(Line::styled(
+                    format!("Password still needs: {}.", unmet.join(", ")),
+                    t.dim,
+                ));
+            }
+            if *kind == FormKind::Create {
+                lines.push(Line::styled(
+                    "Role: employee, manager or administrator.",
+                    t.dim,
+                ));
+            }
+            overlay(&title, lines, f);
+        }
+    }
+
+    fn hints(&self, ctx: &Ctx) -> Vec<Hint> {
+        let h = |k: &str, what: &'static str| (k.to_string(), what);
+        if self.confirm.is_some() {
+            return vec![h("y", "yes"), h("any other key", "no")];
+        }
+        if self.form.is_some() {
+            return vec![h("Enter", "next / save"), h("Esc", "cancel")];
+        }
+        let mut v = vec![h("j/k", "move"), h("g", "reload")];
+        if ctx.role.allows(Permission::ManageUsers) {
+            v.extend([
+                h("n", "new user"),
+                h("r", "role"),
+                h("x", "(de)activate"),
+                h("u", "unlock"),
+                h("p", "reset password"),
+                h("f", "reset 2FA"),
+            ]);
+        }
+        v
+    }
+
+    fn editing(&self) -> bool {
+        self.form.is_some() || self.confirm.is_some() || self.picking_role
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,333 @@
+//! The Users, Audit and Settings tabs driven by keys: accounts created and changed by an
+//! Administrator with each refusal in words, read-only for a Manager; the audit log filtered,
+//! detailed and exported; your own password and backup codes changed in Settings.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use diesel::prelude::*;
+use stockroom::auth::{Auth, Role};
+use stockroom::tui::harness::Harness;
+use stockroom::tui::tabs::audit::AuditTab;
+use stockroom::tui::tabs::users::UsersTab;
+use stockroom::tui::theme::ThemeName;
+
+use common::accounts::{self, PASSWORD, add};
+use common::{TestDb, count};
+
+/// An administrator (2FA set up through the service) signed in on a harness.
+fn admin_harness(t: &TestDb, dir: &std::path::Path) -> (Harness, Auth, String) {
+    let (auth, _) = accounts::auth(t);
+    add(&auth, "root", Role::Administrator);
+    let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
+    let setup = auth.totp_setup(&mut p).unwrap();
+    auth.confirm_totp_setup(
+        &mut p,
+        &stockroom::auth::totp::code_at(&setup.secret, auth.now()).unwrap(),
+    )
+    .unwrap();
+    auth.finish_sign_in(p).unwrap();
+    let mut h = Harness::new(
+        auth.clone(),
+        Harness::options(ThemeName::Dark, dir.join("c.toml")),
+        100,
+        30,
+    );
+    h.type_text("root");
+    h.press(KeyCode::Enter);
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    h.type_text(&stockroom::auth::totp::code_at(&setup.secret, auth.now() + 30).unwrap());
+    h.press(KeyCode::Enter);
+    assert!(
+        h.render().contains("root (Administrator)"),
+        "{}",
+        h.render()
+    );
+    (h, auth, setup.secret)
+}
+
+fn open(h: &mut Harness, title: &str) {
+    let n = h.app.tabs().iter().position(|t| *t == title).unwrap() + 1;
+    h.press(KeyCode::Char(char::from_digit(n as u32, 10).unwrap()));
+}
+
+fn select(h: &mut Harness, user: &str) {
+    let i = h
+        .app
+        .tab::<UsersTab>()
+        .unwrap()
+        .users
+        .iter()
+        .position(|u| u.username == user)
+        .unwrap();
+    h.press(KeyCode::Home);
+    for _ in 0..20 {
+        h.press(KeyCode::Char('k'));
+    }
+    for _ in 0..i {
+        h.press(KeyCode::Char('j'));
+    }
+}
+
+#[test]
+fn an_administrator_manages_accounts_and_each_refusal_is_in_words() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, auth, _) = admin_harness(&t, dir.path());
+    open(&mut h, "Users");
+    assert!(h.render().contains("root"), "{}", h.render());
+    // A new user: the password rules answer as it is typed.
+    h.press(KeyCode::Char('n'));
+    h.type_text("emil");
+    h.press(KeyCode::Enter);
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("employee");
+    h.press(KeyCode::Enter);
+    h.type_text("short");
+    assert!(
+        h.render().contains("Password still needs"),
+        "{}",
+        h.render()
+    );
+    h.type_text("-Enough-2026");
+    assert!(h.render().contains("meets every rule"), "{}", h.render());
+    h.press(KeyCode::Enter);
+    h.type_text("short-Enough-2026");
+    h.press(KeyCode::Enter);
+    assert!(
+        h.render().contains("Created `emil` (Employee)"),
+        "{}",
+        h.render()
+    );
+    assert!(!h.render().contains("short-Enough-2026"));
+    // Promote emil to manager, after a question naming him.
+    select(&mut h, "emil");
+    h.press(KeyCode::Char('r'));
+    h.press(KeyCode::Char('m'));
+    assert!(
+        h.render().contains("Make `emil` Manager?"),
+        "{}",
+        h.render()
+    );
+    h.press(KeyCode::Char('y'));
+    assert!(
+        h.render().contains("`emil` is now Manager"),
+        "{}",
+        h.render()
+    );
+    let role: String = {
+        use stockroom::db::schema::users::dsl::*;
+        users
+            .filter(username.eq("emil"))
+            .select(role)
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    assert_eq!(role, "manager");
+    // The last administrator cannot demote or deactivate themselves: the service says why.
+    select(&mut h, "root");
+    h.press(KeyCode::Char('r'));
+    h.press(KeyCode::Char('e'));
+    h.press(KeyCode::Char('y'));
+    assert!(
+        h.render().contains("last active administrator"),
+        "{}",
+        h.render()
+    );
+    select(&mut h, "root");
+    h.press(KeyCode::Char('x'));
+    h.press(KeyCode::Char('y'));
+    let s = h.render();
+    assert!(
+        s.contains("last active administrator") || s.contains("yourself"),
+        "{s}"
+    );
+    // Any other key than y changes nothing.
+    select(&mut h, "emil");
+    h.press(KeyCode::Char('x'));
+    h.press(KeyCode::Char('n'));
+    assert!(h.render().contains("Nothing was changed."));
+    // Reset emil's password: he must choose a new one at sign-in.
+    h.press(KeyCode::Char('p'));
+    h.type_text("Temp-Pass-2026!");
+    h.press(KeyCode::Enter);
+    h.type_text("Temp-Pass-2026!");
+    h.press(KeyCode::Enter);
+    assert!(
+        h.render().contains("Password of `emil` reset"),
+        "{}",
+        h.render()
+    );
+    let p = auth.begin_sign_in("emil", "Temp-Pass-2026!").unwrap();
+    assert_eq!(p.step(), stockroom::auth::Step::PasswordChange);
+    // Every change left an audit row.
+    let n: i64 = {
+        use stockroom::db::schema::audit_events::dsl::*;
+        audit_events
+            .filter(event.like("user.%"))
+            .count()
+            .get_result(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    assert!(n >= 3, "{n}");
+}
+
+#[test]
+fn a_manager_reads_users_and_employees_have_no_users_tab() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    add(&auth, "mona", Role::Manager);
+    add(&auth, "emil", Role::Employee);
+    for (who, has) in [("mona", true), ("emil", false)] {
+        let mut h = Harness::new(
+            auth.clone(),
+            Harness::options(ThemeName::Dark, dir.path().join("c.toml")),
+            100,
+            30,
+        );
+        h.type_text(who);
+        h.press(KeyCode::Enter);
+        h.type_text(PASSWORD);
+        h.press(KeyCode::Enter);
+        assert_eq!(h.app.tabs().contains(&"Users"), has, "{who}");
+        if has {
+            open(&mut h, "Users");
+            let s = h.render();
+            assert!(s.contains("read only"), "{s}");
+            assert!(!s.contains("n new user"), "{s}");
+            h.press(KeyCode::Char('n'));
+            assert!(h.app.tab::<UsersTab>().unwrap().form.is_none());
+            // The service refuses a Manager whatever the screen offers.
+            let actor = stockroom::auth::Actor::from_session(h.app.session.as_ref().unwrap());
+            assert!(matches!(
+                auth.set_active(&actor, "emil", false),
+                Err(stockroom::Error::Forbidden(_))
+            ));
+        }
+    }
+    assert_eq!(count(&t, "users"), 3);
+}
+
+#[test]
+fn the_audit_log_filters_shows_details_and_exports() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _auth, _) = admin_harness(&t, dir.path());
+    open(&mut h, "Audit");
+    let s = h.render();
+    assert!(
+        s.contains("newest first") && s.contains("signin.success"),
+        "{s}"
+    );
+    // Filter: event kind `user` only.
+    h.press(KeyCode::Char('/'));
+    h.press(KeyCode::Enter);
+    h.type_text("user");
+    for _ in 0..4 {
+        h.press(KeyCode::Enter);
+    }
+    let tab = h.app.tab::<AuditTab>().unwrap();
+    assert!(!tab.events.is_empty());
+    assert!(tab.events.iter().all(|e| e.event.starts_with("user.")));
+    assert!(h.render().contains("event user"), "{}", h.render());
+    // Details of the first.
+    h.press(KeyCode::Enter);
+    assert!(h.render().contains("Any key closes."), "{}", h.render());
+    h.press(KeyCode::Char('z'));
+    // A bad date is refused, naming the field.
+    h.press(KeyCode::Char('/'));
+    for _ in 0..3 {
+        h.press(KeyCode::Enter);
+    }
+    h.type_text("2026-02-30");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
+    assert!(
+        h.render().contains("from: `2026-02-30` is not a date"),
+        "{}",
+        h.render()
+    );
+    h.press(KeyCode::Esc);
+    // Export what is filtered.
+    h.press(KeyCode::Char('x'));
+    let s = h.render();
+    assert!(s.contains("Exported") && s.contains("audit-"), "{s}");
+    let dirp = dir.path().join("data").join("exports");
+    let file = std::fs::read_dir(&dirp)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with("at_utc,actor,terminal,event,details"));
+    assert!(text.lines().skip(1).all(|l| l.contains(",user.")), "{text}");
+}
+
+#[test]
+fn settings_change_your_password_and_renew_backup_codes() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, auth, secret) = admin_harness(&t, dir.path());
+    open(&mut h, "Settings");
+    assert!(
+        h.render().contains("backup codes   10 left"),
+        "{}",
+        h.render()
+    );
+    // A wrong password is refused and counted.
+    h.press(KeyCode::Char('b'));
+    h.type_text("Not-My-Pass-1");
+    h.press(KeyCode::Enter);
+    assert!(h.render().contains("Error:"), "{}", h.render());
+    let failed: i32 = {
+        use stockroom::db::schema::users::dsl::*;
+        users
+            .filter(username.eq("root"))
+            .select(failed_attempts)
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    assert_eq!(failed, 1);
+    h.press(KeyCode::Esc);
+    // New codes: shown once; the new ones work, once.
+    h.press(KeyCode::Char('b'));
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    let codes = h
+        .app
+        .tab::<stockroom::tui::tabs::settings::SettingsTab>()
+        .unwrap()
+        .codes
+        .clone()
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    assert!(h.render().contains(&codes[0]));
+    h.press(KeyCode::Char('z'));
+    assert!(!h.render().contains(&codes[0]));
+    let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
+    auth.verify_second_factor(&mut p, &codes[0]).unwrap();
+    let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
+    assert!(
+        auth.verify_second_factor(&mut p, &codes[0]).is_err(),
+        "once only"
+    );
+    // Change the password; the new one signs in.
+    h.press(KeyCode::Char('p'));
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    h.type_text("Brand-New-Pass-7");
+    h.press(KeyCode::Enter);
+    h.type_text("Brand-New-Pass-7");
+    h.press(KeyCode::Enter);
+    assert!(
+        h.render().contains("Your password was changed."),
+        "{}",
+        h.render()
+    );
+    assert!(auth.begin_sign_in("root", "Brand-New-Pass-7").is_ok());
+    let _ = secret;
+}
