@@ -36,6 +36,7 @@ fn q(table: &str, sort: Option<(&str, Direction)>, offset: u64, limit: u64) -> L
         sort: sort.map(|(c, d)| (c.to_string(), d)),
         offset,
         limit,
+        known_total: None,
     }
 }
 

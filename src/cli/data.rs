@@ -101,6 +101,7 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
                     sort,
                     offset: a.offset,
                     limit: a.limit,
+                    known_total: None,
                 },
             )?;
             let header: Vec<&str> = page.view.columns.iter().map(|c| c.name).collect();

@@ -52,6 +52,9 @@ pub struct ListQuery {
     pub sort: Option<(String, Direction)>,
     pub offset: u64,
     pub limit: u64,
+    /// The number of matching rows from the previous page of the same list, when paging on:
+    /// it is not counted again (a reload counts afresh).
+    pub known_total: Option<u64>,
 }
 
 /// One shown row.
@@ -207,11 +210,14 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
         None => (String::new(), Vec::new()),
     };
     let refs: Vec<&Cell> = cells.iter().collect();
-    let total = dynamic::load_count(
-        &mut conn,
-        &format!("SELECT COUNT(*) AS n FROM {pick_from}{filter}"),
-        &refs,
-    )? as u64;
+    let total = match q.known_total {
+        Some(n) => n,
+        None => dynamic::load_count(
+            &mut conn,
+            &format!("SELECT COUNT(*) AS n FROM {pick_from}{filter}"),
+            &refs,
+        )? as u64,
+    };
     let limit = q.limit.clamp(1, MAX_PAGE);
     let offset = q.offset.min(total.saturating_sub(1));
     let rows = read_page(
@@ -407,6 +413,7 @@ pub fn export_csv(
             break;
         }
         q.offset = rows;
+        q.known_total = Some(page.total);
     }
     w.flush().map_err(|e| Error::file(path, e))?;
     let mut conn = auth.db().conn()?;

@@ -126,6 +126,12 @@ pub fn grid_width(size: (u16, u16)) -> u16 {
 
 impl DataTab {
     fn load(&mut self, ctx: &Ctx, offset: u64, land: Land) -> Cmd {
+        self.load_with(ctx, offset, land, false)
+    }
+
+    /// Reads the page at `offset`; `paging` keeps the count of the page on screen (the same
+    /// list, paged on), anything else counts afresh.
+    fn load_with(&mut self, ctx: &Ctx, offset: u64, land: Land, paging: bool) -> Cmd {
         let Some(table) = self.table else {
             return Cmd::Done;
         };
@@ -135,6 +141,7 @@ impl DataTab {
             sort: self.sort.clone(),
             offset,
             limit: page_rows(ctx.size),
+            known_total: self.page.as_ref().filter(|_| paging).map(|p| p.total),
         };
         self.loading = true;
         self.land = land;
@@ -267,6 +274,7 @@ impl DataTab {
             sort: self.sort.clone(),
             offset: 0,
             limit: data::MAX_PAGE,
+            known_total: None,
         };
         Cmd::Run(Work::new("export", move |w| {
             let r = data::export_csv(w.auth, w.actor, &q, &path);
@@ -308,7 +316,7 @@ impl DataTab {
                     self.cursor += 1;
                     Cmd::Done
                 } else if offset + len < total {
-                    self.load(ctx, offset + len, Land::First)
+                    self.load_with(ctx, offset + len, Land::First, true)
                 } else {
                     Cmd::Done
                 }
@@ -318,19 +326,25 @@ impl DataTab {
                     self.cursor -= 1;
                     Cmd::Done
                 } else if offset > 0 {
-                    self.load(ctx, offset.saturating_sub(rows), Land::Last)
+                    self.load_with(ctx, offset.saturating_sub(rows), Land::Last, true)
                 } else {
                     Cmd::Done
                 }
             }
-            KeyCode::PageDown if offset + len < total => {
-                self.load(ctx, (offset + rows).min(last_offset), Land::At(self.cursor))
-            }
-            KeyCode::PageUp if offset > 0 => {
-                self.load(ctx, offset.saturating_sub(rows), Land::At(self.cursor))
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.load(ctx, 0, Land::First),
-            KeyCode::End | KeyCode::Char('G') => self.load(ctx, last_offset, Land::Last),
+            KeyCode::PageDown if offset + len < total => self.load_with(
+                ctx,
+                (offset + rows).min(last_offset),
+                Land::At(self.cursor),
+                true,
+            ),
+            KeyCode::PageUp if offset > 0 => self.load_with(
+                ctx,
+                offset.saturating_sub(rows),
+                Land::At(self.cursor),
+                true,
+            ),
+            KeyCode::Home | KeyCode::Char('g') => self.load_with(ctx, 0, Land::First, true),
+            KeyCode::End | KeyCode::Char('G') => self.load_with(ctx, last_offset, Land::Last, true),
             KeyCode::Char('/') => {
                 self.searching = true;
                 Cmd::Done
