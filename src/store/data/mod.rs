@@ -143,11 +143,17 @@ fn search_clause(
 
 /// The `JSON_ARRAY(…)` of a view's columns, keys first.
 fn select_list(view: &View) -> String {
+    select_list_with(view, None)
+}
+
+/// The `JSON_ARRAY(…)` of a view's columns, keys first, and `extra` last when given.
+fn select_list_with(view: &View, extra: Option<&str>) -> String {
     let exprs: Vec<&str> = view
         .key
         .iter()
         .copied()
         .chain(view.columns.iter().map(|c| c.sql))
+        .chain(extra)
         .collect();
     format!("JSON_ARRAY({}) AS r", exprs.join(", "))
 }
@@ -210,6 +216,26 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
         None => (String::new(), Vec::new()),
     };
     let refs: Vec<&Cell> = cells.iter().collect();
+    let limit = q.limit.clamp(1, MAX_PAGE);
+    let pick = Pick {
+        from: &pick_from,
+        filter: &filter,
+        cells: &refs,
+        sort: sort_sql,
+        dir,
+    };
+    // The first page of a search scans the matching rows once for the page and their count
+    // together (a window count), instead of once for each.
+    if search.is_some() && q.known_total.is_none() && q.offset == 0 {
+        let (rows, total) = read_first_counted(&mut conn, view, &pick, limit)?;
+        return Ok(Page {
+            view,
+            rows,
+            offset: 0,
+            total,
+            sort: (sort_pos, dir),
+        });
+    }
     let total = match q.known_total {
         Some(n) => n,
         None => dynamic::load_count(
@@ -218,22 +244,8 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
             &refs,
         )? as u64,
     };
-    let limit = q.limit.clamp(1, MAX_PAGE);
     let offset = q.offset.min(total.saturating_sub(1));
-    let rows = read_page(
-        &mut conn,
-        view,
-        &Pick {
-            from: &pick_from,
-            filter: &filter,
-            cells: &refs,
-            sort: sort_sql,
-            dir,
-        },
-        offset,
-        limit,
-        total,
-    )?;
+    let rows = read_page(&mut conn, view, &pick, offset, limit, total)?;
     Ok(Page {
         view,
         rows,
@@ -320,6 +332,54 @@ fn read_page(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// The first page with the number of all matching rows, in one scan.
+fn read_first_counted(
+    conn: &mut AnyConnection,
+    view: &View,
+    pick: &Pick,
+    limit: u64,
+) -> Result<(Vec<Row>, u64)> {
+    let keys: Vec<String> = view
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} AS k{i}"))
+        .collect();
+    let inner_order: Vec<String> = std::iter::once(format!("{} {}", pick.sort, pick.dir.sql()))
+        .chain(view.key.iter().map(|k| format!("{k} {}", pick.dir.sql())))
+        .collect();
+    let outer_order: Vec<String> = std::iter::once(format!("picked.s {}", pick.dir.sql()))
+        .chain((0..view.key.len()).map(|i| format!("picked.k{i} {}", pick.dir.sql())))
+        .collect();
+    let join_on: Vec<String> = view
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} = picked.k{i}"))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM (SELECT {}, {} AS s, COUNT(*) OVER () AS n FROM {}{} ORDER BY {} LIMIT {limit}) picked \
+         JOIN {} t ON {}{} ORDER BY {}",
+        select_list_with(view, Some("picked.n")),
+        keys.join(", "),
+        pick.sort,
+        pick.from,
+        pick.filter,
+        inner_order.join(", "),
+        view.table,
+        join_on.join(" AND "),
+        view.joins(),
+        outer_order.join(", "),
+    );
+    let json = dynamic::load_json(conn, &sql, pick.cells)?;
+    let total = json
+        .first()
+        .and_then(|j| j.last())
+        .and_then(|n| n.as_u64())
+        .unwrap_or(0);
+    Ok((json.iter().map(|j| to_row(view, j)).collect(), total))
 }
 
 /// A record with what relates to it.
