@@ -2,7 +2,7 @@
 export CARGO_BUILD_JOBS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release lint bench
+.PHONY: run test test-cluster deps build release lint bench
 
 # Installs the build prerequisites a fresh Debian/Ubuntu machine lacks.
 deps:
@@ -25,6 +25,10 @@ run: release
 # mysql://root@127.0.0.1:3306). Without a server the MySQL tests skip loudly; with CI set they fail.
 test: deps
 	cargo test --locked
+
+# Only the Galera cluster tests (3 local nodes on loopback; `make test` runs them too).
+test-cluster: deps
+	cargo test --locked --test cluster
 
 lint:
 	cargo fmt --check

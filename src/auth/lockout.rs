@@ -8,6 +8,8 @@ use crate::db::AnyConnection;
 use crate::db::schema::users;
 
 /// Records one failed attempt at `now`. Returns true if this failure locked the account.
+/// Runs in the caller's write transaction (see `record_failed_attempt`), which is re-run
+/// whole on a conflict: no savepoint of its own, which a cluster's abort would invalidate.
 pub fn record_failure(
     conn: &mut AnyConnection,
     user_id: i32,
@@ -15,25 +17,23 @@ pub fn record_failure(
     threshold: u32,
     lock_secs: i64,
 ) -> QueryResult<bool> {
-    conn.transaction(|conn| {
-        // A lock that has run out starts a new count.
-        diesel::update(users::table.find(user_id))
-            .filter(users::locked_until.le(now))
-            .set((
-                users::failed_attempts.eq(0),
-                users::locked_until.eq(None::<i64>),
-            ))
-            .execute(conn)?;
-        diesel::update(users::table.find(user_id))
-            .set(users::failed_attempts.eq(users::failed_attempts + 1))
-            .execute(conn)?;
-        let locked = diesel::update(users::table.find(user_id))
-            .filter(users::failed_attempts.ge(threshold as i32))
-            .filter(users::locked_until.is_null())
-            .set(users::locked_until.eq(now + lock_secs))
-            .execute(conn)?;
-        Ok(locked == 1)
-    })
+    // A lock that has run out starts a new count.
+    diesel::update(users::table.find(user_id))
+        .filter(users::locked_until.le(now))
+        .set((
+            users::failed_attempts.eq(0),
+            users::locked_until.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    diesel::update(users::table.find(user_id))
+        .set(users::failed_attempts.eq(users::failed_attempts + 1))
+        .execute(conn)?;
+    let locked = diesel::update(users::table.find(user_id))
+        .filter(users::failed_attempts.ge(threshold as i32))
+        .filter(users::locked_until.is_null())
+        .set(users::locked_until.eq(now + lock_secs))
+        .execute(conn)?;
+    Ok(locked == 1)
 }
 
 /// Clears the count after a successful sign-in.

@@ -140,23 +140,27 @@ impl Auth {
         event: Event,
         details: &str,
     ) -> Result<bool> {
-        let locked = lockout::record_failure(
-            conn,
-            user.user_id,
-            self.now(),
-            self.settings.lockout_threshold,
-            self.settings.lock_secs,
-        )?;
-        self.audit(conn, &user.username, event, details)?;
-        if locked {
-            self.audit(
+        // One transaction, re-run whole when another terminal (or another cluster node)
+        // counted at the same moment: every failure is counted exactly once.
+        crate::db::tx::write(conn, |conn| -> Result<bool> {
+            let locked = lockout::record_failure(
                 conn,
-                &user.username,
-                Event::AccountLocked,
-                &format!("minutes={} {details}", self.settings.lock_secs / 60),
+                user.user_id,
+                self.now(),
+                self.settings.lockout_threshold,
+                self.settings.lock_secs,
             )?;
-        }
-        Ok(locked)
+            self.audit(conn, &user.username, event, details)?;
+            if locked {
+                self.audit(
+                    conn,
+                    &user.username,
+                    Event::AccountLocked,
+                    &format!("minutes={} {details}", self.settings.lock_secs / 60),
+                )?;
+            }
+            Ok(locked)
+        })
     }
 
     /// Re-reads the user for a later step: it must still be active and unlocked, and the

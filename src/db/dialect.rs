@@ -252,3 +252,27 @@ pub fn empty_table_sql(conn: &AnyConnection, table: &str) -> String {
         AnyConnection::Sqlite(_) => format!("DELETE FROM {table}"),
     }
 }
+
+/// On a Galera cluster node, makes this session's reads (and updates/deletes) causal: they
+/// first wait until the node has applied every write set committed anywhere before them
+/// (`wsrep_sync_wait` = 1 | 2). Nothing on a single server or on SQLite.
+pub fn causal_reads(conn: &mut AnyConnection) -> QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+    if let AnyConnection::Mysql(_) = conn {
+        #[derive(diesel::QueryableByName)]
+        struct Var {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            #[diesel(column_name = Value)]
+            value: String,
+        }
+        let on: Vec<Var> = diesel::sql_query("SHOW VARIABLES LIKE 'wsrep_on'").load(conn)?;
+        if on
+            .first()
+            .is_some_and(|v| v.value.eq_ignore_ascii_case("ON"))
+        {
+            conn.batch_execute("SET SESSION wsrep_sync_wait = 3")?;
+        }
+    }
+    Ok(())
+}

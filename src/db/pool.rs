@@ -91,7 +91,12 @@ impl Manager {
                     o.lock_wait.as_secs().max(1)
                 ))
                 .map_err(|e| ConnectError(crate::Error::from(e).to_string()))?;
-                Ok(AnyConnection::Mysql(conn))
+                let mut conn = AnyConnection::Mysql(conn);
+                // On a Galera node, reads wait until this node has applied what other nodes
+                // committed before them (stock left, lockout counts, a session's state).
+                super::dialect::causal_reads(&mut conn)
+                    .map_err(|e| ConnectError(crate::Error::from(e).to_string()))?;
+                Ok(conn)
             }
             DbTarget::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
