@@ -101,11 +101,45 @@ fn a_three_node_cluster_keeps_every_guarantee() {
     }
     assert!(read > 0);
 
-    // 8 terminals over 3 nodes typing wrong passwords for one account: every failure counted
-    // once, the account locked once.
     auths[0]
         .add_user(&cli(), "root", Role::Administrator, None, PASSWORD)
         .unwrap();
+    // Sign-ins at once on every node: each session gets its own row, whatever the cluster's
+    // AUTO_INCREMENT steps (no "latest id" guessing).
+    auths[2]
+        .add_user(&cli(), "mike", Role::Manager, None, PASSWORD)
+        .unwrap();
+    let start = Arc::new(Barrier::new(6));
+    let handles: Vec<_> = (0..6)
+        .map(|k| {
+            let (auth, start) = (auths[k % 3].clone(), start.clone());
+            std::thread::spawn(move || {
+                let p = auth.begin_sign_in("mike", PASSWORD).unwrap();
+                start.wait();
+                auth.finish_sign_in(p).unwrap()
+            })
+        })
+        .collect();
+    let sessions: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let mut ids: Vec<i32> = sessions.iter().map(|s| s.session_id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "six sessions, six ids");
+    for s in &sessions {
+        let terminal: String = stockroom::db::schema::sessions::table
+            .find(s.session_id)
+            .select(stockroom::db::schema::sessions::terminal)
+            .first(&mut *dbs[1].conn().unwrap())
+            .unwrap();
+        assert_eq!(
+            terminal, s.terminal,
+            "session {} is the one opened",
+            s.session_id
+        );
+    }
+
+    // 8 terminals over 3 nodes typing wrong passwords for one account: every failure counted
+    // once, the account locked once.
     auths[1]
         .add_user(&cli(), "mona", Role::Manager, None, PASSWORD)
         .unwrap();
@@ -189,5 +223,49 @@ fn a_three_node_cluster_keeps_every_guarantee() {
                 .set_role(&cli(), name, Role::Administrator)
                 .unwrap();
         }
+    }
+
+    // An import on a node killed mid-run leaves nothing on the surviving nodes.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("customers.csv");
+    {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        writeln!(w, "customer_id,first_name,last_name,email").unwrap();
+        for i in 1_000..400_000 {
+            writeln!(w, "{i},F{i},L{i},c{i}@example.com").unwrap();
+        }
+    }
+    let before = count(&dbs[0], "SELECT COUNT(*) AS n FROM customers");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let auth1 = auths[1].clone();
+    let importer = std::thread::spawn(move || {
+        let mut sent = false;
+        stockroom::etl::import_csv(
+            &auth1,
+            &cli(),
+            &[big],
+            &Default::default(),
+            &CancelToken::new(),
+            &mut |p| {
+                if p.rows_done > 10_000 && !sent {
+                    sent = true;
+                    let _ = tx.send(());
+                }
+            },
+        )
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the import got going");
+    let mut cluster = cluster;
+    cluster.kill(1);
+    let result = importer.join().unwrap();
+    assert!(result.is_err(), "the import cannot succeed on a dead node");
+    for node in [0, 2] {
+        assert_eq!(
+            count(&dbs[node], "SELECT COUNT(*) AS n FROM customers"),
+            before,
+            "node {node} holds nothing of the killed import"
+        );
     }
 }

@@ -43,7 +43,9 @@ pub(crate) fn start(
     terminal: &str,
     now: i64,
 ) -> Result<Session> {
-    let id = conn.transaction::<_, Error, _>(|conn| {
+    // The id this connection inserted, whatever other terminals (or cluster nodes, which
+    // step AUTO_INCREMENT by their number) insert at the same moment.
+    let id = crate::db::tx::write(conn, |conn| -> Result<i32> {
         diesel::insert_into(sessions::table)
             .values(NewSession {
                 user_id: user.user_id,
@@ -52,11 +54,7 @@ pub(crate) fn start(
                 last_seen_at: now,
             })
             .execute(conn)?;
-        Ok(sessions::table
-            .filter(sessions::user_id.eq(user.user_id))
-            .select(diesel::dsl::max(sessions::session_id))
-            .first::<Option<i32>>(conn)?
-            .unwrap_or_default())
+        Ok(crate::db::dialect::last_insert_id(conn)? as i32)
     })?;
     Ok(Session {
         session_id: id,
