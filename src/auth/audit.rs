@@ -36,13 +36,15 @@ pub enum Event {
     Report,
     RecordEdited,
     RecordDeleted,
+    OrderCreated,
+    OrderStatusChanged,
     SchemaMigrated,
     ConnectionTested,
 }
 
 impl Event {
     /// Every kind, in the order listed to users.
-    pub const ALL: [Event; 26] = [
+    pub const ALL: [Event; 28] = [
         Event::SignInSuccess,
         Event::SignInFailure,
         Event::AccountLocked,
@@ -67,6 +69,8 @@ impl Event {
         Event::Report,
         Event::RecordEdited,
         Event::RecordDeleted,
+        Event::OrderCreated,
+        Event::OrderStatusChanged,
         Event::SchemaMigrated,
         Event::ConnectionTested,
     ];
@@ -108,6 +112,8 @@ impl Event {
             Event::Report => "report",
             Event::RecordEdited => "record.edited",
             Event::RecordDeleted => "record.deleted",
+            Event::OrderCreated => "order.created",
+            Event::OrderStatusChanged => "order.status_changed",
             Event::SchemaMigrated => "schema.migrated",
             Event::ConnectionTested => "connection.tested",
         }

@@ -7,6 +7,7 @@ mod data;
 mod db;
 mod demo;
 mod etl;
+mod order;
 pub mod output;
 pub mod progress;
 mod user;
@@ -63,6 +64,11 @@ pub enum Command {
     Data {
         #[command(subcommand)]
         command: data::DataCommand,
+    },
+    /// Sell and advance orders (create, list, show, set-status)
+    Order {
+        #[command(subcommand)]
+        command: order::OrderCommand,
     },
     /// Manage user accounts
     User {
@@ -180,6 +186,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Data { command }) => data::run(&ctx, command),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::User { command }) => user::run(&ctx, command),
+        Some(Command::Order { command }) => order::run(&ctx, command),
         Some(Command::Import { command }) => etl::import(&ctx, command),
         Some(Command::Export(args)) => etl::export(&ctx, args),
         Some(Command::Audit(args)) => user::audit(&ctx, args),
@@ -205,6 +212,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Demo(_) => "demo",
         Command::Bench { .. } => "bench",
         Command::User { .. } => "user",
+        Command::Order { .. } => "order",
         Command::Import { .. } => "import",
         Command::Export(_) => "export",
         Command::Audit(_) => "audit",

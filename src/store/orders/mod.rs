@@ -1,0 +1,256 @@
+//! Orders: listed newest first and paged in SQL, shown with their lines and total, created
+//! with the stock they take in one transaction, and moved through their statuses (DESIGN §3).
+//! Stock only ever changes by conditional SQL (`quantity = quantity - n WHERE quantity >= n`),
+//! so terminals sharing a store — or a cluster — cannot oversell.
+
+mod create;
+mod status;
+
+pub use create::{NewLine, NewOrder, create};
+pub use status::set_status;
+
+use chrono::NaiveDate;
+
+use crate::auth::{Actor, Auth, Permission};
+use crate::db::dynamic::{self, Cell};
+pub use crate::db::models::OrderStatus;
+use crate::db::{AnyConnection, dialect};
+use crate::error::{Error, Result};
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderQuery {
+    pub status: Option<OrderStatus>,
+    pub store: Option<i32>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// An order id, or text in the customer's name or e-mail.
+    pub search: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One order in a list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrderSummary {
+    pub order_id: i32,
+    pub order_date: NaiveDate,
+    pub status: OrderStatus,
+    pub customer: Option<String>,
+    pub store: String,
+    pub staff: String,
+    pub lines: i64,
+    pub total_cents: i64,
+}
+
+/// A page of orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPage {
+    pub orders: Vec<OrderSummary>,
+    pub offset: u64,
+    pub total: u64,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrderLine {
+    pub item_id: i32,
+    pub product_id: i32,
+    pub product: String,
+    pub quantity: i32,
+    pub list_price_cents: i64,
+    pub discount_bp: i32,
+    pub total_cents: i64,
+}
+
+/// An order with its lines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrderDetail {
+    pub summary: OrderSummary,
+    pub required_date: NaiveDate,
+    pub shipped_date: Option<NaiveDate>,
+    pub lines: Vec<OrderLine>,
+}
+
+/// The largest page read at once.
+pub const MAX_PAGE: u64 = 500;
+
+fn summary_select(conn: &AnyConnection) -> String {
+    let line_total = dialect::line_total_sql(conn, "oi.");
+    let total = dialect::as_bigint(conn, &format!("COALESCE(SUM({line_total}), 0)"));
+    format!(
+        "SELECT JSON_ARRAY(o.order_id, o.order_date, o.order_status, \
+         CASE WHEN cu.customer_id IS NULL THEN NULL ELSE CONCAT(cu.first_name, ' ', cu.last_name) END, \
+         s.store_name, CONCAT(st.first_name, ' ', st.last_name), \
+         (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = o.order_id), \
+         (SELECT {total} FROM order_items oi WHERE oi.order_id = o.order_id)) AS r \
+         FROM orders o LEFT JOIN customers cu ON cu.customer_id = o.customer_id \
+         JOIN stores s ON s.store_id = o.store_id JOIN staffs st ON st.staff_id = o.staff_id"
+    )
+}
+
+fn date_of(j: &serde_json::Value) -> NaiveDate {
+    j.as_str()
+        .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
+        .unwrap_or_default()
+}
+
+fn summary_of(j: &[serde_json::Value]) -> OrderSummary {
+    let int = |i: usize| j.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
+    let text = |i: usize| j.get(i).and_then(|v| v.as_str()).map(String::from);
+    OrderSummary {
+        order_id: int(0) as i32,
+        order_date: date_of(&j[1]),
+        status: OrderStatus::from_code(int(2) as i16).unwrap_or(OrderStatus::Pending),
+        customer: text(3),
+        store: text(4).unwrap_or_default(),
+        staff: text(5).unwrap_or_default(),
+        lines: int(6),
+        total_cents: int(7),
+    }
+}
+
+/// Orders newest first, filtered and paged in SQL (needs `ViewData`).
+pub fn list(auth: &Auth, actor: &Actor, q: &OrderQuery) -> Result<OrderPage> {
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    let mut parts: Vec<String> = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    if let Some(s) = q.status {
+        parts.push("o.order_status = ?".into());
+        cells.push(Cell::SmallInt(Some(s.code())));
+    }
+    if let Some(s) = q.store {
+        parts.push("o.store_id = ?".into());
+        cells.push(Cell::Int(Some(s)));
+    }
+    if let Some(d) = q.from {
+        parts.push("o.order_date >= ?".into());
+        cells.push(Cell::Date(Some(d)));
+    }
+    if let Some(d) = q.to {
+        parts.push("o.order_date <= ?".into());
+        cells.push(Cell::Date(Some(d)));
+    }
+    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Ok(id) = text.trim_start_matches('#').parse::<i32>() {
+            parts.push("o.order_id = ?".into());
+            cells.push(Cell::Int(Some(id)));
+        } else {
+            let pattern = format!(
+                "%{}%",
+                text.to_lowercase()
+                    .replace('!', "!!")
+                    .replace('%', "!%")
+                    .replace('_', "!_")
+            );
+            let like: Vec<String> = ["cu.first_name", "cu.last_name", "cu.email"]
+                .iter()
+                .map(|c| dialect::like_ci(&conn, c))
+                .collect();
+            parts.push(format!(
+                "o.customer_id IN (SELECT cu.customer_id FROM customers cu WHERE {})",
+                like.join(" OR ")
+            ));
+            for _ in 0..3 {
+                cells.push(Cell::Text(Some(pattern.clone())));
+            }
+        }
+    }
+    let filter = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", parts.join(" AND "))
+    };
+    let refs: Vec<&Cell> = cells.iter().collect();
+    let total = dynamic::load_count(
+        &mut conn,
+        &format!("SELECT COUNT(*) AS n FROM orders o{filter}"),
+        &refs,
+    )? as u64;
+    let limit = q.limit.clamp(1, MAX_PAGE);
+    let sql = format!(
+        "{}{filter} ORDER BY o.order_date DESC, o.order_id DESC LIMIT {limit} OFFSET {}",
+        summary_select(&conn),
+        q.offset
+    );
+    let orders = dynamic::load_json(&mut conn, &sql, &refs)?
+        .iter()
+        .map(|j| summary_of(j))
+        .collect();
+    Ok(OrderPage {
+        orders,
+        offset: q.offset,
+        total,
+    })
+}
+
+/// One order with its lines (needs `ViewData`).
+pub fn show(auth: &Auth, actor: &Actor, order_id: i32) -> Result<OrderDetail> {
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    detail(&mut conn, order_id)
+}
+
+pub(crate) fn detail(conn: &mut AnyConnection, order_id: i32) -> Result<OrderDetail> {
+    use crate::db::schema::orders;
+    use diesel::prelude::*;
+    let id = Cell::Int(Some(order_id));
+    let sql = format!("{} WHERE o.order_id = ?", summary_select(conn));
+    let summary = dynamic::load_json(conn, &sql, &[&id])?
+        .first()
+        .map(|j| summary_of(j))
+        .ok_or_else(|| Error::NotFound(format!("there is no order {order_id}")))?;
+    let (required_date, shipped_date): (NaiveDate, Option<NaiveDate>) = orders::table
+        .find(order_id)
+        .select((orders::required_date, orders::shipped_date))
+        .first(conn)?;
+    let line_total = dialect::line_total_sql(conn, "oi.");
+    let sql = format!(
+        "SELECT JSON_ARRAY(oi.item_id, oi.product_id, p.product_name, oi.quantity, \
+         oi.list_price_cents, oi.discount_bp, {}) AS r FROM order_items oi \
+         JOIN products p ON p.product_id = oi.product_id WHERE oi.order_id = ? ORDER BY oi.item_id",
+        dialect::as_bigint(conn, &line_total)
+    );
+    let lines = dynamic::load_json(conn, &sql, &[&id])?
+        .iter()
+        .map(|j| {
+            let int = |i: usize| j.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
+            OrderLine {
+                item_id: int(0) as i32,
+                product_id: int(1) as i32,
+                product: j.get(2).and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                quantity: int(3) as i32,
+                list_price_cents: int(4),
+                discount_bp: int(5) as i32,
+                total_cents: int(6),
+            }
+        })
+        .collect();
+    Ok(OrderDetail {
+        summary,
+        required_date,
+        shipped_date,
+        lines,
+    })
+}
+
+/// A status typed by a person: `pending`, `processing`, `completed`, `rejected` (or 1–4).
+pub fn parse_status(text: &str) -> Result<OrderStatus> {
+    let t = text.trim();
+    t.parse::<i16>()
+        .ok()
+        .and_then(OrderStatus::from_code)
+        .or_else(|| {
+            OrderStatus::ALL
+                .into_iter()
+                .find(|s| s.name().eq_ignore_ascii_case(t))
+        })
+        .ok_or_else(|| Error::InvalidField {
+            field: "status".into(),
+            message: format!(
+                "`{}` is not a status (pending, processing, completed or rejected)",
+                crate::text::escape_bounded(t, 40)
+            ),
+        })
+}

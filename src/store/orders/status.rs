@@ -1,0 +1,117 @@
+//! Moving an order through its statuses: Pending → Processing → Completed (the shipped date
+//! set), Pending or Processing → Rejected (the stock put back, once). The change is a
+//! conditional update on the status it comes from, so two terminals cannot both make it;
+//! every other transition is refused with the reason. Audited.
+
+use diesel::prelude::*;
+
+use super::OrderStatus;
+use crate::auth::audit::{self, Event};
+use crate::auth::{Actor, Auth, Permission};
+use crate::db::schema::{order_items, orders, stocks};
+use crate::db::tx;
+use crate::error::{Error, Result};
+
+/// The statuses an order may come from to reach `to`.
+fn allowed_from(to: OrderStatus) -> &'static [OrderStatus] {
+    use OrderStatus::*;
+    match to {
+        Processing => &[Pending],
+        Completed => &[Processing],
+        Rejected => &[Pending, Processing],
+        Pending => &[],
+    }
+}
+
+/// Changes an order's status (needs `CreateOrders`).
+pub fn set_status(auth: &Auth, actor: &Actor, order_id: i32, to: OrderStatus) -> Result<()> {
+    let today = chrono::DateTime::from_timestamp(auth.now(), 0)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let mut conn = auth.db().conn()?;
+    tx::write(&mut conn, |conn| {
+        auth.authorize(conn, actor, Permission::CreateOrders)?;
+        let from: i16 = orders::table
+            .find(order_id)
+            .select(orders::order_status)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("there is no order {order_id}")))?;
+        let from = OrderStatus::from_code(from).unwrap_or(OrderStatus::Pending);
+        let sources = allowed_from(to);
+        if !sources.contains(&from) {
+            return Err(Error::Invalid(format!(
+                "order {order_id} is {}: it cannot become {}{}",
+                from.name(),
+                to.name(),
+                match (from, to) {
+                    (_, OrderStatus::Pending) =>
+                        " (an order never goes back to Pending)".to_string(),
+                    (OrderStatus::Completed | OrderStatus::Rejected, _) => {
+                        format!(" ({} is final)", from.name())
+                    }
+                    _ => format!(
+                        " (only from {})",
+                        sources
+                            .iter()
+                            .map(|s| s.name())
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                }
+            )));
+        }
+        let codes: Vec<i16> = sources.iter().map(|s| s.code()).collect();
+        let q =
+            diesel::update(orders::table.find(order_id)).filter(orders::order_status.eq_any(codes));
+        let changed = if to == OrderStatus::Completed {
+            q.set((
+                orders::order_status.eq(to.code()),
+                orders::shipped_date.eq(Some(today)),
+            ))
+            .execute(conn)?
+        } else {
+            q.set(orders::order_status.eq(to.code())).execute(conn)?
+        };
+        if changed != 1 {
+            // Another terminal moved it between the read and the update.
+            return Err(Error::Conflict(format!(
+                "order {order_id} was changed on another terminal; nothing was written — look again"
+            )));
+        }
+        if to == OrderStatus::Rejected {
+            // The stock goes back exactly once: only the update that made it Rejected gets here.
+            let lines: Vec<(i32, i32)> = order_items::table
+                .filter(order_items::order_id.eq(order_id))
+                .select((order_items::product_id, order_items::quantity))
+                .load(conn)?;
+            let store: i32 = orders::table
+                .find(order_id)
+                .select(orders::store_id)
+                .first(conn)?;
+            for (product, qty) in lines {
+                let n = diesel::update(stocks::table.find((store, product)))
+                    .set(stocks::quantity.eq(stocks::quantity + qty))
+                    .execute(conn)?;
+                if n == 0 {
+                    diesel::insert_into(stocks::table)
+                        .values((
+                            stocks::store_id.eq(store),
+                            stocks::product_id.eq(product),
+                            stocks::quantity.eq(qty),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+        }
+        audit::record(
+            conn,
+            auth.now(),
+            &actor.name,
+            &actor.terminal,
+            Event::OrderStatusChanged,
+            &format!("order={order_id} from={} to={}", from.name(), to.name()),
+        )?;
+        Ok(())
+    })
+}
