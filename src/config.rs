@@ -71,6 +71,9 @@ pub struct FileConfig {
     pub db_lock_wait_secs: Option<u32>,
     pub import_max_columns: Option<u32>,
     pub import_max_field_bytes: Option<u32>,
+    pub low_stock_threshold: Option<u32>,
+    pub sales_target_per_store_month: Option<u32>,
+    pub currency_symbol: Option<String>,
     pub theme: Option<String>,
     pub keys: BTreeMap<String, String>,
 }
@@ -98,6 +101,12 @@ pub struct Config {
     /// Input limits of the importer: columns in a header, bytes in one record.
     pub import_max_columns: u32,
     pub import_max_field_bytes: u32,
+    /// The Dashboard: products at or below this many in a store are low stock.
+    pub low_stock_threshold: u32,
+    /// The Dashboard's sales target for one store and one month, in whole currency units.
+    pub sales_target_per_store_month: u32,
+    /// Shown before amounts (`$`, `€`, `CHF `).
+    pub currency_symbol: String,
     pub theme: String,
     /// Key-binding overrides: key → action name.
     pub keys: BTreeMap<String, String>,
@@ -121,10 +130,13 @@ pub mod defaults {
     pub const DB_LOCK_WAIT_SECS: u32 = 10;
     pub const IMPORT_MAX_COLUMNS: u32 = 1_024;
     pub const IMPORT_MAX_FIELD_BYTES: u32 = 1 << 20;
+    pub const LOW_STOCK_THRESHOLD: u32 = 5;
+    pub const SALES_TARGET_PER_STORE_MONTH: u32 = 100_000;
+    pub const CURRENCY_SYMBOL: &str = "$";
 }
 
 /// The allowed range of each numeric setting: (config key, lowest, highest).
-pub const RANGES: [(&str, u32, u32); 12] = [
+pub const RANGES: [(&str, u32, u32); 14] = [
     ("pool_size", 1, 64),
     ("bcrypt_cost", 10, 16),
     ("lockout_threshold", 1, 100),
@@ -137,6 +149,8 @@ pub const RANGES: [(&str, u32, u32); 12] = [
     ("db_lock_wait_secs", 1, 3_600),
     ("import_max_columns", 1, 65_535),
     ("import_max_field_bytes", 1_024, 1 << 30),
+    ("low_stock_threshold", 0, 1_000_000),
+    ("sales_target_per_store_month", 1, 1_000_000_000),
 ];
 
 fn home(src: &Sources) -> PathBuf {
@@ -253,6 +267,25 @@ impl Config {
                 file.import_max_field_bytes,
                 defaults::IMPORT_MAX_FIELD_BYTES,
             )?,
+            low_stock_threshold: pick(
+                "STOCKROOM_LOW_STOCK_THRESHOLD",
+                file.low_stock_threshold,
+                defaults::LOW_STOCK_THRESHOLD,
+            )?,
+            sales_target_per_store_month: pick(
+                "STOCKROOM_SALES_TARGET_PER_STORE_MONTH",
+                file.sales_target_per_store_month,
+                defaults::SALES_TARGET_PER_STORE_MONTH,
+            )?,
+            currency_symbol: src
+                .get("STOCKROOM_CURRENCY_SYMBOL")
+                .map(String::from)
+                .or(file.currency_symbol.clone())
+                .unwrap_or_else(|| defaults::CURRENCY_SYMBOL.into())
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(8)
+                .collect(),
             secret_key_file: src
                 .get("STOCKROOM_SECRET_KEY_FILE")
                 .map(PathBuf::from)
@@ -327,6 +360,8 @@ impl Config {
             "db_lock_wait_secs" => self.db_lock_wait_secs,
             "import_max_columns" => self.import_max_columns,
             "import_max_field_bytes" => self.import_max_field_bytes,
+            "low_stock_threshold" => self.low_stock_threshold,
+            "sales_target_per_store_month" => self.sales_target_per_store_month,
             _ => return None,
         })
     }

@@ -276,3 +276,11 @@ pub fn causal_reads(conn: &mut AnyConnection) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// `YYYY-MM` of a date expression.
+pub fn month_of(conn: &AnyConnection, expr: &str) -> String {
+    match conn {
+        AnyConnection::Mysql(_) => format!("DATE_FORMAT({expr}, '%Y-%m')"),
+        AnyConnection::Sqlite(_) => format!("strftime('%Y-%m', {expr})"),
+    }
+}
