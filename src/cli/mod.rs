@@ -10,6 +10,7 @@ mod etl;
 mod order;
 pub mod output;
 pub mod progress;
+mod stats;
 mod user;
 
 use std::path::PathBuf;
@@ -65,6 +66,8 @@ pub enum Command {
         #[command(subcommand)]
         command: data::DataCommand,
     },
+    /// The Dashboard's figures for a store and a period
+    Stats(stats::StatsArgs),
     /// Sell and advance orders (create, list, show, set-status)
     Order {
         #[command(subcommand)]
@@ -142,6 +145,13 @@ impl Context {
 /// Parses the command line, runs the command and returns the process exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_some() {
+        // A command's output piped into `head` or a closed reader ends the command quietly,
+        // as other Unix tools do, instead of a panic; an unfinished write transaction is
+        // rolled back by the store. (The TUI keeps handling a vanished terminal itself.)
+        // SAFETY: restoring the default disposition of one signal before any thread starts.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -187,6 +197,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::User { command }) => user::run(&ctx, command),
         Some(Command::Order { command }) => order::run(&ctx, command),
+        Some(Command::Stats(args)) => stats::run(&ctx, args),
         Some(Command::Import { command }) => etl::import(&ctx, command),
         Some(Command::Export(args)) => etl::export(&ctx, args),
         Some(Command::Audit(args)) => user::audit(&ctx, args),
@@ -213,6 +224,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Bench { .. } => "bench",
         Command::User { .. } => "user",
         Command::Order { .. } => "order",
+        Command::Stats(_) => "stats",
         Command::Import { .. } => "import",
         Command::Export(_) => "export",
         Command::Audit(_) => "audit",

@@ -1,0 +1,132 @@
+//! `stockroom stats`: the Dashboard's figures for scripts and headless admins (the same
+//! service), as a table, CSV or JSON.
+
+use chrono::{Datelike, NaiveDate};
+use clap::Args;
+
+use super::Context;
+use super::output::{Format, print_rows};
+use crate::auth::Actor;
+use crate::error::{Error, Result};
+use crate::store::dashboard::{self, DashboardQuery, Period};
+use crate::store::money::format_cents;
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[arg(long)]
+    pub store: Option<i32>,
+    /// A month (`2018-04`), a quarter (`2018-Q2`), a year (`2018`) or `all`; default: the
+    /// latest month with orders
+    #[arg(long)]
+    pub period: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `2018-04`, `2018-Q2`, `2018`, `all`.
+pub fn parse_period(text: &str) -> Result<Period> {
+    let t = text.trim();
+    let bad = || Error::InvalidField {
+        field: "--period".into(),
+        message: format!(
+            "`{}` is not a month (2018-04), a quarter (2018-Q2), a year (2018) or `all`",
+            crate::text::escape_bounded(t, 40)
+        ),
+    };
+    if t.eq_ignore_ascii_case("all") {
+        return Ok(Period::All);
+    }
+    if let Some((y, q)) = t.split_once("-Q").or_else(|| t.split_once("-q")) {
+        let year = y.parse().map_err(|_| bad())?;
+        let quarter: u32 = q.parse().map_err(|_| bad())?;
+        return (1..=4)
+            .contains(&quarter)
+            .then_some(Period::Quarter { year, quarter })
+            .ok_or_else(bad);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d") {
+        return Ok(Period::Month {
+            year: d.year(),
+            month: d.month(),
+        });
+    }
+    match t.parse::<i32>() {
+        Ok(year) if (1900..=9999).contains(&year) => Ok(Period::Year { year }),
+        _ => Err(bad()),
+    }
+}
+
+pub fn run(ctx: &Context, a: StatsArgs) -> Result<u8> {
+    let auth = ctx.auth_existing()?;
+    let actor = Actor::cli(&ctx.sources);
+    let cur = &ctx.config.currency_symbol;
+    let f = dashboard::load(
+        &auth,
+        &actor,
+        &DashboardQuery {
+            store: a.store,
+            period: a.period.as_deref().map(parse_period).transpose()?,
+            low_stock_threshold: ctx.config.low_stock_threshold,
+            target_per_store_month_cents: i64::from(ctx.config.sales_target_per_store_month) * 100,
+        },
+    )?;
+    if a.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&f).map_err(|e| Error::Invalid(e.to_string()))?
+        );
+        return Ok(super::exit::OK);
+    }
+    let money = |c: i64| format!("{cur}{}", format_cents(c));
+    let mut rows: Vec<Vec<String>> = vec![
+        vec!["period".into(), f.period.label()],
+        vec![
+            "store".into(),
+            f.store.map_or("all".into(), |s| s.to_string()),
+        ],
+        vec!["revenue".into(), money(f.revenue_cents)],
+        vec!["orders".into(), f.orders.to_string()],
+    ];
+    for (s, n) in &f.orders_by_status {
+        rows.push(vec![
+            format!("orders {}", s.name().to_lowercase()),
+            n.to_string(),
+        ]);
+    }
+    rows.extend([
+        vec!["average order".into(), money(f.average_order_cents)],
+        vec![
+            "completion rate".into(),
+            format!("{:.1} %", f.completion_rate * 100.0),
+        ],
+        vec!["items sold".into(), f.items_sold.to_string()],
+        vec!["target".into(), money(f.target_cents)],
+        vec![
+            "of target".into(),
+            format!(
+                "{:.1} %",
+                f.revenue_cents as f64 * 100.0 / f.target_cents.max(1) as f64
+            ),
+        ],
+    ]);
+    for (m, c) in &f.by_month {
+        rows.push(vec![format!("revenue {m}"), money(*c)]);
+    }
+    for (i, (p, n, c)) in f.top_products.iter().enumerate() {
+        rows.push(vec![
+            format!("top product {}", i + 1),
+            format!("{p}: {n} sold, {}", money(*c)),
+        ]);
+    }
+    for (i, (s, n, c)) in f.top_staff.iter().enumerate() {
+        rows.push(vec![
+            format!("top staff {}", i + 1),
+            format!("{s}: {n} orders, {}", money(*c)),
+        ]);
+    }
+    for (s, p, q) in &f.low_stock {
+        rows.push(vec!["low stock".into(), format!("{s}: {p}: {q} left")]);
+    }
+    print_rows(a.format, &["figure", "value"], &rows);
+    Ok(super::exit::OK)
+}
