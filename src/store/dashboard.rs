@@ -408,3 +408,15 @@ fn by_month_span(conn: &mut AnyConnection, store: Option<i32>) -> Result<i64> {
         None => 1,
     })
 }
+
+/// The stores, `(id, name)`, for choosing one (needs `ViewData`).
+pub fn stores(auth: &Auth, actor: &Actor) -> Result<Vec<(i32, String)>> {
+    use crate::db::schema::stores;
+    use diesel::prelude::*;
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    Ok(stores::table
+        .order(stores::store_id)
+        .select((stores::store_id, stores::store_name))
+        .load(&mut *conn)?)
+}

@@ -137,6 +137,8 @@ pub struct AppOptions {
     pub policy: crate::auth::policy::PasswordPolicy,
     /// Settings in force, as (name, value), shown on the Settings tab.
     pub settings: Vec<(String, String)>,
+    /// Store-wide settings (currency, low stock, sales target).
+    pub shop: super::tabs::ShopSettings,
     /// Ticks between session checks, and between activity notes to the store.
     pub check_every: u64,
     pub touch_every: u64,
@@ -175,6 +177,7 @@ pub struct App {
     data_dir: PathBuf,
     policy: crate::auth::policy::PasswordPolicy,
     settings: Vec<(String, String)>,
+    shop: super::tabs::ShopSettings,
     in_flight: usize,
     outbox: Vec<Job>,
     ticks: u64,
@@ -215,6 +218,7 @@ impl App {
             data_dir: opts.data_dir,
             policy: opts.policy,
             settings: opts.settings,
+            shop: opts.shop,
             in_flight: 0,
             outbox: Vec::new(),
             ticks: 0,
@@ -304,6 +308,7 @@ impl App {
             policy: &self.policy,
             settings: &self.settings,
             username: self.session.as_ref().map_or("", |s| s.username.as_str()),
+            shop: &self.shop,
         }
     }
 
@@ -589,6 +594,7 @@ impl App {
             policy: &self.policy,
             settings: &self.settings,
             username: self.session.as_ref().map_or("", |s| s.username.as_str()),
+            shop: &self.shop,
         };
         self.tabs.get_mut(i)?.handle_key(key, action, &ctx)
     }
@@ -611,6 +617,7 @@ impl App {
             policy: &self.policy,
             settings: &self.settings,
             username: self.session.as_ref().map_or("", |s| s.username.as_str()),
+            shop: &self.shop,
         };
         if let Some(cmd) = self.tabs[i].on_open(&ctx) {
             self.apply(i, cmd);
@@ -690,6 +697,7 @@ impl App {
             policy: &self.policy,
             settings: &self.settings,
             username: self.session.as_ref().map_or("", |s| s.username.as_str()),
+            shop: &self.shop,
         };
         if let Some(cmd) = self.tabs[i].on_reply(reply, &ctx) {
             self.apply(i, cmd);

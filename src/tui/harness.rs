@@ -36,6 +36,7 @@ impl Harness {
                 .unwrap_or_else(std::env::temp_dir),
             policy: crate::auth::policy::PasswordPolicy::default(),
             settings: vec![("store".into(), "sqlite://test.db".into())],
+            shop: crate::tui::tabs::ShopSettings::default(),
             config_path,
             check_every: 1,
             touch_every: 1,

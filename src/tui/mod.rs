@@ -47,6 +47,11 @@ pub fn options(cfg: &Config, src: &Sources) -> Result<AppOptions> {
         data_dir: cfg.data_dir.clone(),
         policy: crate::auth::AuthSettings::from_config(cfg).policy,
         settings: settings_summary(cfg),
+        shop: self::tabs::ShopSettings {
+            currency: cfg.currency_symbol.clone(),
+            low_stock_threshold: cfg.low_stock_threshold,
+            target_per_store_month_cents: i64::from(cfg.sales_target_per_store_month) * 100,
+        },
         check_every: 8,  // 2 s
         touch_every: 40, // 10 s
     })

@@ -3,6 +3,7 @@
 //! Stock only ever changes by conditional SQL (`quantity = quantity - n WHERE quantity >= n`),
 //! so terminals sharing a store — or a cluster — cannot oversell.
 
+pub mod choose;
 mod create;
 mod status;
 

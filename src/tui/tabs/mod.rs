@@ -3,6 +3,7 @@
 //! module here; a new session builds new tabs, so nothing of one user reaches the next.
 
 pub mod audit;
+pub mod dashboard;
 pub mod data;
 pub mod etl;
 mod placeholder;
@@ -102,6 +103,36 @@ pub struct Ctx<'a> {
     pub settings: &'a [(String, String)],
     /// The signed-in user's name.
     pub username: &'a str,
+    /// The store-wide settings the Dashboard and Orders show with.
+    pub shop: &'a ShopSettings,
+}
+
+/// Store-wide settings from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopSettings {
+    /// Shown before amounts.
+    pub currency: String,
+    pub low_stock_threshold: u32,
+    /// The sales target for one store and one month, in cents.
+    pub target_per_store_month_cents: i64,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        use crate::config::defaults as d;
+        ShopSettings {
+            currency: d::CURRENCY_SYMBOL.into(),
+            low_stock_threshold: d::LOW_STOCK_THRESHOLD,
+            target_per_store_month_cents: i64::from(d::SALES_TARGET_PER_STORE_MONTH) * 100,
+        }
+    }
+}
+
+impl ShopSettings {
+    /// `$1,799.99`.
+    pub fn money(&self, cents: i64) -> String {
+        format!("{}{}", self.currency, crate::store::money::format_cents(cents))
+    }
 }
 
 /// A line of feedback; errors are marked in words, not only in colour.
@@ -198,6 +229,7 @@ pub fn build(role: Role) -> Vec<Box<dyn Tab>> {
             match id {
                 TabId::Etl => Box::new(etl::EtlTab::default()),
                 TabId::Data => Box::new(data::DataTab::default()),
+                TabId::Dashboard => Box::new(dashboard::DashboardTab::default()),
                 TabId::Users => Box::new(users::UsersTab::default()),
                 TabId::Audit => Box::new(audit::AuditTab::default()),
                 TabId::Settings => Box::new(settings::SettingsTab::default()),

@@ -1,0 +1,146 @@
+//! What the new-order form offers while typing: customers by name, e-mail or phone; products
+//! by name or brand with their price and the stock left in the chosen store; a store's staff.
+
+use crate::auth::{Actor, Auth, Permission};
+use crate::db::dialect;
+use crate::db::dynamic::{self, Cell};
+use crate::error::Result;
+
+/// Rows offered at once.
+const OFFERED: u64 = 6;
+
+/// A customer to pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerChoice {
+    pub customer_id: i32,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+/// A product to pick, with what it costs and what the store has left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductChoice {
+    pub product_id: i32,
+    pub name: String,
+    pub brand: String,
+    pub list_price_cents: i64,
+    /// In the store asked about (0 when it holds none).
+    pub stock_left: i64,
+}
+
+fn pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.trim()
+            .to_lowercase()
+            .replace('!', "!!")
+            .replace('%', "!%")
+            .replace('_', "!_")
+    )
+}
+
+fn int(j: &[serde_json::Value], i: usize) -> i64 {
+    j.get(i).and_then(|v| v.as_i64()).unwrap_or(0)
+}
+
+fn str_at(j: &[serde_json::Value], i: usize) -> Option<String> {
+    j.get(i).and_then(|v| v.as_str()).map(String::from)
+}
+
+/// Customers whose id is `text` or whose name, e-mail or phone contains it.
+pub fn customers(auth: &Auth, actor: &Actor, text: &str) -> Result<Vec<CustomerChoice>> {
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::CreateOrders)?;
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (clause, cells) = match t.trim_start_matches('#').parse::<i32>() {
+        Ok(id) => ("c.customer_id = ?".to_string(), vec![Cell::Int(Some(id))]),
+        Err(_) => {
+            let cols = ["c.first_name", "c.last_name", "c.email", "c.phone"];
+            let like: Vec<String> = cols.iter().map(|c| dialect::like_ci(&conn, c)).collect();
+            (
+                like.join(" OR "),
+                cols.iter().map(|_| Cell::Text(Some(pattern(t)))).collect(),
+            )
+        }
+    };
+    let refs: Vec<&Cell> = cells.iter().collect();
+    let sql = format!(
+        "SELECT JSON_ARRAY(c.customer_id, CONCAT(c.first_name, ' ', c.last_name), c.email, c.phone) AS r \
+         FROM customers c WHERE {clause} ORDER BY c.last_name, c.first_name, c.customer_id LIMIT {OFFERED}"
+    );
+    Ok(dynamic::load_json(&mut conn, &sql, &refs)?
+        .iter()
+        .map(|j| CustomerChoice {
+            customer_id: int(j, 0) as i32,
+            name: str_at(j, 1).unwrap_or_default(),
+            email: str_at(j, 2).unwrap_or_default(),
+            phone: str_at(j, 3),
+        })
+        .collect())
+}
+
+/// Products whose id is `text` or whose name or brand contains it, with the stock left in
+/// `store`, those in stock first.
+pub fn products(auth: &Auth, actor: &Actor, store: i32, text: &str) -> Result<Vec<ProductChoice>> {
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::CreateOrders)?;
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cells = vec![Cell::Int(Some(store))];
+    let clause = match t.trim_start_matches('#').parse::<i32>() {
+        Ok(id) => {
+            cells.push(Cell::Int(Some(id)));
+            "p.product_id = ?".to_string()
+        }
+        Err(_) => {
+            cells.push(Cell::Text(Some(pattern(t))));
+            cells.push(Cell::Text(Some(pattern(t))));
+            format!(
+                "{} OR {}",
+                dialect::like_ci(&conn, "p.product_name"),
+                dialect::like_ci(&conn, "b.brand_name")
+            )
+        }
+    };
+    let refs: Vec<&Cell> = cells.iter().collect();
+    let sql = format!(
+        "SELECT JSON_ARRAY(p.product_id, p.product_name, b.brand_name, p.list_price_cents, COALESCE(k.quantity, 0)) AS r \
+         FROM products p JOIN brands b ON b.brand_id = p.brand_id \
+         LEFT JOIN stocks k ON k.product_id = p.product_id AND k.store_id = ? \
+         WHERE {clause} ORDER BY COALESCE(k.quantity, 0) = 0, p.product_name, p.product_id LIMIT {OFFERED}"
+    );
+    Ok(dynamic::load_json(&mut conn, &sql, &refs)?
+        .iter()
+        .map(|j| ProductChoice {
+            product_id: int(j, 0) as i32,
+            name: str_at(j, 1).unwrap_or_default(),
+            brand: str_at(j, 2).unwrap_or_default(),
+            list_price_cents: int(j, 3),
+            stock_left: int(j, 4),
+        })
+        .collect())
+}
+
+/// The staff of a store, `(id, name)`.
+pub fn staff_of(auth: &Auth, actor: &Actor, store: i32) -> Result<Vec<(i32, String)>> {
+    use crate::db::schema::staffs;
+    use diesel::prelude::*;
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::CreateOrders)?;
+    let rows: Vec<(i32, String, String)> = staffs::table
+        .filter(staffs::store_id.eq(store))
+        .filter(staffs::active.eq(true))
+        .order(staffs::staff_id)
+        .select((staffs::staff_id, staffs::first_name, staffs::last_name))
+        .load(&mut *conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, f, l)| (id, format!("{f} {l}")))
+        .collect())
+}

@@ -1,0 +1,254 @@
+//! The Dashboard tab: the figures a store runs on for a period and a store — revenue against
+//! the target, orders by status, revenue by month as bars with the amounts as text, the best
+//! products and staff, and what to reorder. Loads when opened and on `r`, on a worker; the
+//! figures on screen stay until new ones arrive.
+
+use std::any::Any;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, Paragraph};
+
+use super::{Cmd, Ctx, Hint, Tab, TabId};
+use crate::error::Error;
+use crate::store::dashboard::{self, DashboardQuery, Figures, Period};
+use crate::tui::keymap::Action;
+use crate::tui::screens::boxed;
+use crate::tui::text::clean;
+use crate::tui::work::{Reply, Work};
+
+#[derive(Debug)]
+enum DashReply {
+    Loaded(Result<(Figures, Vec<(i32, String)>), Error>),
+}
+
+#[derive(Debug, Default)]
+pub struct DashboardTab {
+    pub figures: Option<Figures>,
+    pub stores: Vec<(i32, String)>,
+    /// `None`: all stores.
+    pub store: Option<i32>,
+    /// `None` until the first load picks the latest month with orders.
+    pub period: Option<Period>,
+    pub loading: bool,
+}
+
+const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
+
+impl DashboardTab {
+    fn load(&mut self, ctx: &Ctx) -> Cmd {
+        self.loading = true;
+        let q = DashboardQuery {
+            store: self.store,
+            period: self.period,
+            low_stock_threshold: ctx.shop.low_stock_threshold,
+            target_per_store_month_cents: ctx.shop.target_per_store_month_cents,
+        };
+        Cmd::Run(Work::new("figures", move |w| {
+            let r = dashboard::load(w.auth, w.actor, &q)
+                .and_then(|f| Ok((f, dashboard::stores(w.auth, w.actor)?)));
+            DashReply::Loaded(r)
+        }))
+    }
+
+    fn store_name(&self) -> String {
+        match self.store {
+            None => "all stores".into(),
+            Some(id) => self
+                .stores
+                .iter()
+                .find(|(s, _)| *s == id)
+                .map_or(format!("store {id}"), |(_, n)| clean(n)),
+        }
+    }
+}
+
+/// The next kind of period: month → quarter → year → all → month.
+fn next_kind(p: Period) -> Period {
+    let start = p.bounds().map(|(s, _)| s);
+    match (p, start) {
+        (Period::Month { year, .. }, Some(s)) => Period::Quarter {
+            year,
+            quarter: (chrono::Datelike::month(&s) - 1) / 3 + 1,
+        },
+        (Period::Quarter { year, .. }, _) => Period::Year { year },
+        (Period::Year { .. }, _) => Period::All,
+        _ => p,
+    }
+}
+
+impl Tab for DashboardTab {
+    fn id(&self) -> TabId {
+        TabId::Dashboard
+    }
+
+    fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        (self.figures.is_none() && !self.loading).then(|| self.load(ctx))
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, _: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
+        let current = self.figures.as_ref().map(|f| f.period);
+        Some(match key.code {
+            KeyCode::Char('r') => self.load(ctx),
+            KeyCode::Char('[') | KeyCode::Char(',') => {
+                self.period = current.map(Period::previous);
+                self.load(ctx)
+            }
+            KeyCode::Char(']') | KeyCode::Char('.') => {
+                self.period = current.map(Period::next);
+                self.load(ctx)
+            }
+            KeyCode::Char('p') => {
+                self.period = match current {
+                    Some(Period::All) => None,
+                    Some(p) => Some(next_kind(p)),
+                    None => None,
+                };
+                self.load(ctx)
+            }
+            KeyCode::Char('s') => {
+                let ids: Vec<i32> = self.stores.iter().map(|(id, _)| *id).collect();
+                self.store = match self.store {
+                    None => ids.first().copied(),
+                    Some(cur) => ids.iter().skip_while(|i| **i != cur).nth(1).copied(),
+                };
+                self.load(ctx)
+            }
+            _ => return None,
+        })
+    }
+
+    fn on_reply(&mut self, reply: Reply, _: &Ctx) -> Option<Cmd> {
+        self.loading = false;
+        match reply.done::<DashReply>()? {
+            DashReply::Loaded(Ok((f, stores))) => {
+                self.period = Some(f.period);
+                self.figures = Some(f);
+                self.stores = stores;
+                None
+            }
+            DashReply::Loaded(Err(e)) => Some(Cmd::failed(&e)),
+        }
+    }
+
+    fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
+        let t = ctx.theme;
+        let title = match &self.figures {
+            Some(fig) => format!("Dashboard · {} · {}", fig.period.label(), self.store_name()),
+            None => "Dashboard".into(),
+        };
+        let title = if self.loading {
+            format!("{title} · {} loading", SPINNER[ctx.spinner % SPINNER.len()])
+        } else {
+            title
+        };
+        let block = boxed(t, &title);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let Some(fig) = &self.figures else {
+            f.render_widget(Paragraph::new("Loading the figures…").style(t.dim), inner);
+            return;
+        };
+        let money = |c: i64| ctx.shop.money(c);
+        let wide = inner.width >= 120;
+        let [left, right] = Layout::horizontal([
+            Constraint::Percentage(if wide { 45 } else { 55 }),
+            Constraint::Percentage(if wide { 55 } else { 45 }),
+        ])
+        .areas(inner);
+        // Key figures, and the target as a bar drawn in text.
+        let ratio = fig.revenue_cents as f64 / fig.target_cents.max(1) as f64;
+        let bar_w = 20usize;
+        let filled = ((ratio.min(1.0)) * bar_w as f64).round() as usize;
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled("Revenue      ", t.dim),
+                Span::styled(money(fig.revenue_cents), t.title),
+            ]),
+            Line::from(format!(
+                "Target       {}  [{}{}] {:.0} %",
+                money(fig.target_cents),
+                "#".repeat(filled),
+                "-".repeat(bar_w - filled),
+                ratio * 100.0
+            )),
+            Line::from(format!(
+                "Orders       {} · average {} · {:.0} % completed",
+                fig.orders,
+                money(fig.average_order_cents),
+                fig.completion_rate * 100.0
+            )),
+            Line::from(format!(
+                "             {}",
+                fig.orders_by_status
+                    .iter()
+                    .map(|(s, n)| format!("{} {n}", s.name()))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            )),
+            Line::from(format!("Items sold   {}", fig.items_sold)),
+            Line::default(),
+            Line::styled("Best products", t.title),
+        ];
+        for (p, n, c) in fig.top_products.iter().take(5) {
+            lines.push(Line::from(format!("  {} · {n} sold · {}", clean(p), money(*c))));
+        }
+        lines.push(Line::styled("Best staff", t.title));
+        for (s, n, c) in fig.top_staff.iter().take(3) {
+            lines.push(Line::from(format!("  {} · {n} orders · {}", clean(s), money(*c))));
+        }
+        f.render_widget(Paragraph::new(lines).style(t.base), left);
+        // Revenue by month, and what to reorder.
+        let [chart, low] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+        let bars: Vec<Bar> = fig
+            .by_month
+            .iter()
+            .map(|(m, c)| {
+                Bar::with_label(m.get(5..).unwrap_or(m).to_string(), (*c / 100).max(0) as u64)
+                    .text_value(if *c >= 100_000_000 {
+                        format!("{}M", c / 100_000_000)
+                    } else {
+                        format!("{}k", c / 100_000)
+                    })
+            })
+            .collect();
+        f.render_widget(
+            BarChart::new(bars)
+                .block(boxed(t, "Revenue by month (last 12)"))
+                .bar_width(((chart.width.saturating_sub(2)) / 12).saturating_sub(1).max(1))
+                .bar_gap(1)
+                .bar_style(t.accent)
+                .value_style(t.focus)
+                .style(t.base),
+            chart,
+        );
+        let mut lows = vec![Line::styled(
+            format!("Low stock (≤ {}), worst first", ctx.shop.low_stock_threshold),
+            t.title,
+        )];
+        if fig.low_stock.is_empty() {
+            lows.push(Line::from("  nothing to reorder"));
+        }
+        for (s, p, q) in &fig.low_stock {
+            lows.push(Line::from(format!("  {q:>3} · {} · {}", clean(p), clean(s))));
+        }
+        f.render_widget(Paragraph::new(lows).style(t.base), low);
+    }
+
+    fn hints(&self, _: &Ctx) -> Vec<Hint> {
+        let h = |k: &str, what: &'static str| (k.to_string(), what);
+        vec![
+            h("[ ]", "previous/next period"),
+            h("p", "month/quarter/year/all"),
+            h("s", "store"),
+            h("r", "refresh"),
+        ]
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

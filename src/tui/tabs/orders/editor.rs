@@ -1,0 +1,205 @@
+//! The new-order form: the customer (searched by name, e-mail or phone, or walk-in), the store
+//! and the staff member, then up to five lines — each product searched by name or brand with
+//! its price and the stock left in the store — and the running total as you type. Enter on a
+//! field holding search text picks the first match; Enter on the last field sells.
+
+use std::collections::HashMap;
+
+use crate::store::money::line_total_cents;
+use crate::store::orders::choose::{CustomerChoice, ProductChoice};
+use crate::store::orders::{NewLine, NewOrder};
+use crate::tui::widgets::form::Form;
+use crate::tui::widgets::input::TextInput;
+
+/// Lines the form offers.
+pub const LINES: usize = 5;
+/// Fields before the lines: customer, store, staff.
+pub const HEAD: usize = 3;
+
+/// What the field under the cursor offers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Offer {
+    #[default]
+    Nothing,
+    Customers(Vec<CustomerChoice>),
+    Products(Vec<ProductChoice>),
+    Stores(Vec<(i32, String)>),
+    Staff(Vec<(i32, String)>),
+}
+
+#[derive(Debug)]
+pub struct Editor {
+    pub form: Form,
+    pub offer: Offer,
+    /// Products seen, by id: name, price, stock left in the store they were read for.
+    pub known: HashMap<i32, ProductChoice>,
+    pub saving: bool,
+}
+
+impl Default for Editor {
+    fn default() -> Self {
+        let mut fields = vec![
+            TextInput::new("Customer"),
+            TextInput::new("Store"),
+            TextInput::new("Staff"),
+        ];
+        for _ in 0..LINES {
+            fields.push(TextInput::new("Product"));
+            fields.push(TextInput::new("Quantity"));
+            fields.push(TextInput::new("Discount %"));
+        }
+        Editor {
+            form: Form::new(fields),
+            offer: Offer::Nothing,
+            known: HashMap::new(),
+            saving: false,
+        }
+    }
+}
+
+/// What kind of field `i` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Customer,
+    Store,
+    Staff,
+    Product(usize),
+    Quantity(usize),
+    Discount(usize),
+}
+
+pub fn kind(i: usize) -> FieldKind {
+    match i {
+        0 => FieldKind::Customer,
+        1 => FieldKind::Store,
+        2 => FieldKind::Staff,
+        n => {
+            let line = (n - HEAD) / 3;
+            match (n - HEAD) % 3 {
+                0 => FieldKind::Product(line),
+                1 => FieldKind::Quantity(line),
+                _ => FieldKind::Discount(line),
+            }
+        }
+    }
+}
+
+/// A typed id (`12` or `#12`).
+pub fn id_of(text: &str) -> Option<i32> {
+    text.trim().trim_start_matches('#').parse().ok()
+}
+
+/// A percentage typed (`7`, `7.5`) in basis points.
+pub fn discount_of(text: &str) -> Result<i32, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(0);
+    }
+    match crate::store::money::parse_cents(t.trim_end_matches('%').trim()) {
+        Ok(bp) if (0..=10_000).contains(&bp) => Ok(bp as i32),
+        _ => Err(format!("`{t}` is not a percentage from 0 to 100")),
+    }
+}
+
+impl Editor {
+    pub fn value(&self, i: usize) -> &str {
+        self.form.value(i)
+    }
+
+    pub fn store(&self) -> Option<i32> {
+        id_of(self.value(1))
+    }
+
+    /// The lines typed so far: (line, product id, quantity, discount).
+    pub fn lines(&self) -> Vec<(usize, i32, i32, i32)> {
+        (0..LINES)
+            .filter_map(|l| {
+                let base = HEAD + l * 3;
+                let product = id_of(self.value(base))?;
+                let qty = self.value(base + 1).trim().parse().unwrap_or(1);
+                let disc = discount_of(self.value(base + 2)).unwrap_or(0);
+                Some((l, product, qty, disc))
+            })
+            .collect()
+    }
+
+    /// The total of the lines whose product is known.
+    pub fn running_total(&self) -> i64 {
+        self.lines()
+            .iter()
+            .filter_map(|(_, p, q, d)| {
+                self.known
+                    .get(p)
+                    .map(|c| line_total_cents(c.list_price_cents, *q, *d))
+            })
+            .sum()
+    }
+
+    /// Replaces search text in the current field with the first offer's id; whether it did.
+    pub fn pick_first(&mut self) -> bool {
+        let i = self.form.focus;
+        if id_of(self.value(i)).is_some() || self.value(i).trim().is_empty() {
+            return false;
+        }
+        let id = match (&self.offer, kind(i)) {
+            (Offer::Customers(c), FieldKind::Customer) => c.first().map(|c| c.customer_id),
+            (Offer::Products(p), FieldKind::Product(_)) => p.first().map(|p| p.product_id),
+            (Offer::Stores(s), FieldKind::Store) => s.first().map(|s| s.0),
+            (Offer::Staff(s), FieldKind::Staff) => s.first().map(|s| s.0),
+            _ => None,
+        };
+        match id {
+            Some(id) => {
+                self.form.fields[i].value = id.to_string();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The order to save, or the first field to fix and why.
+    pub fn order(&self) -> Result<NewOrder, (usize, String)> {
+        let customer = match self.value(0).trim() {
+            "" => None,
+            t => Some(id_of(t).ok_or((0, format!("customer: pick one (Enter takes the first match) or leave empty for a walk-in; `{t}` is not an id")))?),
+        };
+        let store = self
+            .store()
+            .ok_or((1, "store: type a store's id".to_string()))?;
+        let staff = id_of(self.value(2)).ok_or((2, "staff: type a staff member's id".to_string()))?;
+        let mut lines = Vec::new();
+        for l in 0..LINES {
+            let base = HEAD + l * 3;
+            let p = self.value(base).trim();
+            if p.is_empty() {
+                continue;
+            }
+            let product = id_of(p).ok_or((base, format!("line {}: pick a product (Enter takes the first match)", l + 1)))?;
+            let q = self.value(base + 1).trim();
+            let quantity = if q.is_empty() {
+                1
+            } else {
+                q.parse::<i32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or((base + 1, format!("line {}: `{q}` is not a quantity", l + 1)))?
+            };
+            let discount_bp = discount_of(self.value(base + 2))
+                .map_err(|m| (base + 2, format!("line {}: {m}", l + 1)))?;
+            lines.push(NewLine {
+                product_id: product,
+                quantity,
+                discount_bp,
+            });
+        }
+        if lines.is_empty() {
+            return Err((HEAD, "add at least one line".into()));
+        }
+        Ok(NewOrder {
+            customer_id: customer,
+            store_id: store,
+            staff_id: staff,
+            lines,
+        })
+    }
+}
