@@ -297,5 +297,42 @@ mod tests {
         assert_eq!(k.0, again.0);
         std::fs::write(&path, "zz").unwrap();
         assert!(SecretKey::load_or_create(&path, true).is_err());
+        let err = SecretKey::load_or_create(&dir.path().join("gone.key"), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("gone.key is missing, but 2FA secrets")
+                && err.contains("Copy the file from another terminal")
+                && err.contains("STOCKROOM_SECRET_KEY"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn processes_creating_the_key_at_once_end_with_one() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("keys/secret.key");
+            let barrier = std::sync::Barrier::new(8);
+            let keys: Vec<[u8; 32]> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..8)
+                    .map(|_| {
+                        let (path, barrier) = (&path, &barrier);
+                        s.spawn(move || {
+                            barrier.wait();
+                            SecretKey::load_or_create(path, true).unwrap().0
+                        })
+                    })
+                    .collect();
+                hs.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let on_disk = SecretKey::load_or_create(&path, false).unwrap().0;
+            assert!(keys.iter().all(|k| *k == on_disk), "round {round}");
+            let left: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(left, vec![std::ffi::OsString::from("secret.key")], "no temp files left");
+        }
     }
 }
