@@ -655,33 +655,30 @@ both_backends!(
 
 // Five wrong passwords at step 1 lock the account but say nothing about it: the kind and
 // the words are those of an unknown user.
-both_backends!(
-    a_lock_at_the_password_step_stays_vague,
-    |t: TestDb| {
-        use stockroom::error::ErrorKind;
-        let (auth, _clock) = accounts::auth(&t);
-        add(&auth, "root", Role::Administrator);
-        add(&auth, "emil", Role::Employee);
-        let unknown = auth.begin_sign_in("nobody", "Wrong-Guess-9").unwrap_err();
-        for i in 1..=5 {
-            let e = auth.begin_sign_in("emil", "Wrong-Guess-9").unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::SignInFailed, "attempt {i}");
-            assert_eq!(e.to_string(), unknown.to_string(), "attempt {i}");
-        }
-        let locked: Option<i64> = users::table
-            .filter(users::username.eq("emil"))
-            .select(users::locked_until)
-            .first(&mut *t.db.conn().unwrap())
-            .unwrap();
-        assert!(locked.is_some(), "the fifth failure locked the account");
-        let e = auth.begin_sign_in("emil", PASSWORD).unwrap_err();
-        assert_eq!(
-            (e.kind(), e.to_string()),
-            (ErrorKind::SignInFailed, SIGN_IN_FAILED.to_string()),
-            "the right password on a locked account: still the vague message"
-        );
+both_backends!(a_lock_at_the_password_step_stays_vague, |t: TestDb| {
+    use stockroom::error::ErrorKind;
+    let (auth, _clock) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    add(&auth, "emil", Role::Employee);
+    let unknown = auth.begin_sign_in("nobody", "Wrong-Guess-9").unwrap_err();
+    for i in 1..=5 {
+        let e = auth.begin_sign_in("emil", "Wrong-Guess-9").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SignInFailed, "attempt {i}");
+        assert_eq!(e.to_string(), unknown.to_string(), "attempt {i}");
     }
-);
+    let locked: Option<i64> = users::table
+        .filter(users::username.eq("emil"))
+        .select(users::locked_until)
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert!(locked.is_some(), "the fifth failure locked the account");
+    let e = auth.begin_sign_in("emil", PASSWORD).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (ErrorKind::SignInFailed, SIGN_IN_FAILED.to_string()),
+        "the right password on a locked account: still the vague message"
+    );
+});
 
 // After the password was right, a lock caused by wrong codes (sign-in or 2FA setup) or by
 // wrong passwords at the lock screen comes back as `Locked`, so the front end can say so.

@@ -7,8 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 use diesel::prelude::*;
 use stockroom::auth::{Auth, Step, totp};
-use stockroom::db::schema::users;
 use stockroom::config::{Config, Flags, Sources};
+use stockroom::db::schema::users;
 use stockroom::error::ErrorKind;
 
 use common::TestDb;
@@ -212,7 +212,12 @@ fn headless_admin_manages_users() {
 
 /// The audit actors of `event`, via the binary (as an administrator would read them).
 fn audit_actors(home: &std::path::Path, env: &[(&str, &str)], event: &str) -> Vec<String> {
-    let o = run_with(home, &["audit", "--event", event, "--format", "json"], None, env);
+    let o = run_with(
+        home,
+        &["audit", "--event", event, "--format", "json"],
+        None,
+        env,
+    );
     assert!(o.status.success(), "{}", out(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     v.as_array()
@@ -241,7 +246,14 @@ fn commands_are_audited_as_the_os_account_without_user_set() {
     // As under cron or systemd: no USER, no LOGNAME.
     let o = run_with(
         h,
-        &["user", "add", "root", "--role", "administrator", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "root",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
         Some("Bike-Shop-2026!\n"),
         &[],
     );
@@ -271,7 +283,14 @@ fn commands_are_audited_as_the_os_account_without_user_set() {
         };
         chown(&store);
         let mut child = Command::new(env!("CARGO_BIN_EXE_stockroom"))
-            .args(["user", "add", "ann", "--role", "administrator", "--password-stdin"])
+            .args([
+                "user",
+                "add",
+                "ann",
+                "--role",
+                "administrator",
+                "--password-stdin",
+            ])
             .env_clear()
             .env("HOME", &store)
             .env("USER", "root")
@@ -319,81 +338,103 @@ fn open_auth(t: &TestDb, home: &std::path::Path) -> (Auth, Config) {
     )
 }
 
-both_backends!(
-    only_2fa_needs_the_key_file,
-    |t: TestDb| {
-        let home = tempfile::tempdir().unwrap();
-        let h = home.path();
-        let env = [("DATABASE_URL", t.url.as_str()), ("USER", "ops")];
-        let (auth, cfg) = open_auth(&t, h);
-        let key = cfg.secret_key_file.clone();
-        let o = run_with(
-            h,
-            &["user", "add", "root", "--role", "administrator", "--password-stdin"],
-            Some(&format!("{PASSWORD}\n")),
-            &env,
-        );
-        assert!(o.status.success(), "{}", out(&o));
-        let o = run_with(
-            h,
-            &["user", "add", "emil", "--role", "employee", "--password-stdin"],
-            Some(&format!("{PASSWORD}\n")),
-            &env,
-        );
-        assert!(o.status.success(), "{}", out(&o));
-        assert!(!key.exists(), "not made before it is needed");
-        // The first 2FA setup makes the key file, private.
-        let (_s, secret) = sign_in(&auth, "root", PASSWORD, None);
-        let secret = secret.unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&key).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-
-        // This terminal loses the key file (or never had it).
-        std::fs::remove_file(&key).unwrap();
-        for _ in 0..5 {
-            let _ = auth.begin_sign_in("emil", "Wrong-Guess-9");
-        }
-        for args in [
-            vec!["user", "list", "--format", "csv"],
-            vec!["user", "unlock", "emil"],
-            vec!["audit", "--limit", "5"],
-            vec!["user", "set-role", "emil", "manager"],
-        ] {
-            let o = run_with(h, &args, None, &env);
-            assert!(o.status.success(), "{args:?} without the key file: {}", out(&o));
-        }
-        let o = run_with(h, &["user", "list", "--format", "csv"], None, &env);
-        assert!(out(&o).contains("root,administrator,active,,on"), "{}", out(&o));
-        assert!(!key.exists(), "and nothing made a new key over the old one's secrets");
-
-        // A sign-in without 2FA, and an unknown name, work without it too.
-        let (auth, _) = open_auth(&t, h);
-        let (_s, none) = sign_in(&auth, "emil", PASSWORD, None);
-        assert!(none.is_none());
-        assert!(auth.begin_sign_in("nobody-here", PASSWORD).is_err());
-
-        // What reads a 2FA secret refuses, says how to provide the key, and counts nothing.
-        let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
-        assert_eq!(p.step(), Step::SecondFactor);
-        let code = totp::code_at(&secret, auth.now() + 30).unwrap();
-        let e = auth.verify_second_factor(&mut p, &code).unwrap_err();
-        let msg = e.to_string();
-        assert_eq!(e.kind(), ErrorKind::Other, "{msg}");
-        assert!(
-            msg.contains(&format!("{} is missing, but 2FA secrets", key.display()))
-                && msg.contains("Copy the file from another terminal")
-                && msg.contains("STOCKROOM_SECRET_KEY"),
-            "{msg}"
-        );
-        let failed: i32 = users::table
-            .filter(users::username.eq("root"))
-            .select(users::failed_attempts)
-            .first(&mut *t.db.conn().unwrap())
-            .unwrap();
-        assert_eq!(failed, 0, "a missing key is not a failed attempt");
+both_backends!(only_2fa_needs_the_key_file, |t: TestDb| {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let env = [("DATABASE_URL", t.url.as_str()), ("USER", "ops")];
+    let (auth, cfg) = open_auth(&t, h);
+    let key = cfg.secret_key_file.clone();
+    let o = run_with(
+        h,
+        &[
+            "user",
+            "add",
+            "root",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+        &env,
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let o = run_with(
+        h,
+        &[
+            "user",
+            "add",
+            "emil",
+            "--role",
+            "employee",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+        &env,
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(!key.exists(), "not made before it is needed");
+    // The first 2FA setup makes the key file, private.
+    let (_s, secret) = sign_in(&auth, "root", PASSWORD, None);
+    let secret = secret.unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
-);
+
+    // This terminal loses the key file (or never had it).
+    std::fs::remove_file(&key).unwrap();
+    for _ in 0..5 {
+        let _ = auth.begin_sign_in("emil", "Wrong-Guess-9");
+    }
+    for args in [
+        vec!["user", "list", "--format", "csv"],
+        vec!["user", "unlock", "emil"],
+        vec!["audit", "--limit", "5"],
+        vec!["user", "set-role", "emil", "manager"],
+    ] {
+        let o = run_with(h, &args, None, &env);
+        assert!(
+            o.status.success(),
+            "{args:?} without the key file: {}",
+            out(&o)
+        );
+    }
+    let o = run_with(h, &["user", "list", "--format", "csv"], None, &env);
+    assert!(
+        out(&o).contains("root,administrator,active,,on"),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        !key.exists(),
+        "and nothing made a new key over the old one's secrets"
+    );
+
+    // A sign-in without 2FA, and an unknown name, work without it too.
+    let (auth, _) = open_auth(&t, h);
+    let (_s, none) = sign_in(&auth, "emil", PASSWORD, None);
+    assert!(none.is_none());
+    assert!(auth.begin_sign_in("nobody-here", PASSWORD).is_err());
+
+    // What reads a 2FA secret refuses, says how to provide the key, and counts nothing.
+    let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
+    assert_eq!(p.step(), Step::SecondFactor);
+    let code = totp::code_at(&secret, auth.now() + 30).unwrap();
+    let e = auth.verify_second_factor(&mut p, &code).unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(e.kind(), ErrorKind::Other, "{msg}");
+    assert!(
+        msg.contains(&format!("{} is missing, but 2FA secrets", key.display()))
+            && msg.contains("Copy the file from another terminal")
+            && msg.contains("STOCKROOM_SECRET_KEY"),
+        "{msg}"
+    );
+    let failed: i32 = users::table
+        .filter(users::username.eq("root"))
+        .select(users::failed_attempts)
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(failed, 0, "a missing key is not a failed attempt");
+});

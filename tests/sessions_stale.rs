@@ -165,7 +165,11 @@ both_backends!(
         ));
         let lines = ended_lines(&t);
         assert_eq!(lines.len(), 1, "{lines:?}");
-        assert!(lines[0].1.starts_with(&format!("session={} stale", old.session_id)));
+        assert!(
+            lines[0]
+                .1
+                .starts_with(&format!("session={} stale", old.session_id))
+        );
         // Another user's stale session is left for a later sweep.
         assert_eq!(open_sessions(&t, "mona"), 1);
         assert_eq!(auth.close_stale_sessions().unwrap(), 1);

@@ -97,11 +97,19 @@ fn exercise(t: &TestDb) {
     );
     assert!(other.begin_sign_in(TYPED, "x").is_err());
 
-    assert_eq!(common::snapshot(t), before, "the store tables are untouched");
+    assert_eq!(
+        common::snapshot(t),
+        before,
+        "the store tables are untouched"
+    );
     let all = every_cell(t);
     assert!(all.contains("signin.failure"), "the search reads the trail");
     for needle in [TYPED, "ADM1N!pass", "adm1n"] {
-        assert!(!all.contains(needle), "`{needle}` is stored in {}", t.backend());
+        assert!(
+            !all.contains(needle),
+            "`{needle}` is stored in {}",
+            t.backend()
+        );
     }
     let rows = failure_actors(t);
     assert_eq!(rows.len(), 4, "{rows:?}");

@@ -208,7 +208,11 @@ impl Auth {
     }
 
     /// The actor recorded for a sign-in under an unknown username (see [`unknown_name`]).
-    pub(crate) fn unknown_user_actor(&self, conn: &mut AnyConnection, name: &str) -> Result<String> {
+    pub(crate) fn unknown_user_actor(
+        &self,
+        conn: &mut AnyConnection,
+        name: &str,
+    ) -> Result<String> {
         let key = match self.name_key.get() {
             Some(k) => k,
             None => {

@@ -157,9 +157,14 @@ impl SecretKey {
             std::fs::create_dir_all(dir)?;
         }
         let mut tmp = path.as_os_str().to_owned();
-        tmp.push(format!(".new-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+        tmp.push(format!(
+            ".new-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
         let tmp = std::path::PathBuf::from(tmp);
-        let linked = Self::write_exclusive(&tmp, &self.0).and_then(|()| std::fs::hard_link(&tmp, path));
+        let linked =
+            Self::write_exclusive(&tmp, &self.0).and_then(|()| std::fs::hard_link(&tmp, path));
         let _ = std::fs::remove_file(&tmp);
         match linked {
             Err(e)
@@ -332,7 +337,11 @@ mod tests {
                 .unwrap()
                 .map(|e| e.unwrap().file_name())
                 .collect();
-            assert_eq!(left, vec![std::ffi::OsString::from("secret.key")], "no temp files left");
+            assert_eq!(
+                left,
+                vec![std::ffi::OsString::from("secret.key")],
+                "no temp files left"
+            );
         }
     }
 }

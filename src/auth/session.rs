@@ -249,7 +249,11 @@ impl Auth {
     /// Closes every stale session (idle past the limit, so its terminal is locked or its
     /// process gone), each with an audit line; `user_id` limits it to one user's. Returns how
     /// many were closed. Two terminals doing this at once close and audit each session once.
-    pub(crate) fn close_stale(&self, conn: &mut AnyConnection, user_id: Option<i32>) -> Result<usize> {
+    pub(crate) fn close_stale(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: Option<i32>,
+    ) -> Result<usize> {
         let now = self.now();
         let mut q = sessions::table
             .inner_join(users::table)

@@ -6,8 +6,8 @@
 use diesel::prelude::*;
 
 use super::audit::Event;
-use super::session::{self, Session};
 use super::secret_key::SecretKey;
+use super::session::{self, Session};
 use super::{Auth, Role, SIGN_IN_FAILED, backup_codes, lockout, password, totp};
 use crate::db::AnyConnection;
 use crate::db::models::User;
@@ -91,7 +91,12 @@ impl Auth {
             password::dummy_verify(password_typed, self.settings.bcrypt_cost);
             // Never what was typed: it may be a password (see `unknown_name`).
             let actor = self.unknown_user_actor(&mut conn, &name)?;
-            self.audit(&mut conn, &actor, Event::SignInFailure, "reason=unknown_user")?;
+            self.audit(
+                &mut conn,
+                &actor,
+                Event::SignInFailure,
+                "reason=unknown_user",
+            )?;
             return Err(Error::Auth(SIGN_IN_FAILED.into()));
         };
         let ok = password::verify(password_typed, &user.password_hash);
@@ -371,10 +376,7 @@ impl Auth {
             .iter()
             .map(|c| NewBackupCode {
                 user_id,
-                code_hash: backup_codes::hash(
-                    key,
-                    &backup_codes::normalize(c).unwrap_or_default(),
-                ),
+                code_hash: backup_codes::hash(key, &backup_codes::normalize(c).unwrap_or_default()),
                 created_at: now,
             })
             .collect();
