@@ -1,4 +1,5 @@
-//! Where an action comes from, for the audit trail: the SSH client's address, else the tty.
+//! Where an action comes from, for the audit trail: the SSH client's address, else the tty;
+//! and who runs a command: the operating-system account of the process.
 
 use std::collections::BTreeMap;
 
