@@ -2,7 +2,7 @@
 export CARGO_BUILD_JOBS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-cluster deps build release lint bench
+.PHONY: run test test-cluster deps build release install lint bench
 
 # Installs the build prerequisites a fresh Debian/Ubuntu machine lacks.
 deps:
@@ -20,6 +20,10 @@ release: deps
 
 run: release
 	./target/release/stockroom
+
+# Puts `stockroom` on the PATH (~/.cargo/bin).
+install: deps
+	cargo install --path . --locked
 
 # Every test, on SQLite and on MySQL/MariaDB (STOCKROOM_TEST_MYSQL_URL, default
 # mysql://root@127.0.0.1:3306). Without a server the MySQL tests skip loudly; with CI set they fail.

@@ -652,3 +652,106 @@ both_backends!(
         );
     }
 );
+
+// Five wrong passwords at step 1 lock the account but say nothing about it: the kind and
+// the words are those of an unknown user.
+both_backends!(a_lock_at_the_password_step_stays_vague, |t: TestDb| {
+    use stockroom::error::ErrorKind;
+    let (auth, _clock) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    add(&auth, "emil", Role::Employee);
+    let unknown = auth.begin_sign_in("nobody", "Wrong-Guess-9").unwrap_err();
+    for i in 1..=5 {
+        let e = auth.begin_sign_in("emil", "Wrong-Guess-9").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SignInFailed, "attempt {i}");
+        assert_eq!(e.to_string(), unknown.to_string(), "attempt {i}");
+    }
+    let locked: Option<i64> = users::table
+        .filter(users::username.eq("emil"))
+        .select(users::locked_until)
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert!(locked.is_some(), "the fifth failure locked the account");
+    let e = auth.begin_sign_in("emil", PASSWORD).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (ErrorKind::SignInFailed, SIGN_IN_FAILED.to_string()),
+        "the right password on a locked account: still the vague message"
+    );
+});
+
+// After the password was right, a lock caused by wrong codes (sign-in or 2FA setup) or by
+// wrong passwords at the lock screen comes back as `Locked`, so the front end can say so.
+both_backends!(
+    a_lock_after_the_password_is_reported_as_locked,
+    |t: TestDb| {
+        use stockroom::error::ErrorKind;
+        let (auth, clock) = accounts::auth(&t);
+        add(&auth, "root", Role::Administrator);
+        add(&auth, "ann", Role::Administrator);
+        add(&auth, "emil", Role::Employee);
+        let (_s, secret) = sign_in(&auth, "root", PASSWORD, None);
+        let secret = secret.unwrap();
+
+        // Second factor: four wrong codes are plain failures, the fifth locks.
+        let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
+        assert_eq!(p.step(), Step::SecondFactor);
+        let wrong = {
+            let right = totp::code_at(&secret, auth.now()).unwrap();
+            // A six-digit code that is none of the accepted window's.
+            (0..1_000_000)
+                .map(|n| format!("{n:06}"))
+                .find(|c| {
+                    (-2..=2).all(|k| totp::code_at(&secret, auth.now() + k * 30).unwrap() != *c)
+                        && *c != right
+                })
+                .unwrap()
+        };
+        for i in 1..=4 {
+            let e = auth.verify_second_factor(&mut p, &wrong).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::SignInFailed, "code {i}: {e}");
+        }
+        let e = auth.verify_second_factor(&mut p, &wrong).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Locked, "fifth code: {e}");
+        assert!(e.to_string().contains("15 minutes"), "{e}");
+        // The same pending sign-in with the right code: still locked.
+        let right = totp::code_at(&secret, auth.now() + 30).unwrap();
+        let e = auth.verify_second_factor(&mut p, &right).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Locked, "{e}");
+        // Starting over at step 1 reveals nothing.
+        let e = auth.begin_sign_in("root", PASSWORD).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SignInFailed);
+        assert_eq!(e.to_string(), SIGN_IN_FAILED);
+        assert_eq!(events(&t, "signin.locked").len(), 1);
+
+        // 2FA setup: five wrong first codes lock as well.
+        let mut p = auth.begin_sign_in("ann", PASSWORD).unwrap();
+        assert_eq!(p.step(), Step::TotpSetup);
+        auth.totp_setup(&mut p).unwrap();
+        for i in 1..=4 {
+            let e = auth.confirm_totp_setup(&mut p, "000000").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::SignInFailed, "setup code {i}: {e}");
+        }
+        let e = auth.confirm_totp_setup(&mut p, "000000").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Locked, "{e}");
+        assert_eq!(events(&t, "signin.locked").len(), 2);
+
+        // Lock screen: the fifth wrong password locks the account and ends the session.
+        let (s, _) = sign_in(&auth, "emil", PASSWORD, None);
+        clock.advance(31 * 60);
+        assert_eq!(auth.check_session(&s).unwrap(), SessionState::Idle);
+        for i in 1..=4 {
+            let e = auth.unlock_session(&s, "Wrong-Guess-9").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::SignInFailed, "unlock {i}: {e}");
+        }
+        let e = auth.unlock_session(&s, "Wrong-Guess-9").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Locked, "{e}");
+        assert!(matches!(
+            auth.check_session(&s).unwrap(),
+            SessionState::Ended { .. }
+        ));
+        let e = auth.unlock_session(&s, PASSWORD).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Locked, "still locked: {e}");
+        assert_eq!(events(&t, "signin.locked").len(), 3);
+    }
+);

@@ -15,9 +15,10 @@ pub mod session;
 pub mod signin;
 pub mod terminal;
 pub mod totp;
+pub mod unknown_name;
 pub mod users;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use diesel::prelude::*;
 
@@ -25,13 +26,14 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use permission::{Permission, Role};
 pub use policy::PasswordPolicy;
 pub use secret_key::SecretKey;
+use secret_key::{KeySource, LazyKey};
 pub use session::{Session, SessionState};
 pub use signin::{PendingSignIn, Step, TotpSetup};
 
 use crate::config::{Config, Sources};
 use crate::db::models::SessionRow;
 use crate::db::models::User;
-use crate::db::schema::{sessions, users as users_t};
+use crate::db::schema::{backup_codes as codes_t, sessions, users as users_t};
 use crate::db::{AnyConnection, Database};
 use crate::error::{Error, Result};
 
@@ -116,7 +118,10 @@ impl Actor {
 pub struct Auth {
     db: Database,
     settings: AuthSettings,
-    key: SecretKey,
+    /// The 2FA key, read on first need: only TOTP secrets and backup-code hashes use it.
+    key: Arc<LazyKey>,
+    /// The store's key for hashing unknown usernames ([`unknown_name`]), read once.
+    name_key: Arc<OnceLock<SecretKey>>,
     clock: Arc<dyn Clock>,
     terminal: String,
 }
@@ -133,43 +138,90 @@ impl Auth {
         clock: Arc<dyn Clock>,
         terminal: String,
     ) -> Self {
+        Self::with_key_source(db, settings, KeySource::Ready(key), clock, terminal)
+    }
+
+    fn with_key_source(
+        db: Database,
+        settings: AuthSettings,
+        source: KeySource,
+        clock: Arc<dyn Clock>,
+        terminal: String,
+    ) -> Self {
         let cost = settings.bcrypt_cost;
         // The dummy hash for unknown users is made off the caller's thread.
         std::thread::spawn(move || password::warm_dummy(cost));
         Auth {
             db,
             settings,
-            key,
+            key: Arc::new(LazyKey {
+                source,
+                loaded: OnceLock::new(),
+            }),
+            name_key: Arc::new(OnceLock::new()),
             clock,
             terminal,
         }
     }
 
-    /// Opens the services with the configured key: `STOCKROOM_SECRET_KEY`, else the key file,
-    /// which is created only while no stored secret depends on it.
+    /// Opens the services over the configured key: `STOCKROOM_SECRET_KEY`, else the key
+    /// file. Nothing is read here: the key is read when a TOTP secret or a backup code is
+    /// first handled, so every other command works on a terminal without the key file.
     pub fn open(db: Database, cfg: &Config, src: &Sources, terminal: String) -> Result<Self> {
-        let key = match src
+        let source = match src
             .env
             .get("STOCKROOM_SECRET_KEY")
             .filter(|v| !v.is_empty())
         {
-            Some(hex) => SecretKey::from_hex(hex)?,
-            None => {
-                let mut conn = db.conn()?;
-                let sealed: i64 = users_t::table
-                    .filter(users_t::totp_secret_enc.is_not_null())
-                    .count()
-                    .get_result(&mut *conn)?;
-                SecretKey::load_or_create(&cfg.secret_key_file, sealed == 0)?
-            }
+            Some(hex) => match SecretKey::from_hex(hex) {
+                Ok(k) => KeySource::Ready(k),
+                Err(e) => KeySource::Invalid(format!("STOCKROOM_SECRET_KEY: {e}")),
+            },
+            None => KeySource::File(cfg.secret_key_file.clone()),
         };
-        Ok(Self::new(
+        Ok(Self::with_key_source(
             db,
             AuthSettings::from_config(cfg),
-            key,
+            source,
             Arc::new(SystemClock),
             terminal,
         ))
+    }
+
+    /// The 2FA key, read (or, while no stored secret depends on it, created) on first need.
+    pub(crate) fn secret_key(&self, conn: &mut AnyConnection) -> Result<SecretKey> {
+        if let Some(k) = self.key.loaded.get() {
+            return Ok(k.clone());
+        }
+        let key = match &self.key.source {
+            KeySource::Ready(k) => k.clone(),
+            KeySource::Invalid(msg) => return Err(Error::Config(msg.clone())),
+            KeySource::File(path) => {
+                let sealed: i64 = users_t::table
+                    .filter(users_t::totp_secret_enc.is_not_null())
+                    .count()
+                    .get_result(conn)?;
+                let codes: i64 = codes_t::table.count().get_result(conn)?;
+                SecretKey::load_or_create(path, sealed + codes == 0)?
+            }
+        };
+        Ok(self.key.loaded.get_or_init(|| key).clone())
+    }
+
+    /// The actor recorded for a sign-in under an unknown username (see [`unknown_name`]).
+    pub(crate) fn unknown_user_actor(
+        &self,
+        conn: &mut AnyConnection,
+        name: &str,
+    ) -> Result<String> {
+        let key = match self.name_key.get() {
+            Some(k) => k,
+            None => {
+                let k = unknown_name::store_key(conn, self.now())?;
+                self.name_key.get_or_init(|| k)
+            }
+        };
+        Ok(unknown_name::actor(key, name))
     }
 
     pub fn now(&self) -> i64 {

@@ -39,6 +39,22 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+enum ReadError {
+    Missing,
+    Failed(Error),
+}
+use ReadError::{Failed, Missing};
+
+/// The error for a missing key file that stored secrets depend on, saying how to provide it.
+pub fn missing(path: &Path) -> Error {
+    Error::Config(format!(
+        "the secret key file {p} is missing, but 2FA secrets in the store were encrypted with it. \
+         Copy the file from another terminal or the server that uses this store to {p} (mode \
+         0600), or set STOCKROOM_SECRET_KEY to its 64 hexadecimal digits",
+        p = path.display()
+    ))
+}
+
 impl SecretKey {
     /// A fresh random key.
     pub fn generate() -> Self {
@@ -55,53 +71,115 @@ impl SecretKey {
         Ok(SecretKey(key))
     }
 
+    /// A key from its 32 bytes.
+    pub(crate) fn from_bytes(bytes: &[u8; 32]) -> Self {
+        SecretKey(*bytes)
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Reads the key file; creates it (mode 0600) only when `may_create` and it is missing.
+    /// Creation never replaces a file: when another process creates it first, its key is
+    /// read back and used, so processes starting together end with one key.
     pub fn load_or_create(path: &Path, may_create: bool) -> Result<Self> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    let mode = std::fs::metadata(path)
-                        .map_err(|e| Error::file(path, e))?
-                        .permissions()
-                        .mode();
-                    if mode & 0o077 != 0 {
-                        return Err(Error::Config(format!(
-                            "{}: the secret key file is readable by others (mode {:o}); run `chmod 600` on it",
-                            path.display(),
-                            mode & 0o777
-                        )));
-                    }
-                }
-                Self::from_hex(&text).map_err(|_| {
-                    Error::Config(format!(
-                        "{}: not a valid secret key (64 hexadecimal digits)",
-                        path.display()
-                    ))
-                })
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if !may_create {
-                    return Err(Error::Config(format!(
-                        "the secret key file {} is missing, but 2FA secrets in the store were encrypted \
-                         with it; restore it (or set STOCKROOM_SECRET_KEY / secret_key_file)",
-                        path.display()
-                    )));
-                }
+        match Self::read(path) {
+            Err(Missing) if !may_create => Err(missing(path)),
+            Err(Missing) => {
                 let key = Self::generate();
-                key.write_new(path)?;
-                tracing::info!(path = %path.display(), "generated a new secret key file");
-                Ok(key)
+                match key.write_new(path) {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), "generated a new secret key file");
+                        Ok(key)
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        Self::read_back(path)
+                    }
+                    Err(e) => Err(Error::file(path, e)),
+                }
             }
-            Err(e) => Err(Error::file(path, e)),
+            Err(Failed(e)) => Err(e),
+            Ok(key) => Ok(key),
         }
     }
 
-    fn write_new(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+    /// Reads a key another process has just created. With hard links it is complete when it
+    /// appears; the fallback (no hard links) may show it empty for a moment.
+    fn read_back(path: &Path) -> Result<Self> {
+        let mut tries = 0;
+        loop {
+            match Self::read(path) {
+                Ok(key) => return Ok(key),
+                Err(Failed(_)) if tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(Failed(e)) => return Err(e),
+                Err(Missing) => return Err(missing(path)),
+            }
         }
+    }
+
+    fn read(path: &Path) -> std::result::Result<Self, ReadError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Missing),
+            Err(e) => return Err(Failed(Error::file(path, e))),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(|e| Failed(Error::file(path, e)))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(Failed(Error::Config(format!(
+                    "{}: the secret key file is readable by others (mode {:o}); run `chmod 600` on it",
+                    path.display(),
+                    mode & 0o777
+                ))));
+            }
+        }
+        Self::from_hex(&text).map_err(|_| {
+            Failed(Error::Config(format!(
+                "{}: not a valid secret key (64 hexadecimal digits)",
+                path.display()
+            )))
+        })
+    }
+
+    /// Writes the key to a private temporary file, then links it into place: the link fails
+    /// when the file exists (never overwrites), and readers never see it half-written.
+    fn write_new(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(
+            ".new-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let tmp = std::path::PathBuf::from(tmp);
+        let linked =
+            Self::write_exclusive(&tmp, &self.0).and_then(|()| std::fs::hard_link(&tmp, path));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Err(e)
+                if e.kind() != std::io::ErrorKind::AlreadyExists
+                    && std::fs::metadata(path).is_err() =>
+            {
+                // No hard links here (some network or FUSE file systems): create in place.
+                Self::write_exclusive(path, &self.0)
+            }
+            other => other,
+        }
+    }
+
+    /// Creates `path` exclusively (`O_EXCL`), mode 0600, holding the key in hex.
+    fn write_exclusive(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -109,9 +187,9 @@ impl SecretKey {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(path).map_err(|e| Error::file(path, e))?;
-        writeln!(f, "{}", to_hex(&self.0)).map_err(|e| Error::file(path, e))?;
-        Ok(())
+        let mut f = opts.open(path)?;
+        writeln!(f, "{}", to_hex(key))?;
+        f.sync_all()
     }
 
     /// Encrypts `plain`, bound to `context` (e.g. the user id), as `v1:<hex nonce+ciphertext>`.
@@ -162,6 +240,25 @@ impl SecretKey {
     }
 }
 
+/// Where the services' key comes from; read only when something needs it (see
+/// `Auth::secret_key`), so a terminal without the key file can do everything else.
+#[derive(Debug)]
+pub(crate) enum KeySource {
+    /// Given as is (tests, benches).
+    Ready(SecretKey),
+    /// `STOCKROOM_SECRET_KEY` was set but is not a key; the message says so when needed.
+    Invalid(String),
+    /// The key file, created on first need while no stored secret depends on it.
+    File(std::path::PathBuf),
+}
+
+/// A [`KeySource`] and the key once read.
+#[derive(Debug)]
+pub(crate) struct LazyKey {
+    pub source: KeySource,
+    pub loaded: std::sync::OnceLock<SecretKey>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +302,46 @@ mod tests {
         assert_eq!(k.0, again.0);
         std::fs::write(&path, "zz").unwrap();
         assert!(SecretKey::load_or_create(&path, true).is_err());
+        let err = SecretKey::load_or_create(&dir.path().join("gone.key"), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("gone.key is missing, but 2FA secrets")
+                && err.contains("Copy the file from another terminal")
+                && err.contains("STOCKROOM_SECRET_KEY"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn processes_creating_the_key_at_once_end_with_one() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("keys/secret.key");
+            let barrier = std::sync::Barrier::new(8);
+            let keys: Vec<[u8; 32]> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..8)
+                    .map(|_| {
+                        let (path, barrier) = (&path, &barrier);
+                        s.spawn(move || {
+                            barrier.wait();
+                            SecretKey::load_or_create(path, true).unwrap().0
+                        })
+                    })
+                    .collect();
+                hs.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let on_disk = SecretKey::load_or_create(&path, false).unwrap().0;
+            assert!(keys.iter().all(|k| *k == on_disk), "round {round}");
+            let left: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(
+                left,
+                vec![std::ffi::OsString::from("secret.key")],
+                "no temp files left"
+            );
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Sessions: one row per signed-in terminal. Idle time locks the screen, the absolute limit
 //! ends the session, and an administrator's action (deactivate, reset password or 2FA) ends
-//! a user's sessions everywhere, seen by each terminal at its next check.
+//! a user's sessions everywhere, seen by each terminal at its next check. A session whose
+//! process died without signing out (SIGKILL, power loss) is stale once it has been idle
+//! past the limit: it counts as ended and is closed, with an audit line, when next noticed.
 
 use diesel::prelude::*;
 
@@ -176,10 +178,16 @@ impl Auth {
             .ok_or_else(|| Error::Auth(super::SIGN_IN_FAILED.into()))?;
         let ok = password::verify(password_typed, &user.password_hash);
         if ok && user.active && !user.is_locked(now) {
-            diesel::update(sessions::table.find(s.session_id))
+            let still_open = diesel::update(sessions::table.find(s.session_id))
                 .filter(sessions::ended_at.is_null())
                 .set(sessions::last_seen_at.eq(now))
                 .execute(&mut *conn)?;
+            if still_open == 0 {
+                // Closed meanwhile (stale, or ended by an administrator): sign in again.
+                return Err(Error::SessionEnded(
+                    "the session has ended; sign in again".into(),
+                ));
+            }
             super::lockout::record_success(&mut conn, user.user_id, now)?;
             self.audit(
                 &mut conn,
@@ -197,6 +205,7 @@ impl Auth {
         )?;
         if locked_now || user.is_locked(now) {
             end_one(&mut conn, s.session_id, now, "account locked")?;
+            return Err(self.locked_error());
         }
         Err(Error::Auth("Wrong password.".into()))
     }
@@ -213,5 +222,81 @@ impl Auth {
             )?;
         }
         Ok(())
+    }
+}
+
+/// An open session whose process may have died: idle past the limit.
+fn stale_filter(
+    idle_secs: i64,
+    now: i64,
+) -> diesel::dsl::And<
+    diesel::dsl::IsNull<sessions::ended_at>,
+    diesel::dsl::LtEq<sessions::last_seen_at, i64>,
+> {
+    sessions::ended_at
+        .is_null()
+        .and(sessions::last_seen_at.le(now - idle_secs))
+}
+
+/// Whether a session counts as ended at `now`: closed, or open but stale.
+pub fn is_over(row: &SessionRow, idle_secs: i64, now: i64) -> bool {
+    row.ended_at.is_some() || row.last_seen_at <= now - idle_secs
+}
+
+impl Auth {
+    /// Closes every stale session (idle past the limit, so its terminal is locked or its
+    /// process gone), each with an audit line; `user_id` limits it to one user's. Returns how
+    /// many were closed. Two terminals doing this at once close and audit each session once.
+    pub(crate) fn close_stale(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: Option<i32>,
+    ) -> Result<usize> {
+        let now = self.now();
+        let mut q = sessions::table
+            .inner_join(users::table)
+            .filter(stale_filter(self.settings.idle_secs, now))
+            .select((SessionRow::as_select(), users::username))
+            .into_boxed();
+        if let Some(uid) = user_id {
+            q = q.filter(sessions::user_id.eq(uid));
+        }
+        let stale: Vec<(SessionRow, String)> = q.load(conn)?;
+        let mut closed = 0;
+        for (row, username) in stale {
+            let since = super::clock::format_utc(row.last_seen_at);
+            let reason = format!("stale: no activity since {since}");
+            closed += crate::db::tx::write::<_, Error>(conn, |conn| {
+                let n = diesel::update(sessions::table.find(row.session_id))
+                    .filter(stale_filter(self.settings.idle_secs, now))
+                    .set((
+                        sessions::ended_at.eq(Some(now)),
+                        sessions::end_reason.eq(Some(reason.as_str())),
+                    ))
+                    .execute(conn)?;
+                if n == 1 {
+                    self.audit(
+                        conn,
+                        &username,
+                        Event::SessionEnded,
+                        &format!(
+                            "session={} stale, no activity since {since}; terminal {}",
+                            row.session_id, row.terminal
+                        ),
+                    )?;
+                }
+                Ok(n)
+            })?;
+        }
+        if closed > 0 {
+            tracing::info!(closed, "closed stale sessions");
+        }
+        Ok(closed)
+    }
+
+    /// Closes every stale session of the store (see [`Auth::close_stale`]); the TUI calls it
+    /// at start. Returns how many were closed.
+    pub fn close_stale_sessions(&self) -> Result<usize> {
+        self.close_stale(&mut *self.db.conn()?, None)
     }
 }

@@ -6,8 +6,9 @@
 use diesel::prelude::*;
 
 use super::audit::Event;
+use super::secret_key::SecretKey;
 use super::session::{self, Session};
-use super::{Auth, Role, SIGN_IN_FAILED, backup_codes, clean, lockout, password, totp};
+use super::{Auth, Role, SIGN_IN_FAILED, backup_codes, lockout, password, totp};
 use crate::db::AnyConnection;
 use crate::db::models::User;
 use crate::db::models::backup_code::NewBackupCode;
@@ -88,9 +89,11 @@ impl Auth {
         let mut conn = self.db.conn()?;
         let Some(user) = User::by_username(&mut conn, &name)? else {
             password::dummy_verify(password_typed, self.settings.bcrypt_cost);
+            // Never what was typed: it may be a password (see `unknown_name`).
+            let actor = self.unknown_user_actor(&mut conn, &name)?;
             self.audit(
                 &mut conn,
-                &clean(&name),
+                &actor,
                 Event::SignInFailure,
                 "reason=unknown_user",
             )?;
@@ -177,18 +180,35 @@ impl Auth {
                 "The sign-in took too long; start again.".into(),
             ));
         }
-        User::by_id(conn, p.user_id)?
-            .filter(|u| u.active && !u.is_locked(self.now()))
-            .ok_or_else(|| Error::Auth(SIGN_IN_FAILED.into()))
+        let user = User::by_id(conn, p.user_id)?
+            .filter(|u| u.active)
+            .ok_or_else(|| Error::Auth(SIGN_IN_FAILED.into()))?;
+        if user.is_locked(self.now()) {
+            // The password was right: who they are is no secret to them.
+            return Err(self.locked_error());
+        }
+        Ok(user)
+    }
+
+    /// The error for an account that failed too often, shown only to someone who has
+    /// given its password (never at the password step, which stays vague).
+    pub(crate) fn locked_error(&self) -> Error {
+        Error::Locked(format!(
+            "Too many failed attempts: the account is locked for {} minutes (an administrator \
+             can unlock it sooner with `stockroom user unlock`).",
+            self.settings.lock_secs / 60
+        ))
     }
 
     /// Step 2a: a TOTP code (each time step accepted once) or an unused backup code.
     pub fn verify_second_factor(&self, p: &mut PendingSignIn, code: &str) -> Result<()> {
         let mut conn = self.db.conn()?;
         let user = self.resume(&mut conn, p, Step::SecondFactor)?;
+        // Without the key no code can be checked: refuse before counting a failure.
+        let key = self.secret_key(&mut conn)?;
         let now = self.now();
         let accepted = if totp::looks_like_code(code) {
-            let secret = self.totp_secret(&user)?;
+            let secret = totp_secret(&key, &user)?;
             match totp::matching_step(&secret, code, now)? {
                 // Claim the step atomically: a replay (or a race) finds it taken.
                 Some(step) => {
@@ -207,7 +227,7 @@ impl Auth {
         } else if let Some(normalized) = backup_codes::normalize(code) {
             let used = diesel::update(codes_t::table)
                 .filter(codes_t::user_id.eq(user.user_id))
-                .filter(codes_t::code_hash.eq(backup_codes::hash(&self.key, &normalized)))
+                .filter(codes_t::code_hash.eq(backup_codes::hash(&key, &normalized)))
                 .filter(codes_t::used_at.is_null())
                 .set(codes_t::used_at.eq(Some(now)))
                 .execute(&mut *conn)?
@@ -232,11 +252,12 @@ impl Auth {
                 Event::TotpFailure,
                 "reason=bad_code step=second_factor",
             )?;
-            return Err(Error::Auth(if locked {
-                SIGN_IN_FAILED.into()
-            } else {
-                "That code is not valid (codes work once; check your phone's clock).".into()
-            }));
+            if locked {
+                return Err(self.locked_error());
+            }
+            return Err(Error::Auth(
+                "That code is not valid (codes work once; check your phone's clock).".into(),
+            ));
         }
         p.second_factor_done = true;
         p.step = next_step(&user, true);
@@ -250,6 +271,8 @@ impl Auth {
                 "2FA setup is not the current sign-in step".into(),
             ));
         }
+        // The secret is sealed with the key when confirmed: without it, say so before the QR.
+        self.secret_key(&mut *self.db.conn()?)?;
         let secret = p.setup_secret.get_or_insert_with(totp::new_secret).clone();
         Ok(TotpSetup {
             uri: totp::uri(&secret, &p.username)?,
@@ -265,6 +288,7 @@ impl Auth {
             .setup_secret
             .clone()
             .ok_or_else(|| Error::Auth("2FA setup has not been shown yet".into()))?;
+        let key = self.secret_key(&mut conn)?;
         let now = self.now();
         let Some(step) = totp::matching_step(&secret, code, now)? else {
             let locked = self.record_failed_attempt(
@@ -273,16 +297,15 @@ impl Auth {
                 Event::TotpFailure,
                 "reason=bad_code step=2fa_setup",
             )?;
-            return Err(Error::Auth(if locked {
-                SIGN_IN_FAILED.into()
-            } else {
+            if locked {
+                return Err(self.locked_error());
+            }
+            return Err(Error::Auth(
                 "That code does not match; check your phone's clock and type the current code."
-                    .into()
-            }));
+                    .into(),
+            ));
         };
-        let sealed = self
-            .key
-            .encrypt(secret.as_bytes(), &user_context(user.user_id));
+        let sealed = key.encrypt(secret.as_bytes(), &user_context(user.user_id));
         let codes = conn.transaction::<_, Error, _>(|conn| {
             diesel::update(users::table.find(user.user_id))
                 .set((
@@ -291,7 +314,7 @@ impl Auth {
                     users::totp_last_step.eq(Some(step)),
                 ))
                 .execute(conn)?;
-            let codes = self.replace_backup_codes(conn, user.user_id)?;
+            let codes = self.replace_backup_codes(conn, &key, user.user_id)?;
             self.audit(conn, &user.username, Event::TotpEnabled, "")?;
             Ok(codes)
         })?;
@@ -328,6 +351,8 @@ impl Auth {
         let user = self.resume(&mut conn, &p, Step::Done)?;
         let now = self.now();
         lockout::record_success(&mut conn, user.user_id, now)?;
+        // Sessions of this user left behind by a process that died are closed now.
+        self.close_stale(&mut conn, Some(user.user_id))?;
         let s = session::start(&mut conn, &user, &self.terminal, now)?;
         self.audit(
             &mut conn,
@@ -341,20 +366,11 @@ impl Auth {
         Ok(s)
     }
 
-    /// Decrypts a user's TOTP secret; a wrong or missing key is an error, never a bypass.
-    fn totp_secret(&self, user: &User) -> Result<String> {
-        let sealed = user.totp_secret_enc.as_deref().ok_or_else(|| {
-            Error::Config(format!("{} has 2FA on but no stored secret", user.username))
-        })?;
-        let plain = self.key.decrypt(sealed, &user_context(user.user_id))?;
-        String::from_utf8(plain)
-            .map_err(|_| Error::Config("a stored 2FA secret is malformed".into()))
-    }
-
     /// Replaces a user's backup codes with a fresh set; returns them for showing once.
     pub(crate) fn replace_backup_codes(
         &self,
         conn: &mut AnyConnection,
+        key: &SecretKey,
         user_id: i32,
     ) -> Result<Vec<String>> {
         let now = self.now();
@@ -364,10 +380,7 @@ impl Auth {
             .iter()
             .map(|c| NewBackupCode {
                 user_id,
-                code_hash: backup_codes::hash(
-                    &self.key,
-                    &backup_codes::normalize(c).unwrap_or_default(),
-                ),
+                code_hash: backup_codes::hash(key, &backup_codes::normalize(c).unwrap_or_default()),
                 created_at: now,
             })
             .collect();
@@ -413,6 +426,15 @@ fn remaining_codes(conn: &mut AnyConnection, user_id: i32) -> QueryResult<i64> {
         .filter(codes_t::used_at.is_null())
         .count()
         .get_result(conn)
+}
+
+/// Decrypts a user's TOTP secret; a wrong or missing key is an error, never a bypass.
+fn totp_secret(key: &SecretKey, user: &User) -> Result<String> {
+    let sealed = user.totp_secret_enc.as_deref().ok_or_else(|| {
+        Error::Config(format!("{} has 2FA on but no stored secret", user.username))
+    })?;
+    let plain = key.decrypt(sealed, &user_context(user.user_id))?;
+    String::from_utf8(plain).map_err(|_| Error::Config("a stored 2FA secret is malformed".into()))
 }
 
 /// Binds an encrypted secret to its user, so it cannot be copied to another account.

@@ -9,8 +9,8 @@ use super::session::{Session, end_all_for_user};
 use super::signin::normalize_username;
 use super::{Actor, Auth, Permission, Role, lockout, password};
 use crate::db::models::user::NewUser;
-use crate::db::models::{AuditEvent, User};
-use crate::db::schema::{backup_codes, staffs, users};
+use crate::db::models::{AuditEvent, SessionRow, User};
+use crate::db::schema::{backup_codes, sessions, staffs, users};
 use crate::db::{AnyConnection, tx};
 use crate::error::{Error, Result};
 
@@ -26,6 +26,8 @@ pub struct UserSummary {
     pub must_change_password: bool,
     pub staff_id: Option<i32>,
     pub last_login_at: Option<i64>,
+    /// Sessions open now; a stale one (idle past the limit) counts as ended.
+    pub open_sessions: i64,
 }
 
 /// Checks a new username: 3–32 of `a-z 0-9 . _ -`, starting with a letter.
@@ -156,10 +158,26 @@ impl Auth {
     pub fn list_users(&self, actor: &Actor) -> Result<Vec<UserSummary>> {
         let mut conn = self.db.conn()?;
         self.authorize(&mut conn, actor, Permission::ViewUsers)?;
+        // Closing stale sessions is housekeeping: a store that refuses writes still lists.
+        if let Err(e) = self.close_stale(&mut conn, None) {
+            tracing::warn!(error = %e, "could not close stale sessions");
+        }
         let now = self.now();
+        let idle = self.settings.idle_secs;
+        let mut open = std::collections::HashMap::<i32, i64>::new();
+        for row in sessions::table
+            .filter(sessions::ended_at.is_null())
+            .select(SessionRow::as_select())
+            .load(&mut *conn)?
+        {
+            if !super::session::is_over(&row, idle, now) {
+                *open.entry(row.user_id).or_default() += 1;
+            }
+        }
         Ok(User::all(&mut conn)?
             .into_iter()
             .map(|u| UserSummary {
+                open_sessions: open.get(&u.user_id).copied().unwrap_or(0),
                 locked: u.is_locked(now),
                 role: Role::parse(&u.role).unwrap_or(Role::Employee),
                 username: u.username,
@@ -348,8 +366,9 @@ impl Auth {
                 "turn on 2FA before making backup codes".into(),
             ));
         }
+        let key = self.secret_key(&mut conn)?;
         tx::write::<_, Error>(&mut conn, |conn| {
-            let codes = self.replace_backup_codes(conn, user.user_id)?;
+            let codes = self.replace_backup_codes(conn, &key, user.user_id)?;
             self.audit(
                 conn,
                 &user.username,

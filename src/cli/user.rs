@@ -149,6 +149,7 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
                         if u.must_change_password { "yes" } else { "" }.into(),
                         u.staff_id.map(|s| s.to_string()).unwrap_or_default(),
                         u.last_login_at.map(format_utc).unwrap_or_default(),
+                        u.open_sessions.to_string(),
                     ]
                 })
                 .collect();
@@ -163,6 +164,7 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
                     "must_change_password",
                     "staff_id",
                     "last_login",
+                    "open_sessions",
                 ],
                 &rows,
             );

@@ -177,6 +177,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    store_keys (name) {
+        name -> Text,
+        key_hex -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(staffs -> stores (store_id));
