@@ -81,15 +81,15 @@ pub fn run(ctx: &Context, explicit_url: bool, cmd: BenchCommand) -> Result<u8> {
             let summary = demo::load(&db, &opts, &CancelToken::new(), &mut |_| {})?;
             let secs = started.elapsed().as_secs_f64();
             let rows: u64 = summary.tables.iter().map(|(_, n)| n).sum();
-            println!(
+            crate::outln!(
                 "bench demo: backend {}, scale {}",
                 target.backend_name(),
                 args.scale
             );
             for (table, n) in &summary.tables {
-                println!("  {table:<12} {:>12}", group(*n));
+                crate::outln!("  {table:<12} {:>12}", group(*n));
             }
-            println!(
+            crate::outln!(
                 "  total {} rows in {secs:.2} s = {} rows/s; peak memory {:.1} MiB",
                 group(rows),
                 group((rows as f64 / secs) as u64),
@@ -184,7 +184,7 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
         }
     }
     startup.sort_by(f64::total_cmp);
-    println!(
+    crate::outln!(
         "start-up to a drawn login screen (embedded store, warm): median {:.1} ms, max {:.1} ms over {} runs",
         startup[startup.len() / 2],
         startup[startup.len() - 1],
@@ -220,7 +220,7 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
         frames.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     frames.sort_by(f64::total_cmp);
-    println!(
+    crate::outln!(
         "full frame at 200×60: mean {:.3} ms, p99 {:.3} ms, max {:.3} ms over {} frames",
         frames.iter().sum::<f64>() / frames.len() as f64,
         frames[frames.len() * 99 / 100],
@@ -275,7 +275,7 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
     let worker_answered_during = rrx.try_recv().is_ok();
     holder.join().ok();
     lat.sort_by(f64::total_cmp);
-    println!(
+    crate::outln!(
         "key press to drawn frame while the worker is blocked on the database: max {:.3} ms over {} keys (worker answered meanwhile: {})",
         lat[lat.len() - 1],
         lat.len(),
@@ -372,7 +372,9 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
         .div_ceil(7)
         .div_ceil(crate::store::demo::ORDERS_PER_SCALE))
     .max(1) as u32;
-    println!("preparing: demo --scale {scale} for the orders, then an empty order_items table");
+    crate::outln!(
+        "preparing: demo --scale {scale} for the orders, then an empty order_items table"
+    );
     demo::load(
         &db,
         &DemoOptions {
@@ -394,7 +396,7 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
     clear(&db)?;
     let file = dir.join("order_items.csv");
     let bytes = write_order_items(&file, args.rows)?;
-    println!(
+    crate::outln!(
         "file: {} rows, {:.1} MiB",
         group(args.rows),
         bytes as f64 / 1_048_576.0
@@ -420,16 +422,16 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
                 let secs = t0.elapsed().as_secs_f64();
                 let rate = args.rows as f64 / secs;
                 baseline_rate = Some(rate);
-                println!(
+                crate::outln!(
                     "baseline {tool}: {secs:.2} s = {} rows/s",
                     group(rate as u64)
                 );
             }
-            Ok(o) => println!(
+            Ok(o) => crate::outln!(
                 "baseline {tool} failed: {}",
                 String::from_utf8_lossy(&o.stderr).trim()
             ),
-            Err(e) => println!("baseline {tool} not run: {e}"),
+            Err(e) => crate::outln!("baseline {tool} not run: {e}"),
         }
         clear(&db)?;
     }
@@ -451,7 +453,7 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
     let secs = t0.elapsed().as_secs_f64();
     let rate = args.rows as f64 / secs;
     let (read, counts, rejected) = report.totals();
-    println!(
+    crate::outln!(
         "stockroom import: {secs:.2} s = {} rows/s ({} read, {} inserted, {} rejected, validated and upserted); peak memory {:.1} MiB",
         group(rate as u64),
         group(read),
@@ -460,7 +462,7 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
         peak_rss_mib().unwrap_or(f64::NAN)
     );
     if let Some(b) = baseline_rate {
-        println!("ratio to the baseline: {:.2} (target ≥ 0.50)", rate / b);
+        crate::outln!("ratio to the baseline: {:.2} (target ≥ 0.50)", rate / b);
     }
     let t0 = Instant::now();
     let again = crate::etl::run::load(
@@ -472,7 +474,7 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
         &mut |_, _| Ok(()),
     )?;
     let (_, c, _) = again.totals();
-    println!(
+    crate::outln!(
         "same file again: {:.2} s, {} inserted, {} updated, {} unchanged",
         t0.elapsed().as_secs_f64(),
         group(c.inserted),

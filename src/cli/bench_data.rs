@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDataArgs) -> Result<u8
         .map(|t| t.rows)
         .unwrap_or(0);
     if orders == 0 {
-        println!(
+        crate::outln!(
             "loading demo --scale {} into {}",
             args.scale,
             target.redacted()
@@ -73,7 +73,7 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDataArgs) -> Result<u8
         user_id: None,
         session_id: None,
     };
-    println!(
+    crate::outln!(
         "bench data: backend {}, page of 40 rows, {} runs each (median / worst)",
         target.backend_name(),
         args.runs
@@ -98,7 +98,7 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDataArgs) -> Result<u8
             total = p.total;
         }
         ms.sort_by(f64::total_cmp);
-        println!(
+        crate::outln!(
             "  {label:<46} {:>8.1} ms {:>8.1} ms   ({} rows match)",
             ms[ms.len() / 2],
             ms[ms.len() - 1],

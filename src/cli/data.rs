@@ -129,11 +129,11 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
                 .max()
                 .unwrap_or(0);
             for (c, v) in rec.view.columns.iter().zip(&rec.row.values) {
-                println!("{:<width$}  {}", c.name, crate::text::escape(&v.display()));
+                crate::outln!("{:<width$}  {}", c.name, crate::text::escape(&v.display()));
             }
             for rel in &rec.related {
-                println!();
-                println!("{}", rel.title);
+                crate::outln!();
+                crate::outln!("{}", rel.title);
                 let header: Vec<&str> = rel.columns.iter().map(|(n, _)| *n).collect();
                 let rows: Vec<Vec<String>> = rel
                     .rows
@@ -142,10 +142,10 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
                     .collect();
                 print_rows(Format::Table, &header, &rows);
                 if rel.more {
-                    println!("… more not listed");
+                    crate::outln!("… more not listed");
                 }
                 if let Some(t) = &rel.total {
-                    println!("total {}", t.display());
+                    crate::outln!("total {}", t.display());
                 }
             }
         }
@@ -154,10 +154,10 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
             let change = data::set(&auth, &actor, &table, &key, None, &changes(&values)?)?;
             let noun = data::view_of(&table)?.noun;
             if change.changed.is_empty() {
-                println!("{noun} {key}: nothing to change");
+                crate::outln!("{noun} {key}: nothing to change");
             }
             for (f, old, new) in &change.changed {
-                println!(
+                crate::outln!(
                     "{noun} {key}: {f} {} → {}",
                     crate::text::escape(old),
                     crate::text::escape(new)
@@ -166,11 +166,11 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
         }
         DataCommand::Add { table, values } => {
             let key = data::add(&auth, &actor, &table, &changes(&values)?)?;
-            println!("added {} {key}", data::view_of(&table)?.noun);
+            crate::outln!("added {} {key}", data::view_of(&table)?.noun);
         }
         DataCommand::Delete { table, key } => {
             let key = key_of(&table, &key)?;
-            println!("deleted {}", data::delete(&auth, &actor, &table, &key)?);
+            crate::outln!("deleted {}", data::delete(&auth, &actor, &table, &key)?);
         }
     }
     Ok(super::exit::OK)

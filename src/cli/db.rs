@@ -26,12 +26,12 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> Result<u8> {
             let applied = migrate::run(&mut conn)?;
             let version = migrate::version(&mut conn)?;
             if applied.is_empty() {
-                println!(
+                crate::outln!(
                     "schema is up to date (version {})",
                     version.current().unwrap_or("none")
                 );
             } else {
-                println!(
+                crate::outln!(
                     "applied {} migration(s): {}; schema version {}",
                     applied.len(),
                     applied.join(", "),
@@ -44,27 +44,27 @@ pub fn run(ctx: &Context, cmd: DbCommand) -> Result<u8> {
             let st = status::read(&ctx.existing_database()?)?;
             match format {
                 Format::Json => {
-                    println!("{}", serde_json::to_string_pretty(&st).unwrap_or_default())
+                    crate::outln!("{}", serde_json::to_string_pretty(&st).unwrap_or_default())
                 }
                 Format::Table | Format::Csv => {
                     let sep = if format == Format::Csv { "," } else { "  " };
-                    println!("backend{sep}{}", st.backend);
-                    println!("store{sep}{}", st.location);
-                    println!("server{sep}{}", st.server_version);
-                    println!(
+                    crate::outln!("backend{sep}{}", st.backend);
+                    crate::outln!("store{sep}{}", st.location);
+                    crate::outln!("server{sep}{}", st.server_version);
+                    crate::outln!(
                         "schema{sep}{}",
                         st.schema_version
                             .as_deref()
                             .unwrap_or("none (run `stockroom db migrate`)")
                     );
                     if !st.pending_migrations.is_empty() {
-                        println!("pending{sep}{}", st.pending_migrations.join(" "));
+                        crate::outln!("pending{sep}{}", st.pending_migrations.join(" "));
                     }
                     for crate::db::status::TableRows { table, rows } in &st.tables {
                         if format == Format::Csv {
-                            println!("{table},{rows}");
+                            crate::outln!("{table},{rows}");
                         } else {
-                            println!("  {table:<14} {rows:>12}");
+                            crate::outln!("  {table:<14} {rows:>12}");
                         }
                     }
                 }

@@ -39,9 +39,9 @@ pub fn run(ctx: &Context, args: DemoArgs) -> Result<u8> {
     let elapsed = started.elapsed();
     let total: u64 = summary.tables.iter().map(|(_, n)| n).sum();
     for (table, rows) in &summary.tables {
-        println!("{table:<12} {:>10}", super::progress::group(*rows));
+        crate::outln!("{table:<12} {:>10}", super::progress::group(*rows));
     }
-    println!(
+    crate::outln!(
         "loaded {} rows (scale {}, seed {}) in {:.1} s",
         super::progress::group(total),
         opts.scale,

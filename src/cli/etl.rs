@@ -83,12 +83,17 @@ impl CommonImportArgs {
 
 /// Prints the per-table summary and the bad rows; returns the exit status.
 pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
-    println!(
+    crate::outln!(
         "{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}  source",
-        "table", "read", "inserted", "updated", "unchanged", "rejected"
+        "table",
+        "read",
+        "inserted",
+        "updated",
+        "unchanged",
+        "rejected"
     );
     for t in &r.tables {
-        println!(
+        crate::outln!(
             "{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}  {}",
             t.table,
             group(t.read),
@@ -99,14 +104,14 @@ pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
             t.source
         );
         if !t.extra_columns.is_empty() {
-            println!(
+            crate::outln!(
                 "  note: ignored extra column(s) {}",
                 crate::text::name_list(&t.extra_columns, 5)
             );
         }
     }
     for n in &r.notes {
-        println!("note: {}", crate::text::escape(n));
+        crate::outln!("note: {}", crate::text::escape(n));
     }
     for e in &r.errors {
         eprintln!("{e}");
@@ -148,7 +153,7 @@ pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
         ),
         Outcome::Cancelled => "cancelled: nothing was written".into(),
     };
-    println!(
+    crate::outln!(
         "{verdict}; {} rows read in {}",
         group(read),
         super::progress::duration_and_rate(read, r.duration_ms)
@@ -201,12 +206,12 @@ pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
             printer.finish();
             let run = run?;
             if !run.missing.is_empty() {
-                println!(
+                crate::outln!(
                     "note: the API has no collection for {}",
                     run.missing.join(", ")
                 );
             }
-            println!("{} requests, {} retried", run.requests, run.retries);
+            crate::outln!("{} requests, {} retried", run.requests, run.retries);
             Ok(print_report(&run.report, &opts))
         }
     }

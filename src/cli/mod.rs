@@ -145,13 +145,6 @@ impl Context {
 /// Parses the command line, runs the command and returns the process exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.command.is_some() {
-        // A command's output piped into `head` or a closed reader ends the command quietly,
-        // as other Unix tools do, instead of a panic; an unfinished write transaction is
-        // rolled back by the store. (The TUI keeps handling a vanished terminal itself.)
-        // SAFETY: restoring the default disposition of one signal before any thread starts.
-        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -130,7 +130,7 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                 },
             )?;
             let o = orders::show(&auth, &actor, id)?;
-            println!(
+            crate::outln!(
                 "order {id} created: {} lines, total {}",
                 o.lines.len(),
                 format_cents(o.summary.total_cents)
@@ -185,19 +185,19 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
         OrderCommand::Show { id } => {
             let o = orders::show(&auth, &actor, id)?;
             let s = &o.summary;
-            println!("order      {}", s.order_id);
-            println!("status     {}", s.status.name());
-            println!("date       {} (required {})", s.order_date, o.required_date);
-            println!(
+            crate::outln!("order      {}", s.order_id);
+            crate::outln!("status     {}", s.status.name());
+            crate::outln!("date       {} (required {})", s.order_date, o.required_date);
+            crate::outln!(
                 "shipped    {}",
                 o.shipped_date.map_or("—".to_string(), |d| d.to_string())
             );
-            println!(
+            crate::outln!(
                 "customer   {}",
                 crate::text::escape(s.customer.as_deref().unwrap_or("—"))
             );
-            println!("store      {}", crate::text::escape(&s.store));
-            println!("staff      {}", crate::text::escape(&s.staff));
+            crate::outln!("store      {}", crate::text::escape(&s.store));
+            crate::outln!("staff      {}", crate::text::escape(&s.staff));
             let rows: Vec<Vec<String>> = o
                 .lines
                 .iter()
@@ -212,18 +212,18 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                     ]
                 })
                 .collect();
-            println!();
+            crate::outln!();
             print_rows(
                 Format::Table,
                 &["item", "product", "qty", "price", "discount", "total"],
                 &rows,
             );
-            println!("total      {}", format_cents(s.total_cents));
+            crate::outln!("total      {}", format_cents(s.total_cents));
         }
         OrderCommand::SetStatus { id, status } => {
             let to = orders::parse_status(&status)?;
             orders::set_status(&auth, &actor, id, to)?;
-            println!("order {id} is now {}", to.name());
+            crate::outln!("order {id} is now {}", to.name());
         }
     }
     Ok(super::exit::OK)

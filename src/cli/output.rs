@@ -45,9 +45,9 @@ pub fn print_rows(format: Format, header: &[&str], rows: &[Vec<String>]) {
                     .trim_end()
                     .to_string()
             };
-            println!("{}", line(header.to_vec()));
+            crate::outln!("{}", line(header.to_vec()));
             for row in rows {
-                println!("{}", line(row.iter().map(String::as_str).collect()));
+                crate::outln!("{}", line(row.iter().map(String::as_str).collect()));
             }
         }
         Format::Csv => {
@@ -69,10 +69,34 @@ pub fn print_rows(format: Format, header: &[&str], rows: &[Vec<String>]) {
                         .collect()
                 })
                 .collect();
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&list).unwrap_or_default()
             );
         }
     }
+}
+
+/// A line of a command's output. A reader that went away (`| head -1`) ends the command
+/// quietly with success, as Unix tools do, never with a panic.
+pub fn write_line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        tracing::warn!(error = %e, "could not write the output");
+    }
+}
+
+/// `println!` for command output (see [`write_line`]).
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_line(format_args!($($arg)*))
+    };
 }

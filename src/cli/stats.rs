@@ -71,7 +71,7 @@ pub fn run(ctx: &Context, a: StatsArgs) -> Result<u8> {
         },
     )?;
     if a.format == Format::Json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&f).map_err(|e| Error::Invalid(e.to_string()))?
         );

@@ -130,9 +130,9 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
         } => {
             let pw = read_new_password(password_stdin)?;
             auth.add_user(&actor, &username, role, staff_id, &pw)?;
-            println!("created {role} `{}`", username.trim().to_lowercase());
+            crate::outln!("created {role} `{}`", username.trim().to_lowercase());
             if role == Role::Administrator {
-                println!("they will set up two-factor authentication at their first sign-in");
+                crate::outln!("they will set up two-factor authentication at their first sign-in");
             }
         }
         UserCommand::List { format } => {
@@ -171,19 +171,19 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
         }
         UserCommand::SetRole { username, role } => {
             auth.set_role(&actor, &username, role)?;
-            println!("`{username}` is now {role}");
+            crate::outln!("`{username}` is now {role}");
         }
         UserCommand::Activate { username } => {
             auth.set_active(&actor, &username, true)?;
-            println!("`{username}` is active");
+            crate::outln!("`{username}` is active");
         }
         UserCommand::Deactivate { username } => {
             auth.set_active(&actor, &username, false)?;
-            println!("`{username}` is deactivated; their sessions have ended");
+            crate::outln!("`{username}` is deactivated; their sessions have ended");
         }
         UserCommand::Unlock { username } => {
             auth.unlock_user(&actor, &username)?;
-            println!("`{username}` is unlocked");
+            crate::outln!("`{username}` is unlocked");
         }
         UserCommand::ResetPassword {
             username,
@@ -191,11 +191,11 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
         } => {
             let pw = read_new_password(password_stdin)?;
             auth.reset_password(&actor, &username, &pw)?;
-            println!("password of `{username}` reset; they must change it at next sign-in");
+            crate::outln!("password of `{username}` reset; they must change it at next sign-in");
         }
         UserCommand::Reset2fa { username } => {
             auth.reset_2fa(&actor, &username)?;
-            println!("2FA of `{username}` reset; backup codes revoked and sessions ended");
+            crate::outln!("2FA of `{username}` reset; backup codes revoked and sessions ended");
         }
     }
     Ok(super::exit::OK)

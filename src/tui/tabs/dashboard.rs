@@ -193,11 +193,19 @@ impl Tab for DashboardTab {
             Line::styled("Best products", t.title),
         ];
         for (p, n, c) in fig.top_products.iter().take(5) {
-            lines.push(Line::from(format!("  {} · {n} sold · {}", clean(p), money(*c))));
+            lines.push(Line::from(format!(
+                "  {} · {n} sold · {}",
+                clean(p),
+                money(*c)
+            )));
         }
         lines.push(Line::styled("Best staff", t.title));
         for (s, n, c) in fig.top_staff.iter().take(3) {
-            lines.push(Line::from(format!("  {} · {n} orders · {}", clean(s), money(*c))));
+            lines.push(Line::from(format!(
+                "  {} · {n} orders · {}",
+                clean(s),
+                money(*c)
+            )));
         }
         f.render_widget(Paragraph::new(lines).style(t.base), left);
         // Revenue by month, and what to reorder.
@@ -207,18 +215,25 @@ impl Tab for DashboardTab {
             .by_month
             .iter()
             .map(|(m, c)| {
-                Bar::with_label(m.get(5..).unwrap_or(m).to_string(), (*c / 100).max(0) as u64)
-                    .text_value(if *c >= 100_000_000 {
-                        format!("{}M", c / 100_000_000)
-                    } else {
-                        format!("{}k", c / 100_000)
-                    })
+                Bar::with_label(
+                    m.get(5..).unwrap_or(m).to_string(),
+                    (*c / 100).max(0) as u64,
+                )
+                .text_value(if *c >= 100_000_000 {
+                    format!("{}M", c / 100_000_000)
+                } else {
+                    format!("{}k", c / 100_000)
+                })
             })
             .collect();
         f.render_widget(
             BarChart::new(bars)
                 .block(boxed(t, "Revenue by month (last 12)"))
-                .bar_width(((chart.width.saturating_sub(2)) / 12).saturating_sub(1).max(1))
+                .bar_width(
+                    ((chart.width.saturating_sub(2)) / 12)
+                        .saturating_sub(1)
+                        .max(1),
+                )
                 .bar_gap(1)
                 .bar_style(t.accent)
                 .value_style(t.focus)
@@ -226,14 +241,21 @@ impl Tab for DashboardTab {
             chart,
         );
         let mut lows = vec![Line::styled(
-            format!("Low stock (≤ {}), worst first", ctx.shop.low_stock_threshold),
+            format!(
+                "Low stock (≤ {}), worst first",
+                ctx.shop.low_stock_threshold
+            ),
             t.title,
         )];
         if fig.low_stock.is_empty() {
             lows.push(Line::from("  nothing to reorder"));
         }
         for (s, p, q) in &fig.low_stock {
-            lows.push(Line::from(format!("  {q:>3} · {} · {}", clean(p), clean(s))));
+            lows.push(Line::from(format!(
+                "  {q:>3} · {} · {}",
+                clean(p),
+                clean(s)
+            )));
         }
         f.render_widget(Paragraph::new(lows).style(t.base), low);
     }

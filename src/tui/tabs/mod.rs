@@ -6,6 +6,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod data;
 pub mod etl;
+pub mod orders;
 mod placeholder;
 pub mod settings;
 pub mod users;
@@ -131,7 +132,11 @@ impl Default for ShopSettings {
 impl ShopSettings {
     /// `$1,799.99`.
     pub fn money(&self, cents: i64) -> String {
-        format!("{}{}", self.currency, crate::store::money::format_cents(cents))
+        format!(
+            "{}{}",
+            self.currency,
+            crate::store::money::format_cents(cents)
+        )
     }
 }
 
@@ -230,6 +235,7 @@ pub fn build(role: Role) -> Vec<Box<dyn Tab>> {
                 TabId::Etl => Box::new(etl::EtlTab::default()),
                 TabId::Data => Box::new(data::DataTab::default()),
                 TabId::Dashboard => Box::new(dashboard::DashboardTab::default()),
+                TabId::Orders => Box::new(orders::OrdersTab::default()),
                 TabId::Users => Box::new(users::UsersTab::default()),
                 TabId::Audit => Box::new(audit::AuditTab::default()),
                 TabId::Settings => Box::new(settings::SettingsTab::default()),

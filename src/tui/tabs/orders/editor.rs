@@ -166,7 +166,8 @@ impl Editor {
         let store = self
             .store()
             .ok_or((1, "store: type a store's id".to_string()))?;
-        let staff = id_of(self.value(2)).ok_or((2, "staff: type a staff member's id".to_string()))?;
+        let staff =
+            id_of(self.value(2)).ok_or((2, "staff: type a staff member's id".to_string()))?;
         let mut lines = Vec::new();
         for l in 0..LINES {
             let base = HEAD + l * 3;
@@ -174,7 +175,13 @@ impl Editor {
             if p.is_empty() {
                 continue;
             }
-            let product = id_of(p).ok_or((base, format!("line {}: pick a product (Enter takes the first match)", l + 1)))?;
+            let product = id_of(p).ok_or((
+                base,
+                format!(
+                    "line {}: pick a product (Enter takes the first match)",
+                    l + 1
+                ),
+            ))?;
             let q = self.value(base + 1).trim();
             let quantity = if q.is_empty() {
                 1
