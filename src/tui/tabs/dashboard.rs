@@ -153,93 +153,58 @@ impl Tab for DashboardTab {
         };
         let money = |c: i64| ctx.shop.money(c);
         let wide = inner.width >= 120;
-        let [left, right] = Layout::horizontal([
-            Constraint::Percentage(if wide { 45 } else { 55 }),
-            Constraint::Percentage(if wide { 55 } else { 45 }),
-        ])
-        .areas(inner);
-        // Key figures, and the target as a bar drawn in text.
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(5), Constraint::Min(1)]).areas(inner);
+        // Key figures, and the target as a bar drawn in text (the ratio in figures too).
         let ratio = fig.revenue_cents as f64 / fig.target_cents.max(1) as f64;
         let bar_w = 20usize;
         let filled = ((ratio.min(1.0)) * bar_w as f64).round() as usize;
-        let mut lines = vec![
+        let lines = vec![
             Line::from(vec![
-                Span::styled("Revenue      ", t.dim),
+                Span::styled("Revenue   ", t.dim),
                 Span::styled(money(fig.revenue_cents), t.title),
+                Span::styled(format!("   items sold {}", fig.items_sold), t.base),
             ]),
             Line::from(format!(
-                "Target       {}  [{}{}] {:.0} %",
+                "Target    {}  [{}{}] {:.0} % of it",
                 money(fig.target_cents),
                 "#".repeat(filled),
                 "-".repeat(bar_w - filled),
                 ratio * 100.0
             )),
             Line::from(format!(
-                "Orders       {} · average {} · {:.0} % completed",
+                "Orders    {} · average {} · {:.0} % completed",
                 fig.orders,
                 money(fig.average_order_cents),
                 fig.completion_rate * 100.0
             )),
             Line::from(format!(
-                "             {}",
+                "          {}",
                 fig.orders_by_status
                     .iter()
                     .map(|(s, n)| format!("{} {n}", s.name()))
                     .collect::<Vec<_>>()
                     .join(" · ")
             )),
-            Line::from(format!("Items sold   {}", fig.items_sold)),
-            Line::default(),
-            Line::styled("Best products", t.title),
         ];
-        for (p, n, c) in fig.top_products.iter().take(5) {
-            lines.push(Line::from(format!(
-                "  {} · {n} sold · {}",
-                clean(p),
-                money(*c)
+        f.render_widget(Paragraph::new(lines).style(t.base), top);
+        // Best products and staff, amounts first so a narrow column cuts only names.
+        let mut best = vec![Line::styled("Best products", t.title)];
+        for (p, n, c) in fig.top_products.iter().take(if wide { 10 } else { 5 }) {
+            best.push(Line::from(format!(
+                "{:>13} {n:>3}× {}",
+                money(*c),
+                clean(p)
             )));
         }
-        lines.push(Line::styled("Best staff", t.title));
-        for (s, n, c) in fig.top_staff.iter().take(3) {
-            lines.push(Line::from(format!(
-                "  {} · {n} orders · {}",
-                clean(s),
-                money(*c)
+        best.push(Line::styled("Best staff", t.title));
+        for (s, n, c) in fig.top_staff.iter().take(if wide { 5 } else { 3 }) {
+            best.push(Line::from(format!(
+                "{:>13} {n:>3} orders {}",
+                money(*c),
+                clean(s)
             )));
         }
-        f.render_widget(Paragraph::new(lines).style(t.base), left);
-        // Revenue by month, and what to reorder.
-        let [chart, low] =
-            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
-        let bars: Vec<Bar> = fig
-            .by_month
-            .iter()
-            .map(|(m, c)| {
-                Bar::with_label(
-                    m.get(5..).unwrap_or(m).to_string(),
-                    (*c / 100).max(0) as u64,
-                )
-                .text_value(if *c >= 100_000_000 {
-                    format!("{}M", c / 100_000_000)
-                } else {
-                    format!("{}k", c / 100_000)
-                })
-            })
-            .collect();
-        f.render_widget(
-            BarChart::new(bars)
-                .block(boxed(t, "Revenue by month (last 12)"))
-                .bar_width(
-                    ((chart.width.saturating_sub(2)) / 12)
-                        .saturating_sub(1)
-                        .max(1),
-                )
-                .bar_gap(1)
-                .bar_style(t.accent)
-                .value_style(t.focus)
-                .style(t.base),
-            chart,
-        );
         let mut lows = vec![Line::styled(
             format!(
                 "Low stock (≤ {}), worst first",
@@ -251,13 +216,73 @@ impl Tab for DashboardTab {
             lows.push(Line::from("  nothing to reorder"));
         }
         for (s, p, q) in &fig.low_stock {
-            lows.push(Line::from(format!(
-                "  {q:>3} · {} · {}",
-                clean(p),
-                clean(s)
-            )));
+            lows.push(Line::from(format!("{q:>4} · {} · {}", clean(p), clean(s))));
         }
-        f.render_widget(Paragraph::new(lows).style(t.base), low);
+        let (best_area, chart_area, low_area) = if wide {
+            let [a, b, c] = Layout::horizontal([
+                Constraint::Percentage(34),
+                Constraint::Percentage(36),
+                Constraint::Percentage(30),
+            ])
+            .areas(rest);
+            (a, b, c)
+        } else {
+            let [a, b] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(rest);
+            let [b1, b2] =
+                Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(b);
+            (a, b1, b2)
+        };
+        f.render_widget(Paragraph::new(best).style(t.base), best_area);
+        f.render_widget(Paragraph::new(lows).style(t.base), low_area);
+        // Revenue by month as bars; the amounts as text where there is room.
+        let bar_width = (chart_area.width.saturating_sub(2) / 12)
+            .saturating_sub(1)
+            .max(1);
+        let [bars_area, months_area] = Layout::vertical([
+            Constraint::Min(4),
+            Constraint::Length(if wide { 4 } else { 0 }),
+        ])
+        .areas(chart_area);
+        let bars: Vec<Bar> = fig
+            .by_month
+            .iter()
+            .map(|(m, c)| {
+                let bar = Bar::with_label(
+                    m.get(5..).unwrap_or(m).to_string(),
+                    (*c / 100).max(0) as u64,
+                );
+                if bar_width >= 4 {
+                    bar.text_value(format!("{}k", c / 100_000))
+                } else {
+                    bar.text_value(String::new())
+                }
+            })
+            .collect();
+        f.render_widget(
+            BarChart::new(bars)
+                .block(boxed(t, "Revenue by month (last 12)"))
+                .bar_width(bar_width)
+                .bar_gap(1)
+                .bar_style(t.accent)
+                .value_style(t.focus)
+                .style(t.base),
+            bars_area,
+        );
+        if wide {
+            let text: Vec<String> = fig
+                .by_month
+                .iter()
+                .map(|(m, c)| format!("{m} {}", money(*c)))
+                .collect();
+            f.render_widget(
+                Paragraph::new(text.join(" · "))
+                    .wrap(ratatui::widgets::Wrap { trim: true })
+                    .style(t.dim),
+                months_area,
+            );
+        }
     }
 
     fn hints(&self, _: &Ctx) -> Vec<Hint> {

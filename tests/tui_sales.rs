@@ -1,0 +1,242 @@
+//! The Dashboard and Orders tabs driven by keys over a real store: a new order sold end to
+//! end with a customer search and a product search, a short-stock refusal that keeps what was
+//! typed, status changes, and the Dashboard at 80×24 and 200×60 in both themes.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use diesel::prelude::*;
+use stockroom::auth::Role;
+use stockroom::db::schema::stocks;
+use stockroom::store::demo::{DemoOptions, load};
+use stockroom::tui::harness::Harness;
+use stockroom::tui::tabs::dashboard::DashboardTab;
+use stockroom::tui::tabs::orders::OrdersTab;
+use stockroom::tui::theme::ThemeName;
+use stockroom::worker::CancelToken;
+
+use common::accounts::{self, PASSWORD, add};
+use common::{TestDb, count};
+
+fn demo(t: &TestDb) {
+    load(
+        &t.db,
+        &DemoOptions {
+            scale: 1,
+            seed: 5,
+            replace: false,
+        },
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+fn signed_in(t: &TestDb, dir: &std::path::Path, who: &str, size: (u16, u16)) -> Harness {
+    let (auth, _) = accounts::auth(t);
+    if count(t, "users") == 0 {
+        add(&auth, "root", Role::Administrator);
+    }
+    add(&auth, who, Role::Employee);
+    let mut h = Harness::new(
+        auth,
+        Harness::options(ThemeName::Dark, dir.join("c.toml")),
+        size.0,
+        size.1,
+    );
+    h.type_text(who);
+    h.press(KeyCode::Enter);
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    h
+}
+
+fn open(h: &mut Harness, title: &str) {
+    let n = h.app.tabs().iter().position(|t| *t == title).unwrap() + 1;
+    h.press(KeyCode::Char(char::from_digit(n as u32, 10).unwrap()));
+}
+
+#[test]
+fn a_clerk_sells_with_searches_and_is_told_when_stock_is_short() {
+    let t = TestDb::sqlite();
+    demo(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = signed_in(&t, dir.path(), "emil", (120, 40));
+    open(&mut h, "Orders");
+    assert!(h.render().contains("newest first"), "{}", h.render());
+    // A product of store 1 with stock, and one of its staff.
+    let (product, left): (i32, i32) = stocks::table
+        .filter(stocks::store_id.eq(1))
+        .filter(stocks::quantity.gt(1))
+        .select((stocks::product_id, stocks::quantity))
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    let customer_name: String = {
+        use stockroom::db::schema::customers::dsl::*;
+        customers
+            .find(1)
+            .select(last_name)
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    let orders_before = count(&t, "orders");
+    h.press(KeyCode::Char('n'));
+    // The customer by name: Enter takes the first match.
+    h.type_text(&customer_name);
+    let s = h.render();
+    assert!(s.contains("#") && s.contains(&customer_name), "{s}");
+    h.press(KeyCode::Enter);
+    assert!(
+        h.app
+            .tab::<OrdersTab>()
+            .unwrap()
+            .editor
+            .as_ref()
+            .unwrap()
+            .form
+            .fields[0]
+            .value
+            .parse::<i32>()
+            .is_ok(),
+        "the first match's id replaced the search text"
+    );
+    h.press(KeyCode::Enter);
+    h.type_text("1");
+    h.press(KeyCode::Enter);
+    // Staff of store 1 offered; take the first.
+    h.type_text("x");
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("1");
+    h.press(KeyCode::Enter);
+    // Line 1: the product by id shows its price and what is left.
+    h.type_text(&product.to_string());
+    let s = h.render();
+    assert!(s.contains(&format!("{left} left")), "{s}");
+    h.press(KeyCode::Enter);
+    // More than is left: refused, what was typed stays.
+    h.type_text(&(left + 1).to_string());
+    h.press(KeyCode::Enter);
+    let fields = h
+        .app
+        .tab::<OrdersTab>()
+        .unwrap()
+        .editor
+        .as_ref()
+        .unwrap()
+        .form
+        .fields
+        .len();
+    let focus = h
+        .app
+        .tab::<OrdersTab>()
+        .unwrap()
+        .editor
+        .as_ref()
+        .unwrap()
+        .form
+        .focus;
+    for _ in focus..fields {
+        h.press(KeyCode::Enter);
+    }
+    let s = h.render();
+    assert!(
+        s.contains("not enough stock") && s.contains(&format!("{left} left")),
+        "{s}"
+    );
+    assert!(
+        h.app.tab::<OrdersTab>().unwrap().editor.is_some(),
+        "the form stays"
+    );
+    assert_eq!(count(&t, "orders"), orders_before);
+    // Fix the quantity and sell.
+    let ed = h.app.tab::<OrdersTab>().unwrap().editor.as_ref().unwrap();
+    let qty_field = 4;
+    let back = ed.form.focus.saturating_sub(qty_field);
+    for _ in 0..back {
+        h.press(KeyCode::BackTab);
+    }
+    assert_eq!(
+        h.app
+            .tab::<OrdersTab>()
+            .unwrap()
+            .editor
+            .as_ref()
+            .unwrap()
+            .form
+            .focus,
+        qty_field
+    );
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("1");
+    let s = h.render();
+    assert!(s.contains("Running total"), "{s}");
+    let focus = h
+        .app
+        .tab::<OrdersTab>()
+        .unwrap()
+        .editor
+        .as_ref()
+        .unwrap()
+        .form
+        .focus;
+    for _ in focus..fields {
+        h.press(KeyCode::Enter);
+    }
+    let s = h.render();
+    assert!(s.contains("saved; its stock is taken"), "{s}");
+    assert_eq!(count(&t, "orders"), orders_before + 1);
+    let now: i32 = stocks::table
+        .find((1, product))
+        .select(stocks::quantity)
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(now, left - 1);
+    // Open it and move it on; rejecting asks first and puts the stock back.
+    h.press(KeyCode::Enter);
+    assert!(h.render().contains("Pending"), "{}", h.render());
+    h.press(KeyCode::Char('c'));
+    assert!(
+        h.render().contains("only from Processing"),
+        "{}",
+        h.render()
+    );
+    h.press(KeyCode::Char('p'));
+    assert!(h.render().contains("is now Processing"), "{}", h.render());
+    h.press(KeyCode::Char('x'));
+    h.press(KeyCode::Char('y'));
+    assert!(h.render().contains("is now Rejected"), "{}", h.render());
+    let back: i32 = stocks::table
+        .find((1, product))
+        .select(stocks::quantity)
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(back, left);
+}
+
+#[test]
+fn the_dashboard_draws_at_80x24_and_200x60_in_both_themes() {
+    let t = TestDb::sqlite();
+    demo(&t);
+    let dir = tempfile::tempdir().unwrap();
+    for (theme, tag) in [(ThemeName::Dark, "dark"), (ThemeName::Light, "light")] {
+        for (w, hgt) in [(80u16, 24u16), (200, 60)] {
+            let who = format!("d{tag}{w}");
+            let mut h = signed_in(&t, dir.path(), &who, (w, hgt));
+            if theme == ThemeName::Light {
+                h.press_with(KeyCode::Char('t'), KeyModifiers::CONTROL);
+            }
+            // The Dashboard is the first tab: it loads when shown.
+            h.settle_until(|a| a.tab::<DashboardTab>().is_some_and(|d| d.figures.is_some()));
+            let s = h.render().replace(&who, "emil");
+            assert!(s.contains("Revenue") && s.contains("Target"), "{s}");
+            assert!(s.contains("Revenue by month"), "{s}");
+            common::snapshot_file(&format!("dashboard_{tag}_{w}x{hgt}"), &s);
+            // The period moves back, and all time shows everything.
+            h.press(KeyCode::Char('['));
+            h.press(KeyCode::Char('p'));
+            h.press(KeyCode::Char('p'));
+            h.press(KeyCode::Char('p'));
+            assert!(h.render().contains("all time"), "{}", h.render());
+        }
+    }
+}
