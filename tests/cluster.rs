@@ -225,6 +225,66 @@ fn a_three_node_cluster_keeps_every_guarantee() {
         }
     }
 
+    // Two terminals on two nodes selling the last unit at once, many rounds: one sale per
+    // round, never negative stock (the conditional decrement conflicts at commit and the
+    // loser, re-run, finds the shelf empty).
+    use stockroom::store::orders::{self, NewLine, NewOrder};
+    let staff = count(
+        &dbs[0],
+        "SELECT CAST(MIN(staff_id) AS SIGNED) AS n FROM staffs WHERE store_id = 1",
+    ) as i32;
+    let orders_before = count(&dbs[0], "SELECT COUNT(*) AS n FROM orders");
+    for round in 0..10 {
+        cluster.exec(
+            0,
+            "UPDATE stockroom.stocks SET quantity = 1 WHERE store_id = 1 AND product_id = 2",
+        );
+        let go = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = [0usize, 2]
+            .into_iter()
+            .map(|node| {
+                let (auth, go) = (auths[node].clone(), go.clone());
+                std::thread::spawn(move || {
+                    go.wait();
+                    orders::create(
+                        &auth,
+                        &cli(),
+                        &NewOrder {
+                            customer_id: None,
+                            store_id: 1,
+                            staff_id: staff,
+                            lines: vec![NewLine {
+                                product_id: 2,
+                                quantity: 1,
+                                discount_bp: 0,
+                            }],
+                        },
+                    )
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+        for node in 0..3 {
+            assert_eq!(
+                count(
+                    &dbs[node],
+                    "SELECT CAST(quantity AS SIGNED) AS n FROM stocks WHERE store_id = 1 AND product_id = 2"
+                ),
+                0,
+                "round {round}, node {node}"
+            );
+        }
+    }
+    assert_eq!(
+        count(&dbs[1], "SELECT COUNT(*) AS n FROM orders") - orders_before,
+        10
+    );
+
     // An import on a node killed mid-run leaves nothing on the surviving nodes.
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("customers.csv");

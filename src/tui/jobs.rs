@@ -130,7 +130,13 @@ impl Worker {
 
     fn handle(&mut self, job: Job) -> crate::Result<JobResult> {
         Ok(match job {
-            Job::CheckUsers => JobResult::HasUsers(self.auth.has_users()?),
+            Job::CheckUsers => {
+                // Sessions left open by a process that died are ended (and audited) now.
+                if let Err(e) = self.auth.close_stale_sessions() {
+                    tracing::warn!(error = %e, "could not close stale sessions");
+                }
+                JobResult::HasUsers(self.auth.has_users()?)
+            }
             Job::CreateFirstAdmin { username, password } => {
                 self.auth.create_first_administrator(&username, &password)?;
                 // Go straight on to sign the new administrator in (2FA setup comes next).

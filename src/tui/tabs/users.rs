@@ -342,6 +342,7 @@ impl Tab for UsersTab {
             col("failed", 3),
             col("staff", 4),
             col("last sign-in", 2),
+            col("sessions open", 3),
         ];
         let rows: Vec<Vec<String>> = self
             .users
@@ -363,6 +364,7 @@ impl Tab for UsersTab {
                     u.failed_attempts.to_string(),
                     u.staff_id.map_or("—".into(), |s| format!("staff {s}")),
                     when(u.last_login_at),
+                    u.open_sessions.to_string(),
                 ]
             })
             .collect();
