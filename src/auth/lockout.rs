@@ -38,7 +38,16 @@ pub fn record_failure(
 
 /// Clears the count after a successful sign-in.
 pub fn record_success(conn: &mut AnyConnection, user_id: i32, now: i64) -> QueryResult<()> {
+    // Only when something changes: terminals signing the same user in at the same moment
+    // then do not all write the same row (on a cluster such writes conflict at commit).
     diesel::update(users::table.find(user_id))
+        .filter(
+            users::failed_attempts
+                .ne(0)
+                .or(users::locked_until.is_not_null())
+                .or(users::last_login_at.is_null())
+                .or(users::last_login_at.lt(now)),
+        )
         .set((
             users::failed_attempts.eq(0),
             users::locked_until.eq(None::<i64>),

@@ -350,20 +350,24 @@ impl Auth {
         let mut conn = self.db.conn()?;
         let user = self.resume(&mut conn, &p, Step::Done)?;
         let now = self.now();
-        lockout::record_success(&mut conn, user.user_id, now)?;
-        // Sessions of this user left behind by a process that died are closed now.
-        self.close_stale(&mut conn, Some(user.user_id))?;
-        let s = session::start(&mut conn, &user, &self.terminal, now)?;
-        self.audit(
-            &mut conn,
-            &user.username,
-            Event::SignInSuccess,
-            &format!(
-                "session={} second_factor={}",
-                s.session_id, p.second_factor_done
-            ),
-        )?;
-        Ok(s)
+        // One transaction, re-run whole when other terminals (or cluster nodes) sign the same
+        // user in at the same moment.
+        crate::db::tx::write(&mut conn, |conn| -> Result<Session> {
+            lockout::record_success(conn, user.user_id, now)?;
+            // Sessions of this user left behind by a process that died are closed now.
+            self.close_stale(conn, Some(user.user_id))?;
+            let s = session::start(conn, &user, &self.terminal, now)?;
+            self.audit(
+                conn,
+                &user.username,
+                Event::SignInSuccess,
+                &format!(
+                    "session={} second_factor={}",
+                    s.session_id, p.second_factor_done
+                ),
+            )?;
+            Ok(s)
+        })
     }
 
     /// Replaces a user's backup codes with a fresh set; returns them for showing once.

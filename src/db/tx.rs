@@ -4,8 +4,8 @@
 //! terminals committed), and a transient conflict (deadlock, lock-wait timeout, busy store,
 //! Galera certification failure) re-runs the whole transaction a bounded number of times
 //! with jittered backoff. Work that cannot be re-run (an import reading a stream) uses
-//! [`write_once`]. Inside an open transaction the work runs in a savepoint and the outer
-//! transaction decides.
+//! [`write_once`]. Inside an open transaction the work runs as part of it and the outermost
+//! write decides (commits, or rolls back and re-runs it whole).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -105,7 +105,11 @@ where
 {
     match begin(conn) {
         Ok(true) => {}
-        Ok(false) => return (diesel::Connection::transaction(conn, f), false),
+        // Inside an open transaction the work runs as part of it, without a savepoint of its
+        // own: a failure goes up to the outermost write, which rolls back and re-runs it whole
+        // (a savepoint would not survive a server that ended the transaction — a deadlock
+        // victim, a cluster conflict — and its rollback would fail instead).
+        Ok(false) => return (f(conn), false),
         Err(e) => return (Err(e.into()), true),
     }
     STARTED.fetch_add(1, Ordering::Relaxed);
