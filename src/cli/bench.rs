@@ -24,6 +24,8 @@ pub enum BenchCommand {
     Import(BenchImportArgs),
     /// Time the Data tab's pages, sorts and searches on demo data
     Data(super::bench_data::BenchDataArgs),
+    /// Time the Dashboard's figures, saving an order, and 8 terminals selling at once
+    Sales(super::bench_sales::BenchSalesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +64,7 @@ pub fn run(ctx: &Context, explicit_url: bool, cmd: BenchCommand) -> Result<u8> {
         BenchCommand::Tui => tui(ctx),
         BenchCommand::Import(args) => import(ctx, explicit_url, &args),
         BenchCommand::Data(args) => super::bench_data::run(ctx, explicit_url, &args),
+        BenchCommand::Sales(args) => super::bench_sales::run(ctx, explicit_url, &args),
         BenchCommand::Demo(args) => {
             let tmp;
             let target = if explicit_url {

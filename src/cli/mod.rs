@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_data;
+mod bench_sales;
 mod data;
 mod db;
 mod demo;

@@ -78,16 +78,11 @@ pub fn classify(e: &DieselError) -> Fault {
 pub fn classify_message(msg: &str) -> Fault {
     let m = msg.to_ascii_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
-    // A savepoint the server no longer knows: it ended the whole transaction (a deadlock
-    // victim, a cluster conflict) under a nested write; the outermost one re-runs it.
-    let lost_savepoint = m.contains("savepoint") && m.contains("does not exist");
-    if lost_savepoint
-        || has(&[
-            "deadlock",
-            "wsrep detected deadlock",
-            "certification failure",
-        ])
-    {
+    if has(&[
+        "deadlock",
+        "wsrep detected deadlock",
+        "certification failure",
+    ]) {
         Fault::Conflict(ConflictKind::Deadlock)
     } else if has(&["lock wait timeout"]) {
         Fault::Conflict(ConflictKind::LockWait)

@@ -19,3 +19,11 @@ pub fn is_empty(auth: &crate::auth::Auth) -> crate::error::Result<bool> {
         || any(customers::table.count().get_result(&mut *conn)?)
         || any(orders::table.count().get_result(&mut *conn)?)))
 }
+
+/// [`is_empty`] on a database directly (for the benchmarks, which load demo data first).
+pub fn is_empty_db(db: &crate::db::Database) -> crate::error::Result<bool> {
+    use crate::db::schema::orders;
+    use diesel::prelude::*;
+    let n: i64 = orders::table.count().get_result(&mut *db.conn()?)?;
+    Ok(n == 0)
+}

@@ -1,0 +1,199 @@
+//! `stockroom bench sales`: the Dashboard and the Orders service on `demo --scale N` (a
+//! throwaway SQLite file, or `--database-url`, loaded when empty): a Dashboard refresh for all
+//! stores and all time and for one store and one month; saving one order; and 8 terminals
+//! (threads) selling at once — orders per second, the share of transactions re-run, and
+//! whether any stock went below zero.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Instant;
+
+use clap::Args;
+use diesel::prelude::*;
+
+use super::Context;
+use crate::auth::{Actor, Auth, AuthSettings, Role, SecretKey, SystemClock};
+use crate::db::schema::{staffs, stocks};
+use crate::db::{Database, DbTarget, migrate, tx};
+use crate::error::Result;
+use crate::store::dashboard::{self, DashboardQuery, Period};
+use crate::store::demo::{self, DemoOptions};
+use crate::store::orders::{self, NewLine, NewOrder};
+use crate::worker::CancelToken;
+
+#[derive(Debug, Args)]
+pub struct BenchSalesArgs {
+    /// Demo scale loaded into an empty store
+    #[arg(long, default_value_t = 100)]
+    pub scale: u32,
+    /// Runs of each measured call
+    #[arg(long, default_value_t = 15)]
+    pub runs: usize,
+    /// Orders each of the 8 terminals sells
+    #[arg(long, default_value_t = 50)]
+    pub orders: usize,
+}
+
+fn median_worst(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    (ms[ms.len() / 2], ms[ms.len() - 1])
+}
+
+pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u8> {
+    let dir = std::env::temp_dir().join(format!("stockroom-bench-sales-{}", std::process::id()));
+    let target = if explicit_url {
+        ctx.config.database.clone()
+    } else {
+        DbTarget::Sqlite(dir.join("bench.db"))
+    };
+    let mut options = ctx.config.db_options();
+    options.pool_size = options.pool_size.max(10);
+    let db = Database::connect_with(&target, &options)?;
+    migrate::run(&mut *db.conn()?)?;
+    if crate::store::is_empty_db(&db)? {
+        crate::outln!(
+            "loading demo --scale {} into {}",
+            args.scale,
+            target.redacted()
+        );
+        demo::load(
+            &db,
+            &DemoOptions {
+                scale: args.scale,
+                seed: 42,
+                replace: false,
+            },
+            &CancelToken::new(),
+            &mut |_| {},
+        )?;
+    }
+    let auth = Auth::new(
+        db.clone(),
+        AuthSettings::default(),
+        SecretKey::generate(),
+        Arc::new(SystemClock),
+        "bench".into(),
+    );
+    let actor = Actor {
+        name: "bench".into(),
+        role: Role::Administrator,
+        terminal: "bench".into(),
+        user_id: None,
+        session_id: None,
+    };
+    crate::outln!(
+        "bench sales: backend {}, {} runs each (median / worst)",
+        target.backend_name(),
+        args.runs
+    );
+    let figures = |q: DashboardQuery| -> Result<(f64, f64)> {
+        let mut ms = Vec::new();
+        for _ in 0..args.runs {
+            let t0 = Instant::now();
+            dashboard::load(&auth, &actor, &q)?;
+            ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+        }
+        Ok(median_worst(ms))
+    };
+    let base = DashboardQuery {
+        store: None,
+        period: Some(Period::All),
+        low_stock_threshold: 5,
+        target_per_store_month_cents: 10_000_000,
+    };
+    let (m, w) = figures(base.clone())?;
+    crate::outln!("  dashboard, all stores, all time          {m:>8.1} ms {w:>8.1} ms");
+    let (m, w) = figures(DashboardQuery {
+        store: Some(1),
+        period: None,
+        ..base.clone()
+    })?;
+    crate::outln!("  dashboard, one store, latest month       {m:>8.1} ms {w:>8.1} ms");
+
+    // Selling: each terminal sells one unit of products store 1 holds plenty of.
+    let mut conn = db.conn()?;
+    let staff: i32 = staffs::table
+        .filter(staffs::store_id.eq(1))
+        .select(staffs::staff_id)
+        .first(&mut *conn)?;
+    let products: Vec<i32> = stocks::table
+        .filter(stocks::store_id.eq(1))
+        .order(stocks::product_id)
+        .select(stocks::product_id)
+        .limit(20)
+        .load(&mut *conn)?;
+    // Enough stock for every sale of the run, so that only contention is measured.
+    diesel::update(stocks::table.filter(stocks::store_id.eq(1)))
+        .set(stocks::quantity.eq(1_000_000))
+        .execute(&mut *conn)?;
+    drop(conn);
+    let sale = |i: usize| NewOrder {
+        customer_id: Some(1 + (i % 50) as i32),
+        store_id: 1,
+        staff_id: staff,
+        lines: vec![
+            NewLine {
+                product_id: products[i % products.len()],
+                quantity: 1,
+                discount_bp: 0,
+            },
+            NewLine {
+                product_id: products[(i + 7) % products.len()],
+                quantity: 2,
+                discount_bp: 500,
+            },
+        ],
+    };
+    let mut ms = Vec::new();
+    for i in 0..args.runs {
+        let t0 = Instant::now();
+        orders::create(&auth, &actor, &sale(i))?;
+        ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (m, w) = median_worst(ms);
+    crate::outln!("  save one order (2 lines)                 {m:>8.1} ms {w:>8.1} ms");
+
+    let (started0, retried0) = tx::stats();
+    let failed = Arc::new(AtomicU64::new(0));
+    let go = Arc::new(Barrier::new(8));
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..8)
+        .map(|k| {
+            let (auth, actor, go, failed) =
+                (auth.clone(), actor.clone(), go.clone(), failed.clone());
+            let orders_n = args.orders;
+            let sales: Vec<NewOrder> = (0..orders_n).map(|i| sale(k * 1000 + i)).collect();
+            std::thread::spawn(move || {
+                go.wait();
+                for s in &sales {
+                    if orders::create(&auth, &actor, s).is_err() {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        let _ = h.join();
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let (started1, retried1) = tx::stats();
+    let total = 8 * args.orders as u64;
+    let failed = failed.load(Ordering::Relaxed);
+    let negative: i64 = stocks::table
+        .filter(stocks::quantity.lt(0))
+        .count()
+        .get_result(&mut *db.conn()?)?;
+    crate::outln!(
+        "  8 terminals selling at once               {:>8.0} orders/s  ({} orders, {} refused, {:.1} % of transactions re-run, {} stock rows below zero)",
+        (total - failed) as f64 / secs,
+        total,
+        failed,
+        (retried1 - retried0) as f64 * 100.0 / (started1 - started0).max(1) as f64,
+        negative
+    );
+    if !explicit_url {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(super::exit::OK)
+}
