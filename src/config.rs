@@ -74,6 +74,8 @@ pub struct FileConfig {
     pub low_stock_threshold: Option<u32>,
     pub sales_target_per_store_month: Option<u32>,
     pub currency_symbol: Option<String>,
+    pub chain_name: Option<String>,
+    pub reports_dir: Option<PathBuf>,
     pub theme: Option<String>,
     pub keys: BTreeMap<String, String>,
 }
@@ -107,6 +109,10 @@ pub struct Config {
     pub sales_target_per_store_month: u32,
     /// Shown before amounts (`$`, `€`, `CHF `).
     pub currency_symbol: String,
+    /// The store chain's name, atop every PDF report.
+    pub chain_name: String,
+    /// Where PDF reports are written (default `<data_dir>/reports`).
+    pub reports_dir: PathBuf,
     pub theme: String,
     /// Key-binding overrides: key → action name.
     pub keys: BTreeMap<String, String>,
@@ -133,6 +139,7 @@ pub mod defaults {
     pub const LOW_STOCK_THRESHOLD: u32 = 5;
     pub const SALES_TARGET_PER_STORE_MONTH: u32 = 100_000;
     pub const CURRENCY_SYMBOL: &str = "$";
+    pub const CHAIN_NAME: &str = "Stockroom";
 }
 
 /// The allowed range of each numeric setting: (config key, lowest, highest).
@@ -286,6 +293,20 @@ impl Config {
                 .filter(|c| !c.is_control())
                 .take(8)
                 .collect(),
+            chain_name: src
+                .get("STOCKROOM_CHAIN_NAME")
+                .map(String::from)
+                .or(file.chain_name.clone())
+                .unwrap_or_else(|| defaults::CHAIN_NAME.into())
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect(),
+            reports_dir: src
+                .get("STOCKROOM_REPORTS_DIR")
+                .map(PathBuf::from)
+                .or(file.reports_dir.clone())
+                .unwrap_or_else(|| data_dir.join("reports")),
             secret_key_file: src
                 .get("STOCKROOM_SECRET_KEY_FILE")
                 .map(PathBuf::from)

@@ -26,6 +26,8 @@ pub enum BenchCommand {
     Data(super::bench_data::BenchDataArgs),
     /// Time the Dashboard's figures, saving an order, and 8 terminals selling at once
     Sales(super::bench_sales::BenchSalesArgs),
+    /// Time the PDF reports (customer, sales for one store and one year) and their memory
+    Report(super::bench_report::BenchReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +67,7 @@ pub fn run(ctx: &Context, explicit_url: bool, cmd: BenchCommand) -> Result<u8> {
         BenchCommand::Import(args) => import(ctx, explicit_url, &args),
         BenchCommand::Data(args) => super::bench_data::run(ctx, explicit_url, &args),
         BenchCommand::Sales(args) => super::bench_sales::run(ctx, explicit_url, &args),
+        BenchCommand::Report(args) => super::bench_report::run(ctx, explicit_url, &args),
         BenchCommand::Demo(args) => {
             let tmp;
             let target = if explicit_url {

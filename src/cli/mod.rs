@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_data;
+mod bench_report;
 mod bench_sales;
 mod data;
 mod db;
@@ -11,6 +12,7 @@ mod etl;
 mod order;
 pub mod output;
 pub mod progress;
+mod report;
 mod stats;
 mod user;
 
@@ -73,6 +75,11 @@ pub enum Command {
     Order {
         #[command(subcommand)]
         command: order::OrderCommand,
+    },
+    /// Write a PDF report (customer or sales)
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// Manage user accounts
     User {
@@ -192,6 +199,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::User { command }) => user::run(&ctx, command),
         Some(Command::Order { command }) => order::run(&ctx, command),
         Some(Command::Stats(args)) => stats::run(&ctx, args),
+        Some(Command::Report { command }) => report::run(&ctx, command),
         Some(Command::Import { command }) => etl::import(&ctx, command),
         Some(Command::Export(args)) => etl::export(&ctx, args),
         Some(Command::Audit(args)) => user::audit(&ctx, args),
@@ -219,6 +227,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::User { .. } => "user",
         Command::Order { .. } => "order",
         Command::Stats(_) => "stats",
+        Command::Report { .. } => "report",
         Command::Import { .. } => "import",
         Command::Export(_) => "export",
         Command::Audit(_) => "audit",
