@@ -204,6 +204,38 @@ fn fonts(path: &Path) -> Vec<(String, bool, bool)> {
         .collect()
 }
 
+/// Pixels of the chart's bar colour on the first page, rendered by `pdftoppm` (the bars are
+/// vector rectangles: no text says they are there).
+fn bar_pixels(path: &Path) -> usize {
+    let out = Command::new("pdftoppm")
+        .args(["-r", "40", "-f", "1", "-l", "1", path.to_str().unwrap()])
+        .output()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(out.status.success());
+    // P6 <w> <h> 255 <rgb…>
+    let ppm = out.stdout;
+    let mut fields = 0;
+    let mut at = 0;
+    while fields < 4 {
+        while ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while !ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields += 1;
+    }
+    ppm[at + 1..]
+        .chunks(3)
+        .filter(|p| {
+            p.len() == 3
+                && (40..=52).contains(&p[0])
+                && (96..=108).contains(&p[1])
+                && (172..=184).contains(&p[2])
+        })
+        .count()
+}
+
 fn cents(token: &str) -> i64 {
     parse_cents(token.trim_start_matches('$')).unwrap_or_else(|e| panic!("{token}: {e}"))
 }
@@ -239,7 +271,7 @@ fn check_pdf(r: &ReportFile) -> Vec<String> {
     assert!(!fonts.is_empty());
     for (name, embedded, subset) in &fonts {
         assert!(
-            embedded && subset,
+            *embedded && *subset,
             "font {name} must be embedded and subset"
         );
     }
@@ -432,6 +464,12 @@ fn check_customer(t: &TestDb, r: &ReportFile, id: i32) -> Vec<String> {
         })
         .collect();
     assert_eq!(seen, want);
+    let bars = bar_pixels(r.path.as_ref().unwrap());
+    if sold.iter().all(|o| o.cents == 0) {
+        assert_eq!(bars, 0, "no bars without spending");
+    } else {
+        assert!(bars > 20, "the chart's bars are drawn ({bars} pixels)");
+    }
     if expected.is_empty() {
         assert!(first.contains("This customer has no orders."));
     } else {
@@ -826,8 +864,13 @@ fn check_sales(t: &TestDb, r: &ReportFile, store: Option<i32>, from: NaiveDate, 
     assert_eq!(field(first, "Average order"), money(avg));
     if e.orders == 0 {
         assert!(first.contains("There are no orders in this period."));
+        assert_eq!(bar_pixels(r.path.as_ref().unwrap()), 0);
         return;
     }
+    assert!(
+        bar_pixels(r.path.as_ref().unwrap()) > 20,
+        "the chart's bars are drawn"
+    );
 
     let months: BTreeMap<String, Sums> = section(&pages, "Revenue by month")
         .iter()
@@ -1009,9 +1052,9 @@ both_backends!(the_report_commands, |t: TestDb| {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let path = PathBuf::from(text(&out.stdout).trim());
     assert!(path.starts_with(&reports), "{path:?}");
-    let pages = pages(&path);
-    assert!(pages[0].contains("Bike Chain Ltd"));
-    assert!(pages[0].contains("Zoë O'Neill"));
+    let zoe = pages(&path);
+    assert!(zoe[0].contains("Bike Chain Ltd"));
+    assert!(zoe[0].contains("Zoë O'Neill"));
 
     // `--out -`: the PDF itself on standard output.
     let out = run(&["report", "customer", &WANG.to_string(), "--out", "-"]);

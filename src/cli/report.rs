@@ -64,15 +64,23 @@ fn options(ctx: &Context, out: &Option<PathBuf>) -> Result<ReportOptions> {
     Ok(o)
 }
 
+fn pages(n: usize) -> String {
+    if n == 1 {
+        "1 page".into()
+    } else {
+        format!("{n} pages")
+    }
+}
+
 fn finish(what: &str, r: ReportFile) -> Result<u8> {
     match (&r.path, &r.pdf) {
         (_, Some(pdf)) => {
             let mut out = std::io::stdout().lock();
             out.write_all(pdf).and_then(|_| out.flush())?;
-            eprintln!("{what}: {} pages, {} bytes", r.pages, r.bytes);
+            eprintln!("{what}: {}, {} bytes", pages(r.pages), r.bytes);
         }
         (Some(path), None) => {
-            eprintln!("{what}: {} pages, {} bytes, written to:", r.pages, r.bytes);
+            eprintln!("{what}: {}, {} bytes, written to:", pages(r.pages), r.bytes);
             crate::outln!("{}", report::shown(path));
         }
         (None, None) => {}

@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Pt, Rect, Rgb, TextItem, TextMatrix,
+    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
 };
 
 use super::fonts::{self, Which};
@@ -220,7 +220,10 @@ impl Layout {
         self.ops().extend([
             Op::SetFillColor { col: rgb(color) },
             Op::DrawRectangle {
-                rectangle: Rect::from_xywh(Pt(x), Pt(y), Pt(w), Pt(h)),
+                rectangle: Rect {
+                    mode: Some(PaintMode::Fill),
+                    ..Rect::from_xywh(Pt(x), Pt(y), Pt(w), Pt(h))
+                },
             },
         ]);
     }
