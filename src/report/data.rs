@@ -3,13 +3,15 @@
 //! groupings. Revenue counts every order that is not rejected, as on the Dashboard; rejected
 //! orders are listed and counted by status only.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Text};
 
 use crate::db::dynamic::{self, Cell};
 use crate::db::models::{Customer, OrderStatus};
-use crate::db::schema::{customers, stores};
+use crate::db::schema::{brands, categories, customers, products, staffs, stores};
 use crate::db::{AnyConnection, dialect};
 use crate::error::Result;
 
@@ -351,6 +353,74 @@ struct StatusCount {
     n: i64,
 }
 
+#[derive(QueryableByName)]
+struct ProductTotal {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = BigInt)]
+    items: i64,
+    #[diesel(sql_type = BigInt)]
+    cents: i64,
+}
+
+#[derive(QueryableByName)]
+struct StaffTotal {
+    #[diesel(sql_type = Integer)]
+    staff_id: i32,
+    #[diesel(sql_type = Integer)]
+    store_id: i32,
+    #[diesel(sql_type = BigInt)]
+    orders: i64,
+    #[diesel(sql_type = BigInt)]
+    cents: i64,
+}
+
+/// A product's name, brand and category.
+struct Named {
+    name: String,
+    brand_id: i32,
+    brand: String,
+    category_id: i32,
+    category: String,
+}
+
+/// Names of the products `ids`, looked up a thousand at a time.
+fn product_names(
+    conn: &mut AnyConnection,
+    ids: impl Iterator<Item = i32>,
+) -> Result<BTreeMap<i32, Named>> {
+    let ids: Vec<i32> = ids.collect();
+    let mut out = BTreeMap::new();
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<(i32, String, i32, String, i32, String)> = products::table
+            .inner_join(brands::table)
+            .inner_join(categories::table)
+            .filter(products::product_id.eq_any(chunk))
+            .select((
+                products::product_id,
+                products::product_name,
+                brands::brand_id,
+                brands::brand_name,
+                categories::category_id,
+                categories::category_name,
+            ))
+            .load(conn)?;
+        for (id, name, brand_id, brand, category_id, category) in rows {
+            out.insert(
+                id,
+                Named {
+                    name,
+                    brand_id,
+                    brand,
+                    category_id,
+                    category,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// The name of store `id`, if there is one.
 pub fn store_name(conn: &mut AnyConnection, id: i32) -> Result<Option<String>> {
     Ok(stores::table
@@ -415,52 +485,103 @@ pub fn sales(
             (*s, n)
         })
         .collect();
-    let sold = format!(
-        "FROM orders o JOIN order_items oi ON oi.order_id = o.order_id \
-         JOIN products p ON p.product_id = oi.product_id"
-    );
-    let not_rejected = format!("AND o.order_status <> {}", q.rejected);
-    let group = |conn: &mut AnyConnection, table: &str, key: &str, name: &str| {
-        load::<Group>(
-            conn,
-            &format!(
-                "SELECT g.{name} AS name, {} AS items, {} AS cents {sold} \
-                 JOIN {table} g ON g.{key} = p.{key} {filter} {not_rejected} \
-                 GROUP BY g.{key}, g.{name} ORDER BY cents DESC, name",
-                q.quantity(),
-                q.revenue()
-            ),
-            &cells,
-        )
-    };
-    let by_category = group(conn, "categories", "category_id", "category_name")?;
-    let by_brand = group(conn, "brands", "brand_id", "brand_name")?;
-    let top_products: Vec<ProductSales> = load(
+    // Sales by product, then by staff member and store: aggregated in SQL over the orders
+    // alone (joining the names in the same statement lets MariaDB start from the small
+    // tables and look the orders up per product — seconds instead of milliseconds), then
+    // named and rolled up here by adding whole cents.
+    let products: Vec<ProductTotal> = load(
         conn,
         &format!(
-            "SELECT p.product_name AS name, b.brand_name AS brand, {} AS items, {} AS cents {sold} \
-             JOIN brands b ON b.brand_id = p.brand_id {filter} {not_rejected} \
-             GROUP BY p.product_id, p.product_name, b.brand_name \
-             ORDER BY cents DESC, p.product_id LIMIT {TOP_PRODUCTS}",
+            "SELECT oi.product_id AS id, {} AS items, {} AS cents FROM orders o \
+             JOIN order_items oi ON oi.order_id = o.order_id {filter} AND o.order_status <> {} \
+             GROUP BY oi.product_id",
             q.quantity(),
-            q.revenue()
+            q.revenue(),
+            q.rejected
         ),
         &cells,
     )?;
-    let by_staff: Vec<StaffSales> = load(
+    let names = product_names(conn, products.iter().map(|p| p.id))?;
+    let mut by_category: BTreeMap<(i32, String), (i64, i64)> = BTreeMap::new();
+    let mut by_brand: BTreeMap<(i32, String), (i64, i64)> = BTreeMap::new();
+    let mut top: Vec<(i32, ProductSales)> = Vec::with_capacity(products.len());
+    for p in &products {
+        let Some(n) = names.get(&p.id) else { continue };
+        for (map, key) in [
+            (&mut by_category, (n.category_id, n.category.clone())),
+            (&mut by_brand, (n.brand_id, n.brand.clone())),
+        ] {
+            let e = map.entry(key).or_insert((0, 0));
+            e.0 += p.items;
+            e.1 += p.cents;
+        }
+        top.push((
+            p.id,
+            ProductSales {
+                name: n.name.clone(),
+                brand: n.brand.clone(),
+                items: p.items,
+                cents: p.cents,
+            },
+        ));
+    }
+    let ranked = |m: BTreeMap<(i32, String), (i64, i64)>| {
+        let mut v: Vec<Group> = m
+            .into_iter()
+            .map(|((_, name), (items, cents))| Group { name, items, cents })
+            .collect();
+        v.sort_by(|a, b| b.cents.cmp(&a.cents).then_with(|| a.name.cmp(&b.name)));
+        v
+    };
+    let by_category = ranked(by_category);
+    let by_brand = ranked(by_brand);
+    top.sort_by(|a, b| b.1.cents.cmp(&a.1.cents).then(a.0.cmp(&b.0)));
+    let top_products: Vec<ProductSales> =
+        top.into_iter().take(TOP_PRODUCTS).map(|(_, p)| p).collect();
+
+    let staff: Vec<StaffTotal> = load(
         conn,
         &format!(
-            "SELECT st.first_name AS first_name, st.last_name AS last_name, s.store_name AS store, \
-             {} AS orders, {} AS cents FROM orders o \
-             JOIN staffs st ON st.staff_id = o.staff_id JOIN stores s ON s.store_id = o.store_id \
-             LEFT JOIN order_items oi ON oi.order_id = o.order_id {filter} {not_rejected} \
-             GROUP BY st.staff_id, st.first_name, st.last_name, s.store_id, s.store_name \
-             ORDER BY cents DESC, st.staff_id, s.store_id",
+            "SELECT o.staff_id AS staff_id, o.store_id AS store_id, {} AS orders, {} AS cents \
+             FROM orders o LEFT JOIN order_items oi ON oi.order_id = o.order_id {filter} \
+             AND o.order_status <> {} GROUP BY o.staff_id, o.store_id",
             q.big("COUNT(DISTINCT o.order_id)"),
-            q.revenue()
+            q.revenue(),
+            q.rejected
         ),
         &cells,
     )?;
+    let people: BTreeMap<i32, (String, String)> = staffs::table
+        .select((staffs::staff_id, staffs::first_name, staffs::last_name))
+        .load::<(i32, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, f, l)| (id, (f, l)))
+        .collect();
+    let shops: BTreeMap<i32, String> = stores::table
+        .select((stores::store_id, stores::store_name))
+        .load::<(i32, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut staff = staff;
+    staff.sort_by(|a, b| {
+        b.cents
+            .cmp(&a.cents)
+            .then(a.staff_id.cmp(&b.staff_id))
+            .then(a.store_id.cmp(&b.store_id))
+    });
+    let by_staff = staff
+        .into_iter()
+        .map(|s| {
+            let (first_name, last_name) = people.get(&s.staff_id).cloned().unwrap_or_default();
+            StaffSales {
+                first_name,
+                last_name,
+                store: shops.get(&s.store_id).cloned().unwrap_or_default(),
+                orders: s.orders,
+                cents: s.cents,
+            }
+        })
+        .collect();
     Ok(SalesData {
         store,
         from,
