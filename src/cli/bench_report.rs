@@ -196,9 +196,7 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchReportArgs) -> Result<
         },
         args.runs * 5
     );
-    let _ = std::fs::remove_dir_all(&out_dir);
-    if !explicit_url {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    // The folder holds the reports, and the throwaway store unless one was given.
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(super::exit::OK)
 }

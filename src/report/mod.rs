@@ -185,7 +185,7 @@ fn deliver(
         Some(p) => p.display().to_string(),
         None => "-".to_string(),
     };
-    let recorded = auth.db().conn().map_err(Error::from).and_then(|mut conn| {
+    let recorded = auth.db().conn().and_then(|mut conn| {
         audit::record(
             &mut conn,
             auth.now(),
