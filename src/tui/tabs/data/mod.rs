@@ -357,6 +357,12 @@ impl DataTab {
             }
             KeyCode::Char('r') => self.load(ctx, offset, Land::At(self.cursor)),
             KeyCode::Char('x') => self.export(ctx),
+            KeyCode::Char('n') if !ctx.role.allows(Permission::EditRecords) => {
+                Cmd::Notice(Notice::error(format!(
+                    "permission denied: {}s may not add records",
+                    ctx.role
+                )))
+            }
             KeyCode::Char('n') => self.new_record(),
             KeyCode::Enter => match self.selected_key() {
                 Some(k) => self.show(k),
@@ -404,6 +410,12 @@ impl DataTab {
                     let r = data::edit_form(w.auth, w.actor, table, &k);
                     DataReply::EditForm(table, k, r)
                 }))
+            }
+            KeyCode::Char('d') if !ctx.role.allows(Permission::DeleteRecords) => {
+                Cmd::Notice(Notice::error(format!(
+                    "permission denied: {}s may not delete records (Administrators do)",
+                    ctx.role
+                )))
             }
             KeyCode::Char('d') => match self.selected_name() {
                 Some(named) => {
@@ -588,6 +600,11 @@ impl Tab for DataTab {
             DataReply::Saved(r) => match r {
                 Ok(change) => {
                     self.editor = None;
+                    // The record on screen shows what was saved.
+                    let reopen = match (self.pane, &self.record) {
+                        (Pane::Detail, Some(r)) => Some(r.row.key.clone()),
+                        _ => None,
+                    };
                     let text = if change.changed.is_empty() {
                         "Nothing changed.".to_string()
                     } else {
@@ -601,7 +618,13 @@ impl Tab for DataTab {
                                 .join("; ")
                         )
                     };
-                    self.reload_after_change(ctx, Notice::info(text))
+                    let reload = self.reload_after_change(ctx, Notice::info(text));
+                    match reopen {
+                        Some(k) => {
+                            Some(Cmd::Batch(vec![reload.unwrap_or(Cmd::Done), self.show(k)]))
+                        }
+                        None => reload,
+                    }
                 }
                 Err(e) => Some(self.save_failed(&e)),
             },
