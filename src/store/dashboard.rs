@@ -295,13 +295,16 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
         })
         .collect();
 
-    // The best products and staff.
+    // The best products and staff: aggregated on the period's lines first, names joined to
+    // the ten rows only (so no planner walks every product or staff member first).
     let top_products = json_rows(
         &mut conn,
         &format!(
-            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM orders o JOIN order_items oi ON oi.order_id = o.order_id \
-             JOIN products p ON p.product_id = oi.product_id{filter} AND o.order_status <> {rejected} \
-             GROUP BY p.product_id, p.product_name ORDER BY SUM({lt}) DESC, p.product_id LIMIT {TOP}",
+            "SELECT JSON_ARRAY(p.product_name, x.q, x.c) AS r FROM \
+             (SELECT oi.product_id AS pid, {} AS q, {} AS c FROM orders o \
+              JOIN order_items oi ON oi.order_id = o.order_id{filter} AND o.order_status <> {rejected} \
+              GROUP BY oi.product_id ORDER BY c DESC, oi.product_id LIMIT {TOP}) x \
+             JOIN products p ON p.product_id = x.pid ORDER BY x.c DESC, x.pid",
             big("SUM(oi.quantity)"),
             big(&format!("SUM({lt})"))
         ),
@@ -313,10 +316,11 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
     let top_staff = json_rows(
         &mut conn,
         &format!(
-            "SELECT JSON_ARRAY(CONCAT(st.first_name, ' ', st.last_name), COUNT(DISTINCT o.order_id), {}) AS r \
-             FROM orders o JOIN order_items oi ON oi.order_id = o.order_id JOIN staffs st ON st.staff_id = o.staff_id\
-             {filter} AND o.order_status <> {rejected} \
-             GROUP BY st.staff_id, st.first_name, st.last_name ORDER BY SUM({lt}) DESC, st.staff_id LIMIT {TOP}",
+            "SELECT JSON_ARRAY(CONCAT(st.first_name, ' ', st.last_name), x.n, x.c) AS r FROM \
+             (SELECT o.staff_id AS sid, COUNT(DISTINCT o.order_id) AS n, {} AS c FROM orders o \
+              JOIN order_items oi ON oi.order_id = o.order_id{filter} AND o.order_status <> {rejected} \
+              GROUP BY o.staff_id ORDER BY c DESC, o.staff_id LIMIT {TOP}) x \
+             JOIN staffs st ON st.staff_id = x.sid ORDER BY x.c DESC, x.sid",
             big(&format!("SUM({lt})"))
         ),
         &cells,
