@@ -560,3 +560,44 @@ fn names_from_outside_draw_harmlessly_and_snapshots_hold() {
         }
     }
 }
+
+#[test]
+fn a_foreign_key_is_picked_by_searching_its_name() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    let trek: i32 = {
+        use stockroom::db::schema::brands::dsl::*;
+        brands
+            .filter(brand_name.eq("Trek"))
+            .select(brand_id)
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+    open_table(&mut h, "products");
+    h.press(KeyCode::Char('n'));
+    let at = data_tab(&h)
+        .editor
+        .as_ref()
+        .unwrap()
+        .fields
+        .iter()
+        .position(|f| f.name == "brand_id")
+        .unwrap();
+    for _ in 0..at {
+        h.press(KeyCode::Tab);
+    }
+    h.type_text("tre");
+    let screen = h.render();
+    assert!(
+        screen.contains("Matching brands") && screen.contains("Trek"),
+        "{screen}"
+    );
+    h.press(KeyCode::Enter);
+    let ed = data_tab(&h).editor.as_ref().unwrap();
+    assert_eq!(ed.form.fields[at].value, trek.to_string());
+    assert_eq!(ed.form.focus, at, "picking stays on the field");
+}
