@@ -2,8 +2,10 @@
 //! arguments into service calls and results into lines; no business rule lives here.
 
 mod bench;
+mod bench_dashboard;
 mod bench_data;
 mod bench_sales;
+mod bench_orders;
 mod data;
 mod db;
 mod demo;
