@@ -18,6 +18,8 @@ pub enum Period {
     Month { year: i32, month: u32 },
     Quarter { year: i32, quarter: u32 },
     Year { year: i32 },
+    /// Any run of days, `from` to `to` inclusive (`stats --from … --to …`).
+    Range { from: NaiveDate, to: NaiveDate },
     All,
 }
 
@@ -35,6 +37,7 @@ impl Period {
                 (start, start + Months::new(3))
             }
             Period::Year { year } => (d(year, 1), d(year + 1, 1)),
+            Period::Range { from, to } => (from, to + chrono::Days::new(1)),
             Period::All => return None,
         })
     }
@@ -45,6 +48,11 @@ impl Period {
             Period::Month { .. } => 1,
             Period::Quarter { .. } => 3,
             Period::Year { .. } => 12,
+            // The calendar months it touches.
+            Period::Range { from, to } => {
+                let m = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+                (m + 1).max(1) as u32
+            }
             Period::All => 0,
         }
     }
@@ -55,11 +63,12 @@ impl Period {
             Period::Month { year, month } => format!("{year}-{month:02}"),
             Period::Quarter { year, quarter } => format!("{year} Q{quarter}"),
             Period::Year { year } => year.to_string(),
+            Period::Range { from, to } => format!("{from} to {to}"),
             Period::All => "all time".into(),
         }
     }
 
-    /// The same kind of period containing `date`.
+    /// The same kind of period containing `date` (a range: as many days from `date`).
     pub fn like(self, date: NaiveDate) -> Period {
         match self {
             Period::Month { .. } => Period::Month {
@@ -71,15 +80,21 @@ impl Period {
                 quarter: (date.month() - 1) / 3 + 1,
             },
             Period::Year { .. } => Period::Year { year: date.year() },
+            // As many days, starting on `date`.
+            Period::Range { from, to } => Period::Range {
+                from: date,
+                to: date + (to - from),
+            },
             Period::All => Period::All,
         }
     }
 
     /// The period before (`None` for all time).
     pub fn previous(self) -> Period {
-        match self.bounds() {
-            Some((start, _)) => self.like(start - chrono::Days::new(1)),
-            None => self,
+        match (self, self.bounds()) {
+            (Period::Range { from, to }, _) => self.like(from - (to - from) - chrono::Days::new(1)),
+            (_, Some((start, _))) => self.like(start - chrono::Days::new(1)),
+            (_, None) => self,
         }
     }
 
@@ -272,6 +287,11 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
                 |(_, e)| e,
             ),
     };
+    // Whole months: a range ending mid-month shows that month whole.
+    let end = match end.day() {
+        1 => end,
+        _ => NaiveDate::from_ymd_opt(end.year(), end.month(), 1).expect("valid") + Months::new(1),
+    };
     let start = end - Months::new(12);
     let (mfilter, mcells) = order_filter(Some((start, end)), q.store);
     let month = dialect::month_of(&conn, "o.order_date");
@@ -411,6 +431,32 @@ fn by_month_span(conn: &mut AnyConnection, store: Option<i32>) -> Result<i64> {
         },
         None => 1,
     })
+}
+
+/// The first and last order dates (of `store`), or `None` when there are no orders (needs
+/// `ViewData`): what an open-ended range of days runs to.
+pub fn order_dates(
+    auth: &Auth,
+    actor: &Actor,
+    store: Option<i32>,
+) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    let (filter, cells) = order_filter(None, store);
+    let rows = json_rows(
+        &mut conn,
+        &format!(
+            "SELECT JSON_ARRAY(MIN(o.order_date), MAX(o.order_date)) AS r FROM orders o{filter}"
+        ),
+        &cells,
+    )?;
+    let date = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.as_str())
+            .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
+    };
+    Ok(rows
+        .first()
+        .and_then(|j| Some((date(j.first())?, date(j.get(1))?))))
 }
 
 /// The stores, `(id, name)`, for choosing one (needs `ViewData`).
