@@ -46,10 +46,8 @@ impl Bench {
         scale: u32,
         pool: u32,
     ) -> Result<Bench> {
-        let dir = std::env::temp_dir().join(format!(
-            "stockroom-bench-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("stockroom-bench-{name}-{}", std::process::id()));
         let target = if explicit_url {
             ctx.config.database.clone()
         } else {
@@ -133,12 +131,12 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDashboardArgs) -> Resu
     // The latest month with orders: what the tab opens on.
     let latest = dashboard::load(&b.auth, &b.actor, &query(None, None))?.period;
     let cases = [
-        ("all stores, all time", query(None, Some(Period::All)), 300.0),
         (
-            "one store, one month",
-            query(Some(1), Some(latest)),
-            100.0,
+            "all stores, all time",
+            query(None, Some(Period::All)),
+            300.0,
         ),
+        ("one store, one month", query(Some(1), Some(latest)), 100.0),
         ("all stores, one month", query(None, Some(latest)), 100.0),
         (
             "one store, all time",

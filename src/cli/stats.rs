@@ -78,7 +78,11 @@ fn range(auth: &crate::auth::Auth, actor: &Actor, a: &StatsArgs) -> Result<Optio
     if a.from.is_none() && a.to.is_none() {
         return Ok(None);
     }
-    let from = a.from.as_deref().map(|t| parse_day("--from", t)).transpose()?;
+    let from = a
+        .from
+        .as_deref()
+        .map(|t| parse_day("--from", t))
+        .transpose()?;
     let to = a.to.as_deref().map(|t| parse_day("--to", t)).transpose()?;
     let known = match (from, to) {
         (Some(_), Some(_)) => None,

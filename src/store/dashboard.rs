@@ -17,11 +17,22 @@ use crate::error::{Error, Result};
 /// A period of the Dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Period {
-    Month { year: i32, month: u32 },
-    Quarter { year: i32, quarter: u32 },
-    Year { year: i32 },
+    Month {
+        year: i32,
+        month: u32,
+    },
+    Quarter {
+        year: i32,
+        quarter: u32,
+    },
+    Year {
+        year: i32,
+    },
     /// Any run of days, `from` to `to` inclusive (`stats --from … --to …`).
-    Range { from: NaiveDate, to: NaiveDate },
+    Range {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
     All,
 }
 
@@ -362,7 +373,10 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
         .iter()
         .map(|(id, cents)| {
             (
-                names.get(id).cloned().unwrap_or_else(|| format!("staff {id}")),
+                names
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("staff {id}")),
                 staff_orders.get(id).copied().unwrap_or(0),
                 *cents,
             )
