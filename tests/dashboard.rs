@@ -583,3 +583,76 @@ fn periods_step_and_bound_as_said() {
     assert_eq!(r.label(), "2018-03-10 to 2018-03-19");
     assert_eq!(Period::All.bounds(), None);
 }
+
+both_backends!(
+    stats_from_to_prints_the_service_figures_for_those_days,
+    |t: TestDb| {
+        demo(&t);
+        let (auth, _) = accounts::auth(&t);
+        let home = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"))
+                .args(args)
+                .env_clear()
+                .env("HOME", home.path())
+                .env("USER", "ops")
+                .env("DATABASE_URL", &t.url)
+                .output()
+                .unwrap()
+        };
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let o = run(&[
+            "stats",
+            "--from",
+            "2017-02-14",
+            "--to",
+            "2017-09-03",
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let q = |period| DashboardQuery {
+            period: Some(period),
+            low_stock_threshold: 5,
+            target_per_store_month_cents: 0,
+            ..Default::default()
+        };
+        let f = dashboard::load(
+            &auth,
+            &cli(),
+            &q(Period::Range {
+                from: d(2017, 2, 14),
+                to: d(2017, 9, 3),
+            }),
+        )
+        .unwrap();
+        assert_eq!(j["revenue_cents"].as_i64(), Some(f.revenue_cents));
+        assert_eq!(j["orders"].as_u64(), Some(f.orders));
+        // An open end runs to the last order's day.
+        let (_, last) = dashboard::order_dates(&auth, &cli(), Some(1))
+            .unwrap()
+            .unwrap();
+        let o = run(&[
+            "stats",
+            "--store",
+            "1",
+            "--from",
+            "2018-01-01",
+            "--format",
+            "csv",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains(&format!("2018-01-01 to {last}")), "{text}");
+        // A range the wrong way round is refused by name; --period with --from is a usage error.
+        let o = run(&["stats", "--from", "2018-02-01", "--to", "2018-01-01"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--to"));
+        let o = run(&["stats", "--period", "2018", "--from", "2018-01-01"]);
+        assert_eq!(o.status.code(), Some(2));
+        let o = run(&["stats", "--from", "2018-02-30"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--from"));
+    }
+);
