@@ -577,3 +577,39 @@ both_backends!(many_rounds_of_eight_threads_never_oversell, |t: TestDb| {
         .unwrap();
     assert_eq!(negative, 0);
 });
+
+#[test]
+fn set_status_from_the_shell_moves_on_or_exits_1_with_the_reason() {
+    let t = TestDb::sqlite();
+    let (auth, _) = accounts::auth(&t);
+    fixture(&auth);
+    let (store, staff) = store_and_staff(&t);
+    let id = orders::create(&auth, &cli(), &order(store, staff, &[(1, 1, 0)])).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = |status: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"))
+            .args(["order", "set-status", &id.to_string(), status])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("USER", "ops")
+            .env("DATABASE_URL", &t.url)
+            .output()
+            .unwrap()
+    };
+    let o = run("completed");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("only from Processing"), "{err}");
+    assert!(run("processing").status.success());
+    assert!(run("completed").status.success());
+    let o = run("pending");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("final")
+            || String::from_utf8_lossy(&o.stderr).contains("never goes back")
+    );
+    assert_eq!(
+        orders::show(&auth, &cli(), id).unwrap().summary.status,
+        OrderStatus::Completed
+    );
+}
