@@ -315,18 +315,59 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
     );
     scan_cells.extend(more);
     // Lines are summed per order first (in key order, no sort), then the orders per group.
-    let groups = json_rows(
-        &mut conn,
-        &format!(
-            "SELECT JSON_ARRAY(x.m, x.s, x.p, {}, {}) AS r FROM (SELECT MIN({month}) AS m, \
-             MIN(o.staff_id) AS s, MIN({in_period}) AS p, SUM({lt}) AS c, SUM(oi.quantity) AS q \
-             FROM orders o JOIN order_items oi ON oi.order_id = o.order_id{scan_filter} \
-             AND o.order_status <> {rejected} GROUP BY o.order_id) x GROUP BY x.m, x.s, x.p",
-            big("SUM(x.c)"),
-            big("SUM(x.q)")
+    let groups_sql = format!(
+        "SELECT JSON_ARRAY(x.m, x.s, x.p, {}, {}) AS r FROM (SELECT MIN({month}) AS m, \
+         MIN(o.staff_id) AS s, MIN({in_period}) AS p, SUM({lt}) AS c, SUM(oi.quantity) AS q \
+         FROM orders o JOIN order_items oi ON oi.order_id = o.order_id{scan_filter} \
+         AND o.order_status <> {rejected} GROUP BY o.order_id) x GROUP BY x.m, x.s, x.p",
+        big("SUM(x.c)"),
+        big("SUM(x.q)")
+    );
+    // The best products. The same sums, shaped for each planner: over all time SQLite walks
+    // the products and their lines by index (no sort of every line); otherwise, and always on
+    // MySQL/MariaDB (which would take that order and read every line), the period's lines are
+    // summed first and named after ranking.
+    let top_sql = match &*conn {
+        AnyConnection::Sqlite(_) if bounds.is_none() => format!(
+            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM products p \
+             JOIN order_items oi ON oi.product_id = p.product_id \
+             JOIN orders o ON o.order_id = oi.order_id{filter} AND o.order_status <> {rejected} \
+             GROUP BY p.product_id ORDER BY SUM({lt}) DESC, p.product_id LIMIT {TOP}",
+            big("SUM(oi.quantity)"),
+            big(&format!("SUM({lt})"))
         ),
-        &scan_cells,
-    )?;
+        _ => format!(
+            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM (SELECT oi.product_id AS id, \
+             SUM(oi.quantity) AS q, SUM({lt}) AS c FROM orders o \
+             JOIN order_items oi ON oi.order_id = o.order_id{filter} AND o.order_status <> {rejected} \
+             GROUP BY oi.product_id ORDER BY c DESC, oi.product_id LIMIT {TOP}) t \
+             JOIN products p ON p.product_id = t.id ORDER BY t.c DESC, t.id",
+            big("t.q"),
+            big("t.c")
+        ),
+    };
+    // The two passes over the lines run at once, each on its own connection (one after the
+    // other when the pool has a single connection: neither waits while holding one).
+    drop(conn);
+    let (groups, top_products) = std::thread::scope(|scope| {
+        let lines = scope.spawn(|| -> Result<Vec<Vec<serde_json::Value>>> {
+            let mut c = auth.db().conn()?;
+            json_rows(&mut c, &groups_sql, &scan_cells)
+        });
+        let top = (|| -> Result<Vec<Vec<serde_json::Value>>> {
+            let mut c = auth.db().conn()?;
+            json_rows(&mut c, &top_sql, &cells)
+        })();
+        let groups = lines
+            .join()
+            .map_err(|_| Error::Invalid("the Dashboard's query thread failed".into()))?;
+        Ok::<_, Error>((groups?, top?))
+    })?;
+    let top_products: Vec<(String, i64, i64)> = top_products
+        .iter()
+        .map(|j| (text(j, 0), int(j, 1), int(j, 2)))
+        .collect();
+    let mut conn = auth.db().conn()?;
     let (mut revenue_cents, mut items_sold) = (0i64, 0i64);
     let mut month_cents: HashMap<String, i64> = HashMap::new();
     let mut staff_cents: HashMap<i64, i64> = HashMap::new();
@@ -381,34 +422,6 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
                 *cents,
             )
         })
-        .collect();
-
-    // The best products. The same sums, shaped for each planner: over all time SQLite walks
-    // the products and their lines by index (no sort of every line); otherwise, and always on
-    // MySQL/MariaDB (which would take that order and read every line), the period's lines are
-    // summed first and named after ranking.
-    let top_sql = match &*conn {
-        AnyConnection::Sqlite(_) if bounds.is_none() => format!(
-            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM products p \
-             JOIN order_items oi ON oi.product_id = p.product_id \
-             JOIN orders o ON o.order_id = oi.order_id{filter} AND o.order_status <> {rejected} \
-             GROUP BY p.product_id ORDER BY SUM({lt}) DESC, p.product_id LIMIT {TOP}",
-            big("SUM(oi.quantity)"),
-            big(&format!("SUM({lt})"))
-        ),
-        _ => format!(
-            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM (SELECT oi.product_id AS id, \
-             SUM(oi.quantity) AS q, SUM({lt}) AS c FROM orders o \
-             JOIN order_items oi ON oi.order_id = o.order_id{filter} AND o.order_status <> {rejected} \
-             GROUP BY oi.product_id ORDER BY c DESC, oi.product_id LIMIT {TOP}) t \
-             JOIN products p ON p.product_id = t.id ORDER BY t.c DESC, t.id",
-            big("t.q"),
-            big("t.c")
-        ),
-    };
-    let top_products = json_rows(&mut conn, &top_sql, &cells)?
-        .iter()
-        .map(|j| (text(j, 0), int(j, 1), int(j, 2)))
         .collect();
 
     // Low stock, worst first.
