@@ -4,8 +4,8 @@
 mod bench;
 mod bench_dashboard;
 mod bench_data;
-mod bench_sales;
 mod bench_orders;
+mod bench_sales;
 mod data;
 mod db;
 mod demo;
