@@ -331,3 +331,36 @@ fn a_three_node_cluster_keeps_every_guarantee() {
         );
     }
 }
+
+/// Figures, not a check: `cargo test --release --test cluster -- --ignored --nocapture`
+/// starts a cluster and runs `stockroom bench sales` against one node and spread over three.
+#[test]
+#[ignore = "a benchmark: run by hand with --ignored --nocapture"]
+fn bench_sales_on_one_node_and_on_three() {
+    let Some(cluster) = Cluster::start(3) else {
+        return;
+    };
+    cluster.exec(0, "CREATE DATABASE bench");
+    let home = tempfile::tempdir().unwrap();
+    let run = |extra: &[String]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"));
+        c.args([
+            "bench", "sales", "--scale", "10", "--runs", "5", "--orders", "40",
+        ])
+        .args(["--database-url", &cluster.url(0, "bench")])
+        .env_clear()
+        .env("HOME", home.path());
+        for u in extra {
+            c.args(["--also", u]);
+        }
+        let o = c.output().unwrap();
+        eprintln!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success());
+    };
+    run(&[]);
+    run(&[cluster.url(1, "bench"), cluster.url(2, "bench")]);
+}

@@ -304,3 +304,312 @@ fn processes_racing_for_the_last_unit_on_mariadb_sell_it_once() {
         assert_eq!(stock(&t, store, 2), 0);
     }
 }
+
+/// Puts order `id` into `status` directly (the test's setup, not the workflow).
+fn force_status(t: &TestDb, id: i32, status: OrderStatus) {
+    diesel::update(orders_t::table.find(id))
+        .set(orders_t::order_status.eq(status.code()))
+        .execute(&mut *t.db.conn().unwrap())
+        .unwrap();
+}
+
+both_backends!(
+    every_transition_is_allowed_or_refused_with_its_reason,
+    |t: TestDb| {
+        let (auth, _) = accounts::auth(&t);
+        fixture(&auth);
+        let (store, staff) = store_and_staff(&t);
+        use OrderStatus::*;
+        let allowed = [
+            (Pending, Processing),
+            (Processing, Completed),
+            (Pending, Rejected),
+            (Processing, Rejected),
+        ];
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                let id = orders::create(&auth, &cli(), &order(store, staff, &[(1, 1, 0)])).unwrap();
+                force_status(&t, id, from);
+                let stock_before = stock(&t, store, 1);
+                let audit_before = count(&t, "audit_events");
+                let before = snapshot(&t);
+                let r = orders::set_status(&auth, &cli(), id, to);
+                let label = format!("{from:?} → {to:?}");
+                if allowed.contains(&(from, to)) {
+                    r.unwrap_or_else(|e| panic!("{label}: {e}"));
+                    let o = orders::show(&auth, &cli(), id).unwrap();
+                    assert_eq!(o.summary.status, to, "{label}");
+                    assert_eq!(o.shipped_date.is_some(), to == Completed, "{label}");
+                    assert_eq!(
+                        stock(&t, store, 1),
+                        stock_before + i32::from(to == Rejected),
+                        "{label}: stock back only on rejection"
+                    );
+                    assert_eq!(count(&t, "audit_events"), audit_before + 1, "{label}");
+                } else {
+                    let e = r.expect_err(&label);
+                    let msg = e.to_string();
+                    assert!(matches!(e, Error::Invalid(_)), "{label}: {msg}");
+                    assert!(
+                        msg.contains(from.name()) && msg.contains(to.name()) && msg.contains('('),
+                        "{label}: the reason is given: {msg}"
+                    );
+                    assert_eq!(snapshot(&t), before, "{label}: nothing written");
+                }
+            }
+        }
+    }
+);
+
+both_backends!(
+    two_terminals_rejecting_at_once_put_the_stock_back_once,
+    |t: TestDb| {
+        let (auth, _) = accounts::auth(&t);
+        fixture(&auth);
+        let (store, staff) = store_and_staff(&t);
+        for round in 0..6 {
+            let start = stock(&t, store, 1);
+            let id = orders::create(&auth, &cli(), &order(store, staff, &[(1, 2, 0)])).unwrap();
+            let go = Arc::new(Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (auth, go) = (auth.clone(), go.clone());
+                    std::thread::spawn(move || {
+                        go.wait();
+                        orders::set_status(&auth, &cli(), id, OrderStatus::Rejected)
+                    })
+                })
+                .collect();
+            let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            assert_eq!(
+                results.iter().filter(|r| r.is_ok()).count(),
+                1,
+                "round {round}: {results:?}"
+            );
+            assert_eq!(
+                stock(&t, store, 1),
+                start,
+                "round {round}: back exactly once"
+            );
+        }
+    }
+);
+
+both_backends!(
+    the_new_order_form_finds_customers_products_with_stock_and_the_own_staff,
+    |t: TestDb| {
+        use stockroom::store::orders::choose;
+        let (auth, _) = accounts::auth(&t);
+        fixture(&auth);
+        let (store, staff) = store_and_staff(&t);
+        // Customers by part of a name, an e-mail or a phone, and by id.
+        let (first, email, phone): (String, String, Option<String>) = {
+            use stockroom::db::schema::customers;
+            customers::table
+                .filter(customers::phone.is_not_null())
+                .select((customers::first_name, customers::email, customers::phone))
+                .first(&mut *t.db.conn().unwrap())
+                .unwrap()
+        };
+        let phone = phone.unwrap();
+        for text in [&first[..first.len().min(4)], &email[..], &phone[1..6]] {
+            let found = choose::customers(&auth, &cli(), text).unwrap();
+            assert!(!found.is_empty(), "{text}");
+            assert!(found.len() <= 6);
+        }
+        assert!(
+            choose::customers(&auth, &cli(), &email)
+                .unwrap()
+                .iter()
+                .any(|c| c.email == email)
+        );
+        assert_eq!(
+            choose::customers(&auth, &cli(), "1").unwrap()[0].customer_id,
+            1
+        );
+        // Products with the stock left in that store.
+        set_stock(&t, store, 2, 4);
+        let p = choose::products(&auth, &cli(), store, "Townie").unwrap();
+        let townie = p
+            .iter()
+            .find(|c| c.product_id == 2)
+            .expect("product 2 by name");
+        assert_eq!(townie.stock_left, 4);
+        let by_brand = choose::products(&auth, &cli(), store, "electra").unwrap();
+        assert!(
+            by_brand
+                .iter()
+                .all(|c| c.brand.eq_ignore_ascii_case("Electra"))
+        );
+        assert!(!by_brand.is_empty());
+        orders::create(&auth, &cli(), &order(store, staff, &[(2, 3, 0)])).unwrap();
+        let p = choose::products(&auth, &cli(), store, "2").unwrap();
+        assert_eq!((p[0].product_id, p[0].stock_left), (2, 1));
+        // The signed-in account's own staff member and store; none for an unlinked one.
+        add(&auth, "root", Role::Administrator);
+        let who = stockroom::auth::Actor::cli(&Default::default());
+        assert_eq!(choose::own_staff(&auth, &who).unwrap(), None);
+        auth.add_user(&cli(), "sam", Role::Employee, Some(staff), PASSWORD)
+            .unwrap();
+        let (s, _) = sign_in(&auth, "sam", PASSWORD, None);
+        let sam = stockroom::auth::Actor::from_session(&s);
+        let own = choose::own_staff(&auth, &sam).unwrap().expect("linked");
+        assert_eq!((own.staff_id, own.store_id), (staff, store));
+        let (r, _) = sign_in(&auth, "root", PASSWORD, None);
+        let root = stockroom::auth::Actor::from_session(&r);
+        assert_eq!(choose::own_staff(&auth, &root).unwrap(), None);
+        // The staff of a store, for the form's list.
+        assert!(
+            choose::staff_of(&auth, &sam, store)
+                .unwrap()
+                .iter()
+                .any(|(id, _)| *id == staff)
+        );
+    }
+);
+
+/// `rounds` rounds of `n` separate `stockroom order create` processes racing for the last
+/// unit: exactly one sells it each round, the others exit 1 saying the stock is gone.
+fn processes_race(t: &TestDb, rounds: usize, n: usize) {
+    let (auth, _) = accounts::auth(t);
+    fixture(&auth);
+    add(&auth, "root", Role::Administrator);
+    let (store, staff) = store_and_staff(t);
+    let home = tempfile::tempdir().unwrap();
+    let before = count(t, "orders");
+    for round in 0..rounds {
+        set_stock(t, store, 2, 1);
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"))
+                    .args(["order", "create", "--customer", "1", "--store"])
+                    .arg(store.to_string())
+                    .arg("--staff")
+                    .arg(staff.to_string())
+                    .args(["--line", "2:1"])
+                    .env_clear()
+                    .env("HOME", home.path())
+                    .env("USER", "ops")
+                    .env("DATABASE_URL", &t.url)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let ok = outs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(ok, 1, "round {round}: {outs:?}");
+        for o in outs.iter().filter(|o| !o.status.success()) {
+            assert_eq!(o.status.code(), Some(1));
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("not enough stock") && err.contains("0 left"),
+                "{err}"
+            );
+        }
+        assert_eq!(stock(t, store, 2), 0, "round {round}");
+    }
+    assert_eq!(
+        count(t, "orders") - before,
+        rounds as i64,
+        "one order a round"
+    );
+}
+
+#[test]
+fn processes_racing_for_the_last_unit_on_sqlite_sell_it_once() {
+    processes_race(&TestDb::sqlite(), 5, 4);
+}
+
+#[test]
+fn many_rounds_of_processes_racing_on_mariadb_sell_once_each() {
+    if let Some(t) = TestDb::mysql() {
+        processes_race(&t, 10, 6);
+    }
+}
+
+both_backends!(many_rounds_of_eight_threads_never_oversell, |t: TestDb| {
+    let (auth, _) = accounts::auth(&t);
+    fixture(&auth);
+    let (store, staff) = store_and_staff(&t);
+    let before = count(&t, "orders");
+    let rounds = 25;
+    for round in 0..rounds {
+        // Two units, each terminal asks for one of two products in either order.
+        set_stock(&t, store, 2, 1);
+        set_stock(&t, store, 1, 1);
+        let go = Arc::new(Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (auth, go) = (auth.clone(), go.clone());
+                let lines = if i % 2 == 0 {
+                    [(2, 1, 0), (1, 1, 0)]
+                } else {
+                    [(1, 1, 0), (2, 1, 0)]
+                };
+                std::thread::spawn(move || {
+                    go.wait();
+                    orders::create(&auth, &cli(), &order(store, staff, &lines))
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+        assert_eq!(
+            (stock(&t, store, 2), stock(&t, store, 1)),
+            (0, 0),
+            "round {round}"
+        );
+    }
+    assert_eq!(count(&t, "orders") - before, rounds);
+    let negative: i64 = stocks::table
+        .filter(stocks::quantity.lt(0))
+        .count()
+        .get_result(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(negative, 0);
+});
+
+#[test]
+fn set_status_from_the_shell_moves_on_or_exits_1_with_the_reason() {
+    let t = TestDb::sqlite();
+    let (auth, _) = accounts::auth(&t);
+    fixture(&auth);
+    let (store, staff) = store_and_staff(&t);
+    let id = orders::create(&auth, &cli(), &order(store, staff, &[(1, 1, 0)])).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = |status: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"))
+            .args(["order", "set-status", &id.to_string(), status])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("USER", "ops")
+            .env("DATABASE_URL", &t.url)
+            .output()
+            .unwrap()
+    };
+    let o = run("completed");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("only from Processing"), "{err}");
+    assert!(run("processing").status.success());
+    assert!(run("completed").status.success());
+    let o = run("pending");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("final")
+            || String::from_utf8_lossy(&o.stderr).contains("never goes back")
+    );
+    assert_eq!(
+        orders::show(&auth, &cli(), id).unwrap().summary.status,
+        OrderStatus::Completed
+    );
+}

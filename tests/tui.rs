@@ -333,7 +333,9 @@ fn an_employee_sees_no_etl_or_users_tab() {
         tab_bar.contains("Dashboard") && tab_bar.contains("Reports"),
         "{tab_bar}"
     );
-    for hidden in ["ETL", "Users", "Audit", "Settings"] {
+    // Settings is everyone's (their own password and codes).
+    assert!(tab_bar.contains("Settings"), "{tab_bar}");
+    for hidden in ["ETL", "Users", "Audit"] {
         assert!(
             !tab_bar.contains(hidden),
             "employee must not see {hidden}: {tab_bar}"

@@ -331,3 +331,44 @@ fn settings_change_your_password_and_renew_backup_codes() {
     assert!(auth.begin_sign_in("root", "Brand-New-Pass-7").is_ok());
     let _ = secret;
 }
+
+#[test]
+fn an_administrator_ends_a_session_and_that_terminal_returns_to_sign_in() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, auth, _) = admin_harness(&t, dir.path());
+    add(&auth, "mona", Role::Manager);
+    let mut other = Harness::new(
+        auth.clone(),
+        Harness::options(ThemeName::Dark, dir.path().join("c2.toml")),
+        100,
+        30,
+    );
+    other.type_text("mona");
+    other.press(KeyCode::Enter);
+    other.type_text(PASSWORD);
+    other.press(KeyCode::Enter);
+    assert!(other.render().contains("mona (Manager)"));
+    open(&mut h, "Users");
+    h.press(KeyCode::Char('g'));
+    select(&mut h, "mona");
+    h.press(KeyCode::Enter);
+    let s = h.render();
+    assert!(s.contains("1 open session of `mona`"), "{s}");
+    h.press(KeyCode::Char('e'));
+    assert!(h.render().contains("End session"), "{}", h.render());
+    h.press(KeyCode::Char('y'));
+    assert!(
+        h.render().contains("ended; that terminal returns"),
+        "{}",
+        h.render()
+    );
+    // The other terminal finds out at its next check.
+    other.tick();
+    let s = other.render();
+    assert!(
+        matches!(other.app.screen, stockroom::tui::app::Screen::Login(_)),
+        "{s}"
+    );
+    assert!(s.contains("ended by root"), "{s}");
+}

@@ -336,20 +336,49 @@ fn roles_decide_who_edits_and_deletes_and_a_refused_delete_says_why() {
     h.press(KeyCode::Char('e'));
     assert!(h.render().contains("permission denied"), "{}", h.render());
     assert!(data_tab(&h).editor.is_none());
-    // The service refuses too, whatever a front end offers.
+    // Refused before any question; and the service refuses too, whatever a front end offers.
     h.press(KeyCode::Char('d'));
-    h.press(KeyCode::Char('y'));
     assert!(h.render().contains("permission denied"), "{}", h.render());
+    assert!(data_tab(&h).confirm.is_none());
+    let emil = Actor::from_session(h.app.session.as_ref().unwrap());
+    assert!(matches!(
+        data::delete(&auth, &emil, "customers", &Key(vec![1])),
+        Err(stockroom::Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        data::add(
+            &auth,
+            &emil,
+            "brands",
+            &[FieldChange {
+                field: "brand_name".into(),
+                value: "X".into()
+            }]
+        ),
+        Err(stockroom::Error::Forbidden(_))
+    ));
+    h.press(KeyCode::Char('n'));
+    assert!(
+        data_tab(&h).editor.is_none(),
+        "no form to fill in for nothing"
+    );
     assert_eq!(count(&t, "customers"), 3);
 
     // A manager edits but cannot delete.
     let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
     open_table(&mut h, "customers");
     assert!(h.render().contains("e edit") && !h.render().contains("d delete"));
-    let _ = Actor::from_session;
     h.press(KeyCode::Char('d'));
-    h.press(KeyCode::Char('y'));
     assert!(h.render().contains("permission denied"), "{}", h.render());
+    assert!(
+        data_tab(&h).confirm.is_none(),
+        "no question before a refusal"
+    );
+    let mona = Actor::from_session(h.app.session.as_ref().unwrap());
+    assert!(matches!(
+        data::delete(&auth, &mona, "customers", &Key(vec![1])),
+        Err(stockroom::Error::Forbidden(_))
+    ));
 }
 
 #[test]
@@ -530,4 +559,45 @@ fn names_from_outside_draw_harmlessly_and_snapshots_hold() {
             );
         }
     }
+}
+
+#[test]
+fn a_foreign_key_is_picked_by_searching_its_name() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    let trek: i32 = {
+        use stockroom::db::schema::brands::dsl::*;
+        brands
+            .filter(brand_name.eq("Trek"))
+            .select(brand_id)
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (100, 30));
+    open_table(&mut h, "products");
+    h.press(KeyCode::Char('n'));
+    let at = data_tab(&h)
+        .editor
+        .as_ref()
+        .unwrap()
+        .fields
+        .iter()
+        .position(|f| f.name == "brand_id")
+        .unwrap();
+    for _ in 0..at {
+        h.press(KeyCode::Tab);
+    }
+    h.type_text("tre");
+    let screen = h.render();
+    assert!(
+        screen.contains("Matching brands") && screen.contains("Trek"),
+        "{screen}"
+    );
+    h.press(KeyCode::Enter);
+    let ed = data_tab(&h).editor.as_ref().unwrap();
+    assert_eq!(ed.form.fields[at].value, trek.to_string());
+    assert_eq!(ed.form.focus, at, "picking stays on the field");
 }

@@ -4,6 +4,8 @@
 
 pub mod audit;
 mod audit_export;
+mod sessions_admin;
+pub use sessions_admin::OpenSession;
 pub mod backup_codes;
 pub mod clock;
 pub mod lockout;

@@ -26,6 +26,10 @@ pub enum BenchCommand {
     Data(super::bench_data::BenchDataArgs),
     /// Time the Dashboard's figures, saving an order, and 8 terminals selling at once
     Sales(super::bench_sales::BenchSalesArgs),
+    /// Time the Dashboard's refresh on demo data (all stores/all time, one store/one month)
+    Dashboard(super::bench_dashboard::BenchDashboardArgs),
+    /// Time saving orders, alone and from N terminals at once, and check no stock went negative
+    Orders(super::bench_orders::BenchOrdersArgs),
     /// Time the PDF reports (customer, sales for one store and one year) and their memory
     Report(super::bench_report::BenchReportArgs),
 }
@@ -67,6 +71,8 @@ pub fn run(ctx: &Context, explicit_url: bool, cmd: BenchCommand) -> Result<u8> {
         BenchCommand::Import(args) => import(ctx, explicit_url, &args),
         BenchCommand::Data(args) => super::bench_data::run(ctx, explicit_url, &args),
         BenchCommand::Sales(args) => super::bench_sales::run(ctx, explicit_url, &args),
+        BenchCommand::Dashboard(args) => super::bench_dashboard::run(ctx, explicit_url, &args),
+        BenchCommand::Orders(args) => super::bench_orders::run(ctx, explicit_url, &args),
         BenchCommand::Report(args) => super::bench_report::run(ctx, explicit_url, &args),
         BenchCommand::Demo(args) => {
             let tmp;

@@ -32,6 +32,10 @@ pub struct BenchSalesArgs {
     /// Orders each of the 8 terminals sells
     #[arg(long, default_value_t = 50)]
     pub orders: usize,
+    /// Other nodes of the same cluster (mysql://…): the 8 terminals are spread over the store
+    /// and these, round-robin (`--also URL --also URL`)
+    #[arg(long = "also", value_name = "URL")]
+    pub also: Vec<String>,
 }
 
 fn median_worst(mut ms: Vec<f64>) -> (f64, f64) {
@@ -153,14 +157,31 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u
     let (m, w) = median_worst(ms);
     crate::outln!("  save one order (2 lines)                 {m:>8.1} ms {w:>8.1} ms");
 
+    // The terminals' nodes: the store's, then any others of the cluster.
+    let mut auths = vec![auth.clone()];
+    for url in &args.also {
+        let target = DbTarget::parse(url).map_err(crate::Error::Config)?;
+        let node = Database::connect_with(&target, &options)?;
+        auths.push(Auth::new(
+            node,
+            AuthSettings::default(),
+            SecretKey::generate(),
+            Arc::new(SystemClock),
+            "bench".into(),
+        ));
+    }
     let (started0, retried0) = tx::stats();
     let failed = Arc::new(AtomicU64::new(0));
     let go = Arc::new(Barrier::new(8));
     let t0 = Instant::now();
     let handles: Vec<_> = (0..8)
         .map(|k| {
-            let (auth, actor, go, failed) =
-                (auth.clone(), actor.clone(), go.clone(), failed.clone());
+            let (auth, actor, go, failed) = (
+                auths[k % auths.len()].clone(),
+                actor.clone(),
+                go.clone(),
+                failed.clone(),
+            );
             let orders_n = args.orders;
             let sales: Vec<NewOrder> = (0..orders_n).map(|i| sale(k * 1000 + i)).collect();
             std::thread::spawn(move || {
@@ -185,12 +206,81 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u
         .count()
         .get_result(&mut *db.conn()?)?;
     crate::outln!(
-        "  8 terminals selling at once               {:>8.0} orders/s  ({} orders, {} refused, {:.1} % of transactions re-run, {} stock rows below zero)",
+        "  8 terminals selling at once ({} node{})    {:>8.0} orders/s  ({} orders, {} refused, {:.1} % of transactions re-run, {} stock rows below zero)",
+        auths.len(),
+        if auths.len() == 1 { "" } else { "s" },
         (total - failed) as f64 / secs,
         total,
         failed,
         (retried1 - retried0) as f64 * 100.0 / (started1 - started0).max(1) as f64,
         negative
+    );
+    // Sign-ins: 8 terminals, each its own user, password and session (bcrypt at cost 10).
+    let settings = AuthSettings {
+        bcrypt_cost: 10,
+        ..AuthSettings::default()
+    };
+    let signers: Vec<Auth> = auths
+        .iter()
+        .map(|a| {
+            Auth::new(
+                a.db().clone(),
+                settings.clone(),
+                SecretKey::generate(),
+                Arc::new(SystemClock),
+                "bench".into(),
+            )
+        })
+        .collect();
+    let stamp = std::process::id();
+    for k in 0..8 {
+        let name = format!("bench{stamp}x{k}");
+        if signers[0]
+            .add_user(&actor, &name, Role::Manager, None, "Bench-Pass-2026!")
+            .is_err()
+        {
+            // The first account of an empty store must be an administrator.
+            signers[0].add_user(
+                &actor,
+                &format!("boss{stamp}"),
+                Role::Administrator,
+                None,
+                "Bench-Pass-2026!",
+            )?;
+            signers[0].add_user(&actor, &name, Role::Manager, None, "Bench-Pass-2026!")?;
+        }
+    }
+    let (started0, retried0) = tx::stats();
+    let per = 10;
+    let go = Arc::new(Barrier::new(8));
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..8)
+        .map(|k| {
+            let (auth, go) = (signers[k % signers.len()].clone(), go.clone());
+            let name = format!("bench{stamp}x{k}");
+            std::thread::spawn(move || {
+                go.wait();
+                let mut ok = 0u64;
+                for _ in 0..per {
+                    if let Ok(p) = auth.begin_sign_in(&name, "Bench-Pass-2026!")
+                        && let Ok(s) = auth.finish_sign_in(p)
+                    {
+                        let _ = auth.sign_out(&s, "bench");
+                        ok += 1;
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let ok: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    let secs = t0.elapsed().as_secs_f64();
+    let (started1, retried1) = tx::stats();
+    crate::outln!(
+        "  8 terminals signing in and out            {:>8.0} sign-ins/s ({ok} of {}, {:.1} % of transactions re-run)",
+        ok as f64 / secs,
+        8 * per,
+        (retried1 - retried0) as f64 * 100.0 / (started1 - started0).max(1) as f64
     );
     if !explicit_url {
         let _ = std::fs::remove_dir_all(&dir);

@@ -2,7 +2,9 @@
 //! arguments into service calls and results into lines; no business rule lives here.
 
 mod bench;
+mod bench_dashboard;
 mod bench_data;
+mod bench_orders;
 mod bench_report;
 mod bench_sales;
 mod data;

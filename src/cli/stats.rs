@@ -17,8 +17,14 @@ pub struct StatsArgs {
     pub store: Option<i32>,
     /// A month (`2018-04`), a quarter (`2018-Q2`), a year (`2018`) or `all`; default: the
     /// latest month with orders
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["from", "to"])]
     pub period: Option<String>,
+    /// The first day of a range of days (default: the first order's day)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+    /// The last day of a range of days, included (default: the last order's day)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -56,16 +62,60 @@ pub fn parse_period(text: &str) -> Result<Period> {
     }
 }
 
+/// A day typed for `field`.
+fn parse_day(field: &str, text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::InvalidField {
+        field: field.into(),
+        message: format!(
+            "`{}` is not a day (YYYY-MM-DD)",
+            crate::text::escape_bounded(text, 40)
+        ),
+    })
+}
+
+/// `--from`/`--to` as a range of days; an open end runs to the first or last order.
+fn range(auth: &crate::auth::Auth, actor: &Actor, a: &StatsArgs) -> Result<Option<Period>> {
+    if a.from.is_none() && a.to.is_none() {
+        return Ok(None);
+    }
+    let from = a
+        .from
+        .as_deref()
+        .map(|t| parse_day("--from", t))
+        .transpose()?;
+    let to = a.to.as_deref().map(|t| parse_day("--to", t)).transpose()?;
+    let known = match (from, to) {
+        (Some(_), Some(_)) => None,
+        _ => dashboard::order_dates(auth, actor, a.store)?,
+    };
+    let from = from.or(known.map(|k| k.0)).or(to).unwrap_or_default();
+    // An open end past the orders (or none at all) leaves a range of one day.
+    let to = to.or(known.map(|k| k.1)).unwrap_or(from).max(from);
+    Ok(Some(Period::Range { from, to }))
+}
+
 pub fn run(ctx: &Context, a: StatsArgs) -> Result<u8> {
     let auth = ctx.auth_existing()?;
     let actor = Actor::cli(&ctx.sources);
     let cur = &ctx.config.currency_symbol;
+    if let (Some(f), Some(t)) = (&a.from, &a.to)
+        && parse_day("--from", f)? > parse_day("--to", t)?
+    {
+        return Err(Error::InvalidField {
+            field: "--to".into(),
+            message: format!("{t} is before --from {f}"),
+        });
+    }
+    let period = match &a.period {
+        Some(p) => Some(parse_period(p)?),
+        None => range(&auth, &actor, &a)?,
+    };
     let f = dashboard::load(
         &auth,
         &actor,
         &DashboardQuery {
             store: a.store,
-            period: a.period.as_deref().map(parse_period).transpose()?,
+            period,
             low_stock_threshold: ctx.config.low_stock_threshold,
             target_per_store_month_cents: i64::from(ctx.config.sales_target_per_store_month) * 100,
         },

@@ -192,8 +192,17 @@ pub fn run_and_record(
     let named;
     let opts = match (&opts.rejects, &opts.rejects_dir) {
         (None, Some(dir)) if opts.skip_invalid && !opts.dry_run => {
+            // Unique in the user's folder whatever store the run belongs to: the day and time,
+            // the run's number, and a suffix should that be taken (never written through).
+            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+            let mut path = dir.join(format!("rejects-{stamp}-run{run_id}.csv"));
+            let mut n = 2;
+            while std::fs::symlink_metadata(&path).is_ok() {
+                path = dir.join(format!("rejects-{stamp}-run{run_id}-{n}.csv"));
+                n += 1;
+            }
             named = ImportOptions {
-                rejects: Some(dir.join(format!("rejects-{run_id}.csv"))),
+                rejects: Some(path),
                 ..opts.clone()
             };
             &named
@@ -257,8 +266,10 @@ pub fn run_and_record(
         }
         r
     });
+    // A run-named rejects file this run made and left empty is removed; a file that was there
+    // before (the run then failed to create its own) is never touched.
     if let (Some(path), Some(_)) = (&opts.rejects, &opts.rejects_dir)
-        && !result.as_ref().is_ok_and(|r| r.rejected_rows > 0)
+        && result.as_ref().is_ok_and(|r| r.rejected_rows == 0)
     {
         let _ = std::fs::remove_file(path);
     }

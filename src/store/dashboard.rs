@@ -4,6 +4,8 @@
 //! by month for the twelve months up to the period's end, the best products and staff, and
 //! the products a store is running out of.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::auth::{Actor, Auth, Permission};
@@ -15,9 +17,22 @@ use crate::error::{Error, Result};
 /// A period of the Dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Period {
-    Month { year: i32, month: u32 },
-    Quarter { year: i32, quarter: u32 },
-    Year { year: i32 },
+    Month {
+        year: i32,
+        month: u32,
+    },
+    Quarter {
+        year: i32,
+        quarter: u32,
+    },
+    Year {
+        year: i32,
+    },
+    /// Any run of days, `from` to `to` inclusive (`stats --from … --to …`).
+    Range {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
     All,
 }
 
@@ -35,6 +50,7 @@ impl Period {
                 (start, start + Months::new(3))
             }
             Period::Year { year } => (d(year, 1), d(year + 1, 1)),
+            Period::Range { from, to } => (from, to + chrono::Days::new(1)),
             Period::All => return None,
         })
     }
@@ -45,6 +61,11 @@ impl Period {
             Period::Month { .. } => 1,
             Period::Quarter { .. } => 3,
             Period::Year { .. } => 12,
+            // The calendar months it touches.
+            Period::Range { from, to } => {
+                let m = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+                (m + 1).max(1) as u32
+            }
             Period::All => 0,
         }
     }
@@ -55,11 +76,12 @@ impl Period {
             Period::Month { year, month } => format!("{year}-{month:02}"),
             Period::Quarter { year, quarter } => format!("{year} Q{quarter}"),
             Period::Year { year } => year.to_string(),
+            Period::Range { from, to } => format!("{from} to {to}"),
             Period::All => "all time".into(),
         }
     }
 
-    /// The same kind of period containing `date`.
+    /// The same kind of period containing `date` (a range: as many days from `date`).
     pub fn like(self, date: NaiveDate) -> Period {
         match self {
             Period::Month { .. } => Period::Month {
@@ -71,15 +93,21 @@ impl Period {
                 quarter: (date.month() - 1) / 3 + 1,
             },
             Period::Year { .. } => Period::Year { year: date.year() },
+            // As many days, starting on `date`.
+            Period::Range { from, to } => Period::Range {
+                from: date,
+                to: date + (to - from),
+            },
             Period::All => Period::All,
         }
     }
 
     /// The period before (`None` for all time).
     pub fn previous(self) -> Period {
-        match self.bounds() {
-            Some((start, _)) => self.like(start - chrono::Days::new(1)),
-            None => self,
+        match (self, self.bounds()) {
+            (Period::Range { from, to }, _) => self.like(from - (to - from) - chrono::Days::new(1)),
+            (_, Some((start, _))) => self.like(start - chrono::Days::new(1)),
+            (_, None) => self,
         }
     }
 
@@ -221,21 +249,26 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
     let big = |e: &str| big_of.replace("{}", e);
     let rejected = OrderStatus::Rejected.code();
 
-    // Orders by status.
+    // Orders by status and, for those not rejected, by staff member: orders alone, no lines.
     let by_status = json_rows(
         &mut conn,
         &format!(
-            "SELECT JSON_ARRAY(o.order_status, COUNT(*)) AS r FROM orders o{filter} GROUP BY o.order_status"
+            "SELECT JSON_ARRAY(o.order_status, o.staff_id, COUNT(*)) AS r FROM orders o{filter} \
+             GROUP BY o.order_status, o.staff_id"
         ),
         &cells,
     )?;
     let mut orders_by_status: Vec<(OrderStatus, u64)> =
         OrderStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    let mut staff_orders: HashMap<i64, i64> = HashMap::new();
     for j in &by_status {
         if let Some(s) = OrderStatus::from_code(int(j, 0) as i16)
             && let Some(slot) = orders_by_status.iter_mut().find(|(x, _)| *x == s)
         {
-            slot.1 = int(j, 1) as u64;
+            slot.1 += int(j, 2) as u64;
+            if s != OrderStatus::Rejected {
+                *staff_orders.entry(int(j, 1)).or_default() += int(j, 2);
+            }
         }
     }
     let orders: u64 = orders_by_status.iter().map(|(_, n)| n).sum();
@@ -249,20 +282,7 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
         .map(|(_, n)| n)
         .sum();
 
-    // Revenue and items of every order not rejected.
-    let totals = json_rows(
-        &mut conn,
-        &format!(
-            "SELECT JSON_ARRAY({}, {}) AS r FROM orders o JOIN order_items oi ON oi.order_id = o.order_id{filter} AND o.order_status <> {rejected}",
-            big(&format!("COALESCE(SUM({lt}), 0)")),
-            big("COALESCE(SUM(oi.quantity), 0)")
-        ),
-        &cells,
-    )?;
-    let revenue_cents = totals.first().map_or(0, |j| int(j, 0));
-    let items_sold = totals.first().map_or(0, |j| int(j, 1));
-
-    // Revenue by month: the twelve months up to the period's end.
+    // The twelve whole months up to the period's end.
     let end = match bounds {
         Some((_, end)) => end,
         None => latest_month(&mut conn, q.store)?
@@ -272,58 +292,137 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
                 |(_, e)| e,
             ),
     };
+    let end = match end.day() {
+        1 => end,
+        _ => NaiveDate::from_ymd_opt(end.year(), end.month(), 1).expect("valid") + Months::new(1),
+    };
     let start = end - Months::new(12);
-    let (mfilter, mcells) = order_filter(Some((start, end)), q.store);
+
+    // One pass over the lines of orders not rejected, in the period and in those months:
+    // summed by month, staff member and whether in the period. Revenue, items, the months
+    // and the best staff all come from these few groups.
     let month = dialect::month_of(&conn, "o.order_date");
-    let months = json_rows(
-        &mut conn,
-        &format!(
-            "SELECT JSON_ARRAY({month}, {}) AS r FROM orders o JOIN order_items oi ON oi.order_id = o.order_id{mfilter} AND o.order_status <> {rejected} GROUP BY {month}",
+    let (in_period, mut scan_cells) = match bounds {
+        Some((from, to)) => (
+            "CASE WHEN o.order_date >= ? AND o.order_date < ? THEN 1 ELSE 0 END",
+            vec![Cell::Date(Some(from)), Cell::Date(Some(to))],
+        ),
+        None => ("1", Vec::new()),
+    };
+    let (scan_filter, more) = order_filter(
+        bounds.map(|(from, to)| (from.min(start), to.max(end))),
+        q.store,
+    );
+    scan_cells.extend(more);
+    // Lines are summed per order first (in key order, no sort), then the orders per group.
+    let groups_sql = format!(
+        "SELECT JSON_ARRAY(x.m, x.s, x.p, {}, {}) AS r FROM (SELECT MIN({month}) AS m, \
+         MIN(o.staff_id) AS s, MIN({in_period}) AS p, SUM({lt}) AS c, SUM(oi.quantity) AS q \
+         FROM orders o JOIN order_items oi ON oi.order_id = o.order_id{scan_filter} \
+         AND o.order_status <> {rejected} GROUP BY o.order_id) x GROUP BY x.m, x.s, x.p",
+        big("SUM(x.c)"),
+        big("SUM(x.q)")
+    );
+    // The best products. The same sums, shaped for each planner: over all time SQLite walks
+    // the products and their lines by index (no sort of every line); otherwise, and always on
+    // MySQL/MariaDB (which would take that order and read every line), the period's lines are
+    // summed first and named after ranking.
+    let top_sql = match &*conn {
+        AnyConnection::Sqlite(_) if bounds.is_none() => format!(
+            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM products p \
+             JOIN order_items oi ON oi.product_id = p.product_id \
+             JOIN orders o ON o.order_id = oi.order_id{filter} AND o.order_status <> {rejected} \
+             GROUP BY p.product_id ORDER BY SUM({lt}) DESC, p.product_id LIMIT {TOP}",
+            big("SUM(oi.quantity)"),
             big(&format!("SUM({lt})"))
         ),
-        &mcells,
-    )?;
+        _ => format!(
+            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM (SELECT oi.product_id AS id, \
+             SUM(oi.quantity) AS q, SUM({lt}) AS c FROM orders o \
+             JOIN order_items oi ON oi.order_id = o.order_id{filter} AND o.order_status <> {rejected} \
+             GROUP BY oi.product_id ORDER BY c DESC, oi.product_id LIMIT {TOP}) t \
+             JOIN products p ON p.product_id = t.id ORDER BY t.c DESC, t.id",
+            big("t.q"),
+            big("t.c")
+        ),
+    };
+    // The two passes over the lines run at once, each on its own connection (one after the
+    // other when the pool has a single connection: neither waits while holding one).
+    drop(conn);
+    let (groups, top_products) = std::thread::scope(|scope| {
+        let lines = scope.spawn(|| -> Result<Vec<Vec<serde_json::Value>>> {
+            let mut c = auth.db().conn()?;
+            json_rows(&mut c, &groups_sql, &scan_cells)
+        });
+        let top = (|| -> Result<Vec<Vec<serde_json::Value>>> {
+            let mut c = auth.db().conn()?;
+            json_rows(&mut c, &top_sql, &cells)
+        })();
+        let groups = lines
+            .join()
+            .map_err(|_| Error::Invalid("the Dashboard's query thread failed".into()))?;
+        Ok::<_, Error>((groups?, top?))
+    })?;
+    let top_products: Vec<(String, i64, i64)> = top_products
+        .iter()
+        .map(|j| (text(j, 0), int(j, 1), int(j, 2)))
+        .collect();
+    let mut conn = auth.db().conn()?;
+    let (mut revenue_cents, mut items_sold) = (0i64, 0i64);
+    let mut month_cents: HashMap<String, i64> = HashMap::new();
+    let mut staff_cents: HashMap<i64, i64> = HashMap::new();
+    for j in &groups {
+        let cents = int(j, 3);
+        *month_cents.entry(text(j, 0)).or_default() += cents;
+        if int(j, 2) == 1 {
+            revenue_cents += cents;
+            items_sold += int(j, 4);
+            *staff_cents.entry(int(j, 1)).or_default() += cents;
+        }
+    }
     let by_month: Vec<(String, i64)> = (0..12)
         .map(|i| {
             let m = start + Months::new(i);
             let key = format!("{}-{:02}", m.year(), m.month());
-            let cents = months
-                .iter()
-                .find(|j| text(j, 0) == key)
-                .map_or(0, |j| int(j, 1));
+            let cents = month_cents.get(&key).copied().unwrap_or(0);
             (key, cents)
         })
         .collect();
 
-    // The best products and staff.
-    let top_products = json_rows(
-        &mut conn,
-        &format!(
-            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM orders o JOIN order_items oi ON oi.order_id = o.order_id \
-             JOIN products p ON p.product_id = oi.product_id{filter} AND o.order_status <> {rejected} \
-             GROUP BY p.product_id, p.product_name ORDER BY SUM({lt}) DESC, p.product_id LIMIT {TOP}",
-            big("SUM(oi.quantity)"),
-            big(&format!("SUM({lt})"))
-        ),
-        &cells,
-    )?
-    .iter()
-    .map(|j| (text(j, 0), int(j, 1), int(j, 2)))
-    .collect();
-    let top_staff = json_rows(
-        &mut conn,
-        &format!(
-            "SELECT JSON_ARRAY(CONCAT(st.first_name, ' ', st.last_name), COUNT(DISTINCT o.order_id), {}) AS r \
-             FROM orders o JOIN order_items oi ON oi.order_id = o.order_id JOIN staffs st ON st.staff_id = o.staff_id\
-             {filter} AND o.order_status <> {rejected} \
-             GROUP BY st.staff_id, st.first_name, st.last_name ORDER BY SUM({lt}) DESC, st.staff_id LIMIT {TOP}",
-            big(&format!("SUM({lt})"))
-        ),
-        &cells,
-    )?
-    .iter()
-    .map(|j| (text(j, 0), int(j, 1), int(j, 2)))
-    .collect();
+    // The best staff: named after ranking.
+    let mut best: Vec<(i64, i64)> = staff_cents.into_iter().collect();
+    best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    best.truncate(TOP);
+    let names: HashMap<i64, String> = if best.is_empty() {
+        HashMap::new()
+    } else {
+        let ids: Vec<String> = best.iter().map(|(id, _)| id.to_string()).collect();
+        json_rows(
+            &mut conn,
+            &format!(
+                "SELECT JSON_ARRAY(staff_id, CONCAT(first_name, ' ', last_name)) AS r \
+                 FROM staffs WHERE staff_id IN ({})",
+                ids.join(", ")
+            ),
+            &[],
+        )?
+        .iter()
+        .map(|j| (int(j, 0), text(j, 1)))
+        .collect()
+    };
+    let top_staff = best
+        .iter()
+        .map(|(id, cents)| {
+            (
+                names
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("staff {id}")),
+                staff_orders.get(id).copied().unwrap_or(0),
+                *cents,
+            )
+        })
+        .collect();
 
     // Low stock, worst first.
     let mut low_cells = vec![Cell::Int(Some(
@@ -407,6 +506,32 @@ fn by_month_span(conn: &mut AnyConnection, store: Option<i32>) -> Result<i64> {
         },
         None => 1,
     })
+}
+
+/// The first and last order dates (of `store`), or `None` when there are no orders (needs
+/// `ViewData`): what an open-ended range of days runs to.
+pub fn order_dates(
+    auth: &Auth,
+    actor: &Actor,
+    store: Option<i32>,
+) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    let (filter, cells) = order_filter(None, store);
+    let rows = json_rows(
+        &mut conn,
+        &format!(
+            "SELECT JSON_ARRAY(MIN(o.order_date), MAX(o.order_date)) AS r FROM orders o{filter}"
+        ),
+        &cells,
+    )?;
+    let date = |v: Option<&serde_json::Value>| {
+        v.and_then(|v| v.as_str())
+            .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
+    };
+    Ok(rows
+        .first()
+        .and_then(|j| Some((date(j.first())?, date(j.get(1))?))))
 }
 
 /// The stores, `(id, name)`, for choosing one (needs `ViewData`).

@@ -374,6 +374,15 @@ impl App {
             }
             return;
         }
+        // The help box closes on any key (`q` included), never quitting under it.
+        if self.help && !is_ctrl_c {
+            self.help = false;
+            return;
+        }
+        // A notice answers the last action; the next key starts afresh.
+        if matches!(self.screen, Screen::Main { .. }) && self.busy.is_none() {
+            self.notice = None;
+        }
         let typing = self.typing()
             && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace)
             && !key

@@ -1,5 +1,6 @@
 //! What the new-order form offers while typing: customers by name, e-mail or phone; products
-//! by name or brand with their price and the stock left in the chosen store; a store's staff.
+//! by name or brand with their price and the stock left in the chosen store; a store's staff;
+//! the staff member (and store) the signed-in account is linked to.
 
 use crate::auth::{Actor, Auth, Permission};
 use crate::db::dialect;
@@ -143,4 +144,44 @@ pub fn staff_of(auth: &Auth, actor: &Actor, store: i32) -> Result<Vec<(i32, Stri
         .into_iter()
         .map(|(id, f, l)| (id, format!("{f} {l}")))
         .collect())
+}
+
+/// The staff member an account is linked to (`users.staff_id`), with the store they work at:
+/// the new-order form's defaults. `None` for a shell user or an account with no link.
+pub fn own_staff(auth: &Auth, actor: &Actor) -> Result<Option<StaffChoice>> {
+    use crate::db::schema::{staffs, users};
+    use diesel::prelude::*;
+    let mut conn = auth.db().conn()?;
+    auth.authorize(&mut conn, actor, Permission::CreateOrders)?;
+    let Some(user) = actor.user_id else {
+        return Ok(None);
+    };
+    let row: Option<(i32, i32, String, String, bool)> = users::table
+        .inner_join(staffs::table)
+        .filter(users::user_id.eq(user))
+        .select((
+            staffs::staff_id,
+            staffs::store_id,
+            staffs::first_name,
+            staffs::last_name,
+            staffs::active,
+        ))
+        .first(&mut *conn)
+        .optional()?;
+    Ok(row.map(|(staff_id, store_id, f, l, active)| StaffChoice {
+        staff_id,
+        store_id,
+        name: format!("{f} {l}"),
+        active,
+    }))
+}
+
+/// A staff member and the store they work at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffChoice {
+    pub staff_id: i32,
+    pub store_id: i32,
+    pub name: String,
+    /// An inactive staff member is still shown, but the form should not default to them.
+    pub active: bool,
 }

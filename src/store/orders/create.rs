@@ -81,8 +81,12 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::CreateOrders)?;
         let store_name = check_parties(conn, order)?;
-        let mut priced = Vec::with_capacity(lines.len());
-        for l in &lines {
+        // Stock rows are taken in product order, so two terminals selling the same products
+        // lock them in the same order and do not deadlock (a deadlock would still be re-run).
+        let mut by_product: Vec<&NewLine> = lines.iter().collect();
+        by_product.sort_by_key(|l| l.product_id);
+        let mut prices = std::collections::HashMap::with_capacity(lines.len());
+        for l in by_product {
             let (name, price): (String, i64) = products::table
                 .find(l.product_id)
                 .select((products::product_name, products::list_price_cents))
@@ -92,8 +96,11 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
                     invalid("product", format!("there is no product {}", l.product_id))
                 })?;
             take_stock(conn, order.store_id, &store_name, l, &name)?;
-            priced.push((l, price));
+            prices.insert(l.product_id, price);
         }
+        // The lines keep the order they were given in.
+        let priced: Vec<(&NewLine, i64)> =
+            lines.iter().map(|l| (l, prices[&l.product_id])).collect();
         let id = insert_order(conn, order, today)?;
         for (i, (l, price)) in priced.iter().enumerate() {
             diesel::insert_into(order_items::table)

@@ -72,7 +72,9 @@ impl TabId {
             TabId::Etl => Permission::ImportCsv,
             TabId::Users => Permission::ViewUsers,
             TabId::Audit => Permission::ViewAudit,
-            TabId::Settings => Permission::ChangeSettings,
+            // Everyone manages their own password and codes; store-wide changes are checked
+            // by the services.
+            TabId::Settings => Permission::ViewData,
         }
     }
 

@@ -199,10 +199,13 @@ impl Tab for SettingsTab {
             area,
         );
         let overlay = |title: &str, lines: Vec<Line>, f: &mut Frame| {
-            let r = centered(area, 64, lines.len() as u16 + 2);
+            let r = centered(area, 64, lines.len() as u16 + 4);
             f.render_widget(Clear, r);
             f.render_widget(
-                Paragraph::new(lines).block(boxed(t, title)).style(t.base),
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(boxed(t, title))
+                    .style(t.base),
                 r,
             );
         };

@@ -12,7 +12,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::auth::users::UserSummary;
-use crate::auth::{Permission, Role};
+use crate::auth::{OpenSession, Permission, Role};
 use crate::error::Error;
 use crate::tui::keymap::Action;
 use crate::tui::screens::{boxed, centered};
@@ -29,6 +29,7 @@ pub enum Act {
     SetActive(bool),
     Unlock,
     Reset2fa,
+    EndSession(i32),
 }
 
 /// What a form is for.
@@ -42,6 +43,7 @@ pub enum FormKind {
 enum UsersReply {
     List(Result<Vec<UserSummary>, Error>),
     Done(String, Result<(), Error>),
+    Sessions(String, Result<Vec<OpenSession>, Error>),
 }
 
 #[derive(Debug, Default)]
@@ -53,6 +55,8 @@ pub struct UsersTab {
     pub picking_role: bool,
     pub confirm: Option<(String, String, Act)>,
     pub form: Option<(FormKind, String, Form)>,
+    /// A user's open sessions (Enter), with the one chosen.
+    pub sessions: Option<(String, Vec<OpenSession>, usize)>,
 }
 
 fn role_of(key: char) -> Option<Role> {
@@ -92,6 +96,7 @@ impl UsersTab {
                 Act::SetActive(on) => w.auth.set_active(w.actor, &user, on),
                 Act::Unlock => w.auth.unlock_user(w.actor, &user),
                 Act::Reset2fa => w.auth.reset_2fa(w.actor, &user),
+                Act::EndSession(id) => w.auth.end_session(w.actor, id),
             };
             UsersReply::Done(what, r)
         }))
@@ -168,7 +173,11 @@ impl Tab for UsersTab {
                     Act::Reset2fa => {
                         format!("2FA of `{user}` reset; they set it up at next sign-in")
                     }
+                    Act::EndSession(id) => format!(
+                        "Session {id} of `{user}` ended; that terminal returns to the sign-in"
+                    ),
                 };
+                self.sessions = None;
                 return Some(self.run(what, act, user));
             }
             return Some(Cmd::Notice(Notice::info("Nothing was changed.")));
@@ -182,6 +191,29 @@ impl Tab for UsersTab {
                 }
                 _ => Cmd::Done,
             });
+        }
+        if let Some((user, list, cursor)) = &mut self.sessions {
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') => {
+                    *cursor = (*cursor + 1).min(list.len().saturating_sub(1))
+                }
+                KeyCode::Up | KeyCode::Char('k') => *cursor = cursor.saturating_sub(1),
+                KeyCode::Char('e') if ctx.role.allows(Permission::ManageUsers) => {
+                    if let Some(s) = list.get(*cursor) {
+                        let q = format!(
+                            "End session {} of `{}` on {}? That terminal returns to the sign-in.",
+                            s.session_id,
+                            clean(user),
+                            clean(&s.terminal)
+                        );
+                        self.confirm = Some((q, user.clone(), Act::EndSession(s.session_id)));
+                        self.sessions = None;
+                        return Some(Cmd::Done);
+                    }
+                }
+                _ => self.sessions = None,
+            }
+            return Some(Cmd::Done);
         }
         if self.picking_role {
             self.picking_role = false;
@@ -213,6 +245,13 @@ impl Tab for UsersTab {
                 Cmd::Done
             }
             KeyCode::Char('g') | KeyCode::F(5) => self.load(),
+            KeyCode::Enter if user.is_some() => {
+                let name = user.clone().expect("checked").username;
+                Cmd::Run(Work::new("sessions", move |w| {
+                    let r = w.auth.open_sessions(w.actor, &name);
+                    UsersReply::Sessions(name, r)
+                }))
+            }
             _ if !admin => return None,
             KeyCode::Char('n') => {
                 let mut role = TextInput::new("Role");
@@ -299,6 +338,11 @@ impl Tab for UsersTab {
                     self.load(),
                 ]))
             }
+            UsersReply::Sessions(name, Ok(list)) => {
+                self.sessions = Some((name, list, 0));
+                None
+            }
+            UsersReply::Sessions(_, Err(e)) => Some(Cmd::failed(&e)),
             UsersReply::Done(_, Err(e)) => {
                 if let Some((_, _, form)) = &mut self.form {
                     form.clear_secrets();
@@ -400,6 +444,33 @@ impl Tab for UsersTab {
                 f,
             );
         }
+        if let Some((user, list, cursor)) = &self.sessions {
+            let mut lines = vec![Line::from(format!(
+                "{} open session{} of `{}`:",
+                list.len(),
+                if list.len() == 1 { "" } else { "s" },
+                clean(user)
+            ))];
+            for (i, s) in list.iter().enumerate() {
+                lines.push(Line::from(format!(
+                    "{} #{} {} · started {} · active {}",
+                    if i == *cursor { "›" } else { " " },
+                    s.session_id,
+                    clean(&s.terminal),
+                    when(Some(s.started_at)),
+                    when(Some(s.last_seen_at))
+                )));
+            }
+            lines.push(Line::styled(
+                if ctx.role.allows(Permission::ManageUsers) {
+                    "j/k choose · e end the session · any other key closes"
+                } else {
+                    "any key closes"
+                },
+                t.dim,
+            ));
+            overlay("Sessions", lines, f);
+        }
         if let Some((kind, user, form)) = &self.form {
             let title = match kind {
                 FormKind::Create => "New user".to_string(),
@@ -442,7 +513,10 @@ impl Tab for UsersTab {
         if self.form.is_some() {
             return vec![h("Enter", "next / save"), h("Esc", "cancel")];
         }
-        let mut v = vec![h("j/k", "move"), h("g", "reload")];
+        if self.sessions.is_some() {
+            return vec![h("e", "end session"), h("any other key", "close")];
+        }
+        let mut v = vec![h("j/k", "move"), h("Enter", "sessions"), h("g", "reload")];
         if ctx.role.allows(Permission::ManageUsers) {
             v.extend([
                 h("n", "new user"),
@@ -457,7 +531,10 @@ impl Tab for UsersTab {
     }
 
     fn editing(&self) -> bool {
-        self.form.is_some() || self.confirm.is_some() || self.picking_role
+        self.form.is_some()
+            || self.confirm.is_some()
+            || self.picking_role
+            || self.sessions.is_some()
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -286,6 +286,24 @@ fn editor(tab: &DataTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
             Span::styled(refers, t.dim),
         ]));
     }
+    let focused = ed.fields.get(ed.form.focus);
+    if let Some(parent) = focused.and_then(|f| f.refers_to) {
+        let noun = crate::store::data::view_of(parent).map_or("record", |v| v.noun);
+        if ed.matches.is_empty() {
+            lines.push(Line::styled(
+                format!("Type a {noun}'s id, or part of its name to search."),
+                t.dim,
+            ));
+        } else {
+            lines.push(Line::styled(
+                format!("Matching {noun}s (Enter takes the first):"),
+                t.dim,
+            ));
+            for (id, text) in &ed.matches {
+                lines.push(Line::from(format!("    #{id} {}", clean(text))));
+            }
+        }
+    }
     if ed.saving {
         lines.push(Line::styled("Saving…", t.accent));
     }

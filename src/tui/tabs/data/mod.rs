@@ -51,6 +51,9 @@ pub struct Editor {
     /// What the edit started from (an edit only).
     pub base: Option<EditForm>,
     pub saving: bool,
+    /// For a field that refers to another table: the records matching what is typed there,
+    /// `(id, how it reads)`; Enter takes the first.
+    pub matches: Vec<(i32, String)>,
 }
 
 /// The typed replies of the tab's work.
@@ -63,6 +66,8 @@ enum DataReply {
     Added(Result<Key, Error>),
     Deleted(Result<String, Error>),
     Exported(PathBuf, Result<u64, Error>),
+    /// Records of a referred table matching what was typed in a form field.
+    Matches(usize, Result<Vec<(i32, String)>, Error>),
 }
 
 #[derive(Debug)]
@@ -207,6 +212,7 @@ impl DataTab {
                     form,
                     base: None,
                     saving: false,
+                    matches: Vec::new(),
                 });
                 Cmd::Done
             }
@@ -357,6 +363,12 @@ impl DataTab {
             }
             KeyCode::Char('r') => self.load(ctx, offset, Land::At(self.cursor)),
             KeyCode::Char('x') => self.export(ctx),
+            KeyCode::Char('n') if !ctx.role.allows(Permission::EditRecords) => {
+                Cmd::Notice(Notice::error(format!(
+                    "permission denied: {}s may not add records",
+                    ctx.role
+                )))
+            }
             KeyCode::Char('n') => self.new_record(),
             KeyCode::Enter => match self.selected_key() {
                 Some(k) => self.show(k),
@@ -404,6 +416,12 @@ impl DataTab {
                     let r = data::edit_form(w.auth, w.actor, table, &k);
                     DataReply::EditForm(table, k, r)
                 }))
+            }
+            KeyCode::Char('d') if !ctx.role.allows(Permission::DeleteRecords) => {
+                Cmd::Notice(Notice::error(format!(
+                    "permission denied: {}s may not delete records (Administrators do)",
+                    ctx.role
+                )))
             }
             KeyCode::Char('d') => match self.selected_name() {
                 Some(named) => {
@@ -462,14 +480,65 @@ impl Tab for DataTab {
             if ed.saving {
                 return Some(Cmd::Done);
             }
-            return Some(match ed.form.handle(key, action) {
-                FormEvent::Submit => self.submit(),
+            // On a field that refers to another table, Enter on a name takes the first match.
+            let i = ed.form.focus;
+            let typed = ed.form.value(i).trim().to_string();
+            if key.code == KeyCode::Enter
+                && ed.fields.get(i).is_some_and(|f| f.refers_to.is_some())
+                && !typed.is_empty()
+                && typed.parse::<i64>().is_err()
+                && let Some((id, _)) = ed.matches.first()
+            {
+                ed.form.fields[i].value = id.to_string();
+                ed.matches.clear();
+                return Some(Cmd::Done);
+            }
+            let before = (ed.form.focus, typed);
+            let cmd = match ed.form.handle(key, action) {
+                FormEvent::Submit => return Some(self.submit()),
                 FormEvent::Cancel => {
                     self.editor = None;
-                    Cmd::Notice(Notice::info("Nothing was saved."))
+                    return Some(Cmd::Notice(Notice::info("Nothing was saved.")));
                 }
                 _ => Cmd::Done,
-            });
+            };
+            let i = ed.form.focus;
+            let now = ed.form.value(i).trim().to_string();
+            if (i, now.clone()) != before {
+                ed.matches.clear();
+                if let Some(parent) = ed.fields.get(i).and_then(|f| f.refers_to)
+                    && !now.is_empty()
+                    && now.parse::<i64>().is_err()
+                {
+                    return Some(Cmd::Run(Work::new("matches", move |w| {
+                        let q = ListQuery {
+                            table: parent.to_string(),
+                            search: Some(now),
+                            sort: None,
+                            offset: 0,
+                            limit: 6,
+                            known_total: None,
+                        };
+                        let r = data::list(w.auth, w.actor, &q).map(|p| {
+                            p.rows
+                                .iter()
+                                .map(|r| {
+                                    let text: Vec<String> = r
+                                        .values
+                                        .iter()
+                                        .skip(1)
+                                        .take(3)
+                                        .map(|v| v.display())
+                                        .collect();
+                                    (r.key.0[0], text.join(" · "))
+                                })
+                                .collect()
+                        });
+                        DataReply::Matches(i, r)
+                    })));
+                }
+            }
+            return Some(cmd);
         }
         if self.searching {
             match key.code {
@@ -580,6 +649,7 @@ impl Tab for DataTab {
                             base: form.base,
                         }),
                         saving: false,
+                        matches: Vec::new(),
                     });
                     None
                 }
@@ -588,6 +658,11 @@ impl Tab for DataTab {
             DataReply::Saved(r) => match r {
                 Ok(change) => {
                     self.editor = None;
+                    // The record on screen shows what was saved.
+                    let reopen = match (self.pane, &self.record) {
+                        (Pane::Detail, Some(r)) => Some(r.row.key.clone()),
+                        _ => None,
+                    };
                     let text = if change.changed.is_empty() {
                         "Nothing changed.".to_string()
                     } else {
@@ -601,7 +676,13 @@ impl Tab for DataTab {
                                 .join("; ")
                         )
                     };
-                    self.reload_after_change(ctx, Notice::info(text))
+                    let reload = self.reload_after_change(ctx, Notice::info(text));
+                    match reopen {
+                        Some(k) => {
+                            Some(Cmd::Batch(vec![reload.unwrap_or(Cmd::Done), self.show(k)]))
+                        }
+                        None => reload,
+                    }
                 }
                 Err(e) => Some(self.save_failed(&e)),
             },
@@ -621,6 +702,17 @@ impl Tab for DataTab {
                     self.pane = Pane::Rows;
                     self.record = None;
                     self.reload_after_change(ctx, Notice::info(format!("Deleted {what}.")))
+                }
+                Err(e) => Some(Cmd::failed(&e)),
+            },
+            DataReply::Matches(i, r) => match r {
+                Ok(m) => {
+                    if let Some(ed) = self.editor.as_mut()
+                        && ed.form.focus == i
+                    {
+                        ed.matches = m;
+                    }
+                    None
                 }
                 Err(e) => Some(Cmd::failed(&e)),
             },
