@@ -594,18 +594,21 @@ impl App {
 
     /// Offers a key to tab `i`.
     fn tab_key(&mut self, i: usize, key: &KeyEvent, action: Option<Action>) -> Option<Cmd> {
-        let ctx = Ctx {
-            role: self.session.as_ref()?.role,
-            theme: &self.theme,
-            spinner: self.spinner,
-            data_dir: &self.data_dir,
-            size: self.size,
-            policy: &self.policy,
-            settings: &self.settings,
-            username: self.session.as_ref().map_or("", |s| s.username.as_str()),
-            shop: &self.shop,
-        };
-        self.tabs.get_mut(i)?.handle_key(key, action, &ctx)
+        self.with_tab(i, |t, ctx| t.handle_key(key, action, ctx))
+    }
+
+    /// Runs `f` on tab `i` with the context tabs read, while someone is signed in. The tab is
+    /// lent out of the collection for the call, so the context can borrow the rest of the app.
+    fn with_tab(
+        &mut self,
+        i: usize,
+        f: impl FnOnce(&mut dyn Tab, &Ctx) -> Option<Cmd>,
+    ) -> Option<Cmd> {
+        self.session.as_ref()?;
+        let mut tabs = std::mem::take(&mut self.tabs);
+        let cmd = tabs.get_mut(i).and_then(|t| f(t.as_mut(), &self.ctx()));
+        self.tabs = tabs;
+        cmd
     }
 
     /// Brings tab `i` to the front.
@@ -614,21 +617,7 @@ impl App {
             return;
         }
         self.screen = Screen::Main { tab: i };
-        let Some(role) = self.session.as_ref().map(|s| s.role) else {
-            return;
-        };
-        let ctx = Ctx {
-            role,
-            theme: &self.theme,
-            spinner: self.spinner,
-            data_dir: &self.data_dir,
-            size: self.size,
-            policy: &self.policy,
-            settings: &self.settings,
-            username: self.session.as_ref().map_or("", |s| s.username.as_str()),
-            shop: &self.shop,
-        };
-        if let Some(cmd) = self.tabs[i].on_open(&ctx) {
+        if let Some(cmd) = self.with_tab(i, |t, ctx| t.on_open(ctx)) {
             self.apply(i, cmd);
         }
     }
@@ -694,21 +683,7 @@ impl App {
                 Reply::Lost
             }
         };
-        let ctx = Ctx {
-            role: self
-                .session
-                .as_ref()
-                .map_or(crate::auth::Role::Employee, |s| s.role),
-            theme: &self.theme,
-            spinner: self.spinner,
-            data_dir: &self.data_dir,
-            size: self.size,
-            policy: &self.policy,
-            settings: &self.settings,
-            username: self.session.as_ref().map_or("", |s| s.username.as_str()),
-            shop: &self.shop,
-        };
-        if let Some(cmd) = self.tabs[i].on_reply(reply, &ctx) {
+        if let Some(cmd) = self.with_tab(i, |t, ctx| t.on_reply(reply, ctx)) {
             self.apply(i, cmd);
         }
     }
