@@ -139,6 +139,8 @@ pub struct AppOptions {
     pub settings: Vec<(String, String)>,
     /// Store-wide settings (currency, low stock, sales target).
     pub shop: super::tabs::ShopSettings,
+    /// The chain name, currency and folder of PDF reports.
+    pub reports: crate::report::ReportOptions,
     /// Ticks between session checks, and between activity notes to the store.
     pub check_every: u64,
     pub touch_every: u64,
@@ -178,6 +180,9 @@ pub struct App {
     policy: crate::auth::policy::PasswordPolicy,
     settings: Vec<(String, String)>,
     shop: super::tabs::ShopSettings,
+    reports: crate::report::ReportOptions,
+    /// Text to put on the clipboard (OSC 52) at the next draw.
+    clipboard: Option<String>,
     in_flight: usize,
     outbox: Vec<Job>,
     ticks: u64,
@@ -219,6 +224,8 @@ impl App {
             policy: opts.policy,
             settings: opts.settings,
             shop: opts.shop,
+            reports: opts.reports,
+            clipboard: None,
             in_flight: 0,
             outbox: Vec::new(),
             ticks: 0,
@@ -309,7 +316,13 @@ impl App {
             settings: &self.settings,
             username: self.session.as_ref().map_or("", |s| s.username.as_str()),
             shop: &self.shop,
+            reports: &self.reports,
         }
+    }
+
+    /// Text a tab asked to copy, for the terminal loop to send as OSC 52.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
     }
 
     /// Folds one message into the state.
@@ -632,6 +645,7 @@ impl App {
                 }
             }
             Cmd::Notice(n) => self.notice = Some(n),
+            Cmd::Copy(text) => self.clipboard = Some(text),
             Cmd::SessionEnded(text) => self.back_to_login(Notice::error(text)),
             Cmd::Run(work) => {
                 let (Some(s), Some(t)) = (&self.session, self.tabs.get(i)) else {

@@ -37,6 +37,15 @@ impl Harness {
             policy: crate::auth::policy::PasswordPolicy::default(),
             settings: vec![("store".into(), "sqlite://test.db".into())],
             shop: crate::tui::tabs::ShopSettings::default(),
+            reports: crate::report::ReportOptions {
+                chain_name: "Stockroom".into(),
+                currency: "$".into(),
+                reports_dir: config_path
+                    .parent()
+                    .map(|p| p.join("reports"))
+                    .unwrap_or_else(std::env::temp_dir),
+                target: crate::report::Target::Folder,
+            },
             config_path,
             check_every: 1,
             touch_every: 1,
@@ -137,16 +146,22 @@ impl Harness {
         self.app.update(Msg::Resize(w, h));
     }
 
-    /// Draws a frame and returns its text, one line per row.
+    /// Draws a frame and returns its text, one line per row, as a terminal shows it: the cell
+    /// after a double-width character is hidden under it (and never redrawn, so it may hold
+    /// an older frame's text).
     pub fn render(&mut self) -> String {
+        use unicode_width::UnicodeWidthStr;
         self.terminal
             .draw(|f| screens::draw(&self.app, f))
             .expect("draw");
         let buf = self.terminal.backend().buffer();
         let mut out = String::new();
         for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
+            let mut x = 0;
+            while x < buf.area.width {
+                let symbol = buf[(x, y)].symbol();
+                out.push_str(symbol);
+                x += symbol.width().max(1) as u16;
             }
             out.push('\n');
         }

@@ -5,6 +5,7 @@
 //! it is still there.
 
 pub mod app;
+pub mod clipboard;
 pub mod harness;
 pub mod jobs;
 pub mod keymap;
@@ -52,6 +53,7 @@ pub fn options(cfg: &Config, src: &Sources) -> Result<AppOptions> {
             low_stock_threshold: cfg.low_stock_threshold,
             target_per_store_month_cents: i64::from(cfg.sales_target_per_store_month) * 100,
         },
+        reports: crate::report::ReportOptions::from_config(cfg),
         check_every: 8,  // 2 s
         touch_every: 40, // 10 s
     })
@@ -196,6 +198,11 @@ pub fn run(cfg: &Config, src: &Sources, auth: Auth) -> Result<()> {
             gone = true;
             app.update(Msg::Signal(app::HUNG_UP));
             continue;
+        }
+        if let Some(text) = app.take_clipboard()
+            && let Err(e) = clipboard::copy(terminal.backend_mut(), &text)
+        {
+            tracing::info!(error = %e, "could not send the clipboard escape");
         }
         let msg = select! {
             recv(input) -> m => m.unwrap_or(Msg::Signal(app::HUNG_UP)),

@@ -7,7 +7,7 @@ pub mod dashboard;
 pub mod data;
 pub mod etl;
 pub mod orders;
-mod placeholder;
+pub mod reports;
 pub mod settings;
 pub mod users;
 
@@ -108,6 +108,8 @@ pub struct Ctx<'a> {
     pub username: &'a str,
     /// The store-wide settings the Dashboard and Orders show with.
     pub shop: &'a ShopSettings,
+    /// How PDF reports are made and where they go.
+    pub reports: &'a crate::report::ReportOptions,
 }
 
 /// Store-wide settings from the configuration.
@@ -173,6 +175,8 @@ pub enum Cmd {
     Notice(Notice),
     /// Run this on a worker; its reply comes back to the tab.
     Run(Work),
+    /// Put this text on the clipboard of the user's terminal (OSC 52, so it works over SSH).
+    Copy(String),
     /// The session is over (the service said so): back to the sign-in screen.
     SessionEnded(String),
     /// Several of the above, in order.
@@ -241,7 +245,7 @@ pub fn build(role: Role) -> Vec<Box<dyn Tab>> {
                 TabId::Users => Box::new(users::UsersTab::default()),
                 TabId::Audit => Box::new(audit::AuditTab::default()),
                 TabId::Settings => Box::new(settings::SettingsTab::default()),
-                other => Box::new(placeholder::Placeholder(other)),
+                TabId::Reports => Box::new(reports::ReportsTab::default()),
             }
         })
         .collect()
