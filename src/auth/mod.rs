@@ -7,6 +7,7 @@ mod audit_export;
 mod own_totp;
 mod sessions_admin;
 pub mod store_settings;
+pub use own_totp::Own2fa;
 pub use sessions_admin::OpenSession;
 pub mod backup_codes;
 pub mod clock;

@@ -81,11 +81,14 @@ impl Auth {
         self.setup_for(&user.username, secret)
     }
 
-    /// Turns your 2FA off and revokes your backup codes. Refused for an Administrator (2FA is
-    /// mandatory for them), before the password is asked.
-    pub fn disable_own_totp(&self, s: &Session, current: &str) -> Result<()> {
-        let mut conn = self.db().conn()?;
-        let role = User::by_id(&mut conn, s.user_id)?
+    /// Whether you may turn your 2FA off: not as an Administrator (2FA is mandatory for them).
+    /// Asked before the password, so a refusal costs nothing.
+    pub fn may_disable_own_totp(&self, s: &Session) -> Result<()> {
+        self.refuse_admin_2fa_off(&mut *self.db().conn()?, s)
+    }
+
+    fn refuse_admin_2fa_off(&self, conn: &mut AnyConnection, s: &Session) -> Result<()> {
+        let role = User::by_id(conn, s.user_id)?
             .and_then(|u| Role::parse(&u.role))
             .unwrap_or(Role::Employee);
         if role == Role::Administrator {
@@ -93,6 +96,14 @@ impl Auth {
                 "2FA is mandatory for Administrators and cannot be turned off".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// Turns your 2FA off and revokes your backup codes. Refused for an Administrator, before
+    /// the password is checked.
+    pub fn disable_own_totp(&self, s: &Session, current: &str) -> Result<()> {
+        let mut conn = self.db().conn()?;
+        self.refuse_admin_2fa_off(&mut conn, s)?;
         let user = self.own_account(&mut conn, s, current)?;
         if !user.totp_enabled {
             return Err(Error::Invalid("2FA is already off".into()));

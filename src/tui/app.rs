@@ -112,7 +112,7 @@ fn login_form() -> Form {
     ])
 }
 
-fn code_form() -> Form {
+pub(crate) fn code_form() -> Form {
     let mut code = TextInput::new("Code");
     code.max_chars = 16;
     Form::new(vec![code])
@@ -309,6 +309,7 @@ impl App {
             settings: &self.settings,
             username: self.session.as_ref().map_or("", |s| s.username.as_str()),
             shop: &self.shop,
+            config_path: &self.config_path,
         }
     }
 
@@ -632,6 +633,7 @@ impl App {
                 }
             }
             Cmd::Notice(n) => self.notice = Some(n),
+            Cmd::Shop(shop) => self.shop = shop,
             Cmd::SessionEnded(text) => self.back_to_login(Notice::error(text)),
             Cmd::Run(work) => {
                 let (Some(s), Some(t)) = (&self.session, self.tabs.get(i)) else {
@@ -764,7 +766,7 @@ impl App {
             JobResult::Step(step) => self.route(step),
             JobResult::Setup(setup) => {
                 if let Screen::TotpSetup { setup: s, qr, .. } = &mut self.screen {
-                    *qr = QrBlocks::new(&setup.uri, 4).zip(QrBlocks::new(&setup.uri, 2));
+                    *qr = super::screens::totp_setup::qr_pair(&setup);
                     *s = Some(setup);
                 }
             }

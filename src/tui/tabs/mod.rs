@@ -108,6 +108,8 @@ pub struct Ctx<'a> {
     pub username: &'a str,
     /// The store-wide settings the Dashboard and Orders show with.
     pub shop: &'a ShopSettings,
+    /// The config file store-wide settings are saved to.
+    pub config_path: &'a Path,
 }
 
 /// Store-wide settings from the configuration.
@@ -175,6 +177,8 @@ pub enum Cmd {
     Run(Work),
     /// The session is over (the service said so): back to the sign-in screen.
     SessionEnded(String),
+    /// An Administrator changed the store-wide settings: every tab uses these from now on.
+    Shop(ShopSettings),
     /// Several of the above, in order.
     Batch(Vec<Cmd>),
 }
