@@ -32,6 +32,8 @@ pub struct UserSummary {
     pub open_sessions: i64,
 }
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
 /// A member of staff found by [`Auth::find_staff`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffMatch {
@@ -216,7 +218,8 @@ impl Auth {
         let mut conn = self.db.conn()?;
         self.authorize(&mut conn, actor, Permission::ManageUsers)?;
         let text = text.trim();
-        let pattern = format!("%{}%", text.replace(['%', '_', '\\'], ""));
+        // Lower-cased on both sides: MySQL compares this text case-sensitively.
+        let pattern = format!("%{}%", text.replace(['%', '_', '\\'], "").to_lowercase());
         let mut q = staffs::table
             .left_join(users::table)
             .select((
@@ -231,9 +234,9 @@ impl Auth {
         q = match text.trim_start_matches('#').parse::<i32>() {
             Ok(id) => q.filter(staffs::staff_id.eq(id)),
             Err(_) => q.filter(
-                staffs::first_name
+                lower(staffs::first_name)
                     .like(pattern.clone())
-                    .or(staffs::last_name.like(pattern)),
+                    .or(lower(staffs::last_name).like(pattern)),
             ),
         };
         Ok(q.load::<(i32, String, String, Option<String>)>(&mut *conn)?

@@ -149,6 +149,7 @@ impl SettingsTab {
                 let e = EDITABLE[*at];
                 let mut input = TextInput::new(e.label);
                 input.value = draw::value_of(self, ctx, e.key);
+                self.picking = None;
                 self.form = Some((FormKind::Store(e.key), Form::new(vec![input])));
             }
             _ => self.picking = None,
