@@ -6,7 +6,7 @@ mod common;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 use diesel::prelude::*;
-use stockroom::auth::{Auth, Role};
+use stockroom::auth::Role;
 use stockroom::tui::harness::Harness;
 use stockroom::tui::tabs::audit::AuditTab;
 use stockroom::tui::tabs::users::UsersTab;
