@@ -428,12 +428,17 @@ impl Config {
 /// Sets `key = "value"` in a TOML config file, keeping its other lines and comments; creates
 /// the file (and its folder) if needed. Used by the TUI to remember the theme.
 pub fn save_setting(path: &Path, key: &str, value: &str) -> Result<()> {
+    save_value(path, key, toml::Value::String(value.to_string()))
+}
+
+/// [`save_setting`] for any TOML value (a number is written as a number).
+pub fn save_value(path: &Path, key: &str, value: toml::Value) -> Result<()> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::file(path, e)),
     };
-    let line = format!("{key} = {}", toml::Value::String(value.to_string()));
+    let line = format!("{key} = {value}");
     let mut replaced = false;
     let mut out: Vec<String> = Vec::new();
     let mut in_table = false;

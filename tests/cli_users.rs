@@ -438,3 +438,60 @@ both_backends!(only_2fa_needs_the_key_file, |t: TestDb| {
         .unwrap();
     assert_eq!(failed, 0, "a missing key is not a failed attempt");
 });
+
+#[test]
+fn link_unlink_and_store_settings_from_the_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let o = run(
+        h,
+        &["user", "add", "root", "--role", "admin", "--password-stdin"],
+        Some("Bike-Shop-2026!\n"),
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let store = h.join(".local/share/stockroom/stockroom.db");
+    {
+        use diesel::connection::SimpleConnection;
+        let mut c = diesel::SqliteConnection::establish(store.to_str().unwrap()).unwrap();
+        c.batch_execute(
+            "INSERT INTO stores (store_id, store_name) VALUES (1, 'Main Street');
+             INSERT INTO staffs (staff_id, first_name, last_name, email, active, store_id)
+             VALUES (4, 'Jane', 'Doe', 'jane@example.com', 1, 1);",
+        )
+        .unwrap();
+    }
+    let o = run(h, &["user", "link", "root", "9"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("no member of staff with id 9"),
+        "{}",
+        out(&o)
+    );
+    let o = run(h, &["user", "link", "root", "4"], None);
+    assert!(
+        out(&o).contains("linked to member of staff 4"),
+        "{}",
+        out(&o)
+    );
+    let o = run(h, &["user", "unlink", "root"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let o = run(h, &["settings", "set", "lockout_minutes", "0"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("from 1 to 10,080"), "{}", out(&o));
+    let o = run(h, &["settings", "set", "lockout_minutes", "20"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let o = run(h, &["settings", "show"], None);
+    assert!(
+        out(&o).contains("lockout_minutes") && out(&o).contains("20"),
+        "{}",
+        out(&o)
+    );
+    let o = run(h, &["audit", "--event", "settings"], None);
+    assert!(
+        out(&o).contains("key=lockout_minutes value=20"),
+        "{}",
+        out(&o)
+    );
+    let o = run(h, &["audit", "--event", "user.staff_linked"], None);
+    assert!(out(&o).contains("user=root staff=4"), "{}", out(&o));
+}

@@ -6,69 +6,15 @@ mod common;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 use diesel::prelude::*;
-use stockroom::auth::{Auth, Role};
+use stockroom::auth::Role;
 use stockroom::tui::harness::Harness;
 use stockroom::tui::tabs::audit::AuditTab;
 use stockroom::tui::tabs::users::UsersTab;
 use stockroom::tui::theme::ThemeName;
 
 use common::accounts::{self, PASSWORD, add};
+use common::admin::{admin_harness, open, select};
 use common::{TestDb, count};
-
-/// An administrator (2FA set up through the service) signed in on a harness.
-fn admin_harness(t: &TestDb, dir: &std::path::Path) -> (Harness, Auth, String) {
-    let (auth, _) = accounts::auth(t);
-    add(&auth, "root", Role::Administrator);
-    let mut p = auth.begin_sign_in("root", PASSWORD).unwrap();
-    let setup = auth.totp_setup(&mut p).unwrap();
-    auth.confirm_totp_setup(
-        &mut p,
-        &stockroom::auth::totp::code_at(&setup.secret, auth.now()).unwrap(),
-    )
-    .unwrap();
-    auth.finish_sign_in(p).unwrap();
-    let mut h = Harness::new(
-        auth.clone(),
-        Harness::options(ThemeName::Dark, dir.join("c.toml")),
-        100,
-        30,
-    );
-    h.type_text("root");
-    h.press(KeyCode::Enter);
-    h.type_text(PASSWORD);
-    h.press(KeyCode::Enter);
-    h.type_text(&stockroom::auth::totp::code_at(&setup.secret, auth.now() + 30).unwrap());
-    h.press(KeyCode::Enter);
-    assert!(
-        h.render().contains("root (Administrator)"),
-        "{}",
-        h.render()
-    );
-    (h, auth, setup.secret)
-}
-
-fn open(h: &mut Harness, title: &str) {
-    let n = h.app.tabs().iter().position(|t| *t == title).unwrap() + 1;
-    h.press(KeyCode::Char(char::from_digit(n as u32, 10).unwrap()));
-}
-
-fn select(h: &mut Harness, user: &str) {
-    let i = h
-        .app
-        .tab::<UsersTab>()
-        .unwrap()
-        .users
-        .iter()
-        .position(|u| u.username == user)
-        .unwrap();
-    h.press(KeyCode::Home);
-    for _ in 0..20 {
-        h.press(KeyCode::Char('k'));
-    }
-    for _ in 0..i {
-        h.press(KeyCode::Char('j'));
-    }
-}
 
 #[test]
 fn an_administrator_manages_accounts_and_each_refusal_is_in_words() {
@@ -274,7 +220,7 @@ fn settings_change_your_password_and_renew_backup_codes() {
     let (mut h, auth, secret) = admin_harness(&t, dir.path());
     open(&mut h, "Settings");
     assert!(
-        h.render().contains("backup codes   10 left"),
+        h.render().contains("on · 10 backup codes left"),
         "{}",
         h.render()
     );

@@ -4,7 +4,10 @@
 
 pub mod audit;
 mod audit_export;
+mod own_totp;
 mod sessions_admin;
+pub mod store_settings;
+pub use own_totp::Own2fa;
 pub use sessions_admin::OpenSession;
 pub mod backup_codes;
 pub mod clock;
@@ -20,7 +23,7 @@ pub mod totp;
 pub mod unknown_name;
 pub mod users;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use diesel::prelude::*;
 
@@ -119,7 +122,8 @@ impl Actor {
 #[derive(Clone, Debug)]
 pub struct Auth {
     db: Database,
-    settings: AuthSettings,
+    /// Shared by every clone: a setting changed by an Administrator applies at once.
+    settings: Arc<RwLock<AuthSettings>>,
     /// The 2FA key, read on first need: only TOTP secrets and backup-code hashes use it.
     key: Arc<LazyKey>,
     /// The store's key for hashing unknown usernames ([`unknown_name`]), read once.
@@ -155,7 +159,7 @@ impl Auth {
         std::thread::spawn(move || password::warm_dummy(cost));
         Auth {
             db,
-            settings,
+            settings: Arc::new(RwLock::new(settings)),
             key: Arc::new(LazyKey {
                 source,
                 loaded: OnceLock::new(),
@@ -230,8 +234,17 @@ impl Auth {
         self.clock.now()
     }
 
-    pub fn settings(&self) -> &AuthSettings {
-        &self.settings
+    /// The settings in force now (an Administrator may change some while running).
+    pub fn settings(&self) -> AuthSettings {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Changes the settings in force for every clone of these services.
+    pub(crate) fn update_settings(&self, f: impl FnOnce(&mut AuthSettings)) {
+        f(&mut self.settings.write().unwrap_or_else(|e| e.into_inner()));
     }
 
     pub fn db(&self) -> &Database {

@@ -128,7 +128,7 @@ impl Auth {
                 reason: "account deactivated".into(),
             });
         }
-        let absolute_left = row.started_at + self.settings.max_session_secs - now;
+        let absolute_left = row.started_at + self.settings().max_session_secs - now;
         if absolute_left <= 0 {
             if end_one(&mut conn, s.session_id, now, "session time limit reached")? == 1 {
                 self.audit(
@@ -140,7 +140,7 @@ impl Auth {
             }
             return Ok(SessionState::Expired);
         }
-        let idle_left = row.last_seen_at + self.settings.idle_secs - now;
+        let idle_left = row.last_seen_at + self.settings().idle_secs - now;
         if idle_left <= 0 {
             return Ok(SessionState::Idle);
         }
@@ -255,7 +255,7 @@ impl Auth {
         let now = self.now();
         let mut q = sessions::table
             .inner_join(users::table)
-            .filter(stale_filter(self.settings.idle_secs, now))
+            .filter(stale_filter(self.settings().idle_secs, now))
             .select((SessionRow::as_select(), users::username))
             .into_boxed();
         if let Some(uid) = user_id {
@@ -268,7 +268,7 @@ impl Auth {
             let reason = format!("stale: no activity since {since}");
             closed += crate::db::tx::write::<_, Error>(conn, |conn| {
                 let n = diesel::update(sessions::table.find(row.session_id))
-                    .filter(stale_filter(self.settings.idle_secs, now))
+                    .filter(stale_filter(self.settings().idle_secs, now))
                     .set((
                         sessions::ended_at.eq(Some(now)),
                         sessions::end_reason.eq(Some(reason.as_str())),

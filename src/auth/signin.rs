@@ -88,7 +88,7 @@ impl Auth {
         let name = normalize_username(username);
         let mut conn = self.db.conn()?;
         let Some(user) = User::by_username(&mut conn, &name)? else {
-            password::dummy_verify(password_typed, self.settings.bcrypt_cost);
+            password::dummy_verify(password_typed, self.settings().bcrypt_cost);
             // Never what was typed: it may be a password (see `unknown_name`).
             let actor = self.unknown_user_actor(&mut conn, &name)?;
             self.audit(
@@ -150,8 +150,8 @@ impl Auth {
                 conn,
                 user.user_id,
                 self.now(),
-                self.settings.lockout_threshold,
-                self.settings.lock_secs,
+                self.settings().lockout_threshold,
+                self.settings().lock_secs,
             )?;
             self.audit(conn, &user.username, event, details)?;
             if locked {
@@ -159,7 +159,7 @@ impl Auth {
                     conn,
                     &user.username,
                     Event::AccountLocked,
-                    &format!("minutes={} {details}", self.settings.lock_secs / 60),
+                    &format!("minutes={} {details}", self.settings().lock_secs / 60),
                 )?;
             }
             Ok(locked)
@@ -196,7 +196,7 @@ impl Auth {
         Error::Locked(format!(
             "Too many failed attempts: the account is locked for {} minutes (an administrator \
              can unlock it sooner with `stockroom user unlock`).",
-            self.settings.lock_secs / 60
+            self.settings().lock_secs / 60
         ))
     }
 
@@ -271,11 +271,16 @@ impl Auth {
                 "2FA setup is not the current sign-in step".into(),
             ));
         }
-        // The secret is sealed with the key when confirmed: without it, say so before the QR.
-        self.secret_key(&mut *self.db.conn()?)?;
         let secret = p.setup_secret.get_or_insert_with(totp::new_secret).clone();
+        self.setup_for(&p.username, secret)
+    }
+
+    /// What a 2FA setup screen shows for `secret`. The secret is sealed with the key when
+    /// confirmed: without a key, this says so before any QR is shown.
+    pub(super) fn setup_for(&self, username: &str, secret: String) -> Result<TotpSetup> {
+        self.secret_key(&mut *self.db.conn()?)?;
         Ok(TotpSetup {
-            uri: totp::uri(&secret, &p.username)?,
+            uri: totp::uri(&secret, username)?,
             secret,
         })
     }
@@ -288,14 +293,34 @@ impl Auth {
             .setup_secret
             .clone()
             .ok_or_else(|| Error::Auth("2FA setup has not been shown yet".into()))?;
-        let key = self.secret_key(&mut conn)?;
+        let codes = self.enable_totp(&mut conn, &user, &secret, code, "2fa_setup")?;
+        p.second_factor_done = true;
+        p.setup_secret = None;
+        let mut refreshed = user;
+        refreshed.totp_enabled = true;
+        p.step = next_step(&refreshed, true);
+        Ok(codes)
+    }
+
+    /// Turns 2FA on for `user` once `code` matches `secret` (a wrong code counts toward
+    /// lockout): seals the secret, makes a fresh set of backup codes (returned, to be shown
+    /// once) and audits. Used by the forced setup at sign-in and by Settings.
+    pub(super) fn enable_totp(
+        &self,
+        conn: &mut AnyConnection,
+        user: &User,
+        secret: &str,
+        code: &str,
+        step_name: &str,
+    ) -> Result<Vec<String>> {
+        let key = self.secret_key(conn)?;
         let now = self.now();
-        let Some(step) = totp::matching_step(&secret, code, now)? else {
+        let Some(step) = totp::matching_step(secret, code, now)? else {
             let locked = self.record_failed_attempt(
-                &mut conn,
-                &user,
+                conn,
+                user,
                 Event::TotpFailure,
-                "reason=bad_code step=2fa_setup",
+                &format!("reason=bad_code step={step_name}"),
             )?;
             if locked {
                 return Err(self.locked_error());
@@ -306,7 +331,7 @@ impl Auth {
             ));
         };
         let sealed = key.encrypt(secret.as_bytes(), &user_context(user.user_id));
-        let codes = conn.transaction::<_, Error, _>(|conn| {
+        conn.transaction::<_, Error, _>(|conn| {
             diesel::update(users::table.find(user.user_id))
                 .set((
                     users::totp_enabled.eq(true),
@@ -315,15 +340,14 @@ impl Auth {
                 ))
                 .execute(conn)?;
             let codes = self.replace_backup_codes(conn, &key, user.user_id)?;
-            self.audit(conn, &user.username, Event::TotpEnabled, "")?;
+            self.audit(
+                conn,
+                &user.username,
+                Event::TotpEnabled,
+                &format!("step={step_name}"),
+            )?;
             Ok(codes)
-        })?;
-        p.second_factor_done = true;
-        p.setup_secret = None;
-        let mut refreshed = user;
-        refreshed.totp_enabled = true;
-        p.step = next_step(&refreshed, true);
-        Ok(codes)
+        })
     }
 
     /// Step 3: a new password after a reset, checked against the policy.
@@ -401,13 +425,13 @@ impl Auth {
         must_change: bool,
     ) -> Result<()> {
         password::check_length(new_password)?;
-        self.settings.policy.check(new_password, &user.username)?;
+        self.settings().policy.check(new_password, &user.username)?;
         if password::verify(new_password, &user.password_hash) {
             return Err(Error::Invalid(
                 "the new password must differ from the current one".into(),
             ));
         }
-        let hash = password::hash(new_password, self.settings.bcrypt_cost)?;
+        let hash = password::hash(new_password, self.settings().bcrypt_cost)?;
         diesel::update(users::table.find(user.user_id))
             .set((
                 users::password_hash.eq(hash),
@@ -433,7 +457,7 @@ fn remaining_codes(conn: &mut AnyConnection, user_id: i32) -> QueryResult<i64> {
 }
 
 /// Decrypts a user's TOTP secret; a wrong or missing key is an error, never a bypass.
-fn totp_secret(key: &SecretKey, user: &User) -> Result<String> {
+pub(super) fn totp_secret(key: &SecretKey, user: &User) -> Result<String> {
     let sealed = user.totp_secret_enc.as_deref().ok_or_else(|| {
         Error::Config(format!("{} has 2FA on but no stored secret", user.username))
     })?;

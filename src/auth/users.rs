@@ -25,9 +25,22 @@ pub struct UserSummary {
     pub totp_enabled: bool,
     pub must_change_password: bool,
     pub staff_id: Option<i32>,
+    /// The linked member of staff's name.
+    pub staff_name: Option<String>,
     pub last_login_at: Option<i64>,
     /// Sessions open now; a stale one (idle past the limit) counts as ended.
     pub open_sessions: i64,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A member of staff found by [`Auth::find_staff`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMatch {
+    pub staff_id: i32,
+    pub name: String,
+    /// The account already linked to them, if any.
+    pub linked_to: Option<String>,
 }
 
 /// Checks a new username: 3–32 of `a-z 0-9 . _ -`, starting with a letter.
@@ -91,7 +104,7 @@ impl Auth {
         must_change: bool,
     ) -> Result<()> {
         password::check_length(password_plain)?;
-        self.settings.policy.check(password_plain, name)?;
+        self.settings().policy.check(password_plain, name)?;
         if User::by_username(conn, name)?.is_some() {
             return Err(Error::Invalid(format!(
                 "a user named `{name}` already exists"
@@ -105,7 +118,7 @@ impl Auth {
                 )));
             }
         }
-        let hash = password::hash(password_plain, self.settings.bcrypt_cost)?;
+        let hash = password::hash(password_plain, self.settings().bcrypt_cost)?;
         let now = self.now();
         diesel::insert_into(users::table)
             .values(NewUser {
@@ -163,7 +176,7 @@ impl Auth {
             tracing::warn!(error = %e, "could not close stale sessions");
         }
         let now = self.now();
-        let idle = self.settings.idle_secs;
+        let idle = self.settings().idle_secs;
         let mut open = std::collections::HashMap::<i32, i64>::new();
         for row in sessions::table
             .filter(sessions::ended_at.is_null())
@@ -174,9 +187,17 @@ impl Auth {
                 *open.entry(row.user_id).or_default() += 1;
             }
         }
+        let names: std::collections::HashMap<i32, String> = staffs::table
+            .inner_join(users::table)
+            .select((staffs::staff_id, staffs::first_name, staffs::last_name))
+            .load::<(i32, String, String)>(&mut *conn)?
+            .into_iter()
+            .map(|(id, first, last)| (id, format!("{first} {last}")))
+            .collect();
         Ok(User::all(&mut conn)?
             .into_iter()
             .map(|u| UserSummary {
+                staff_name: u.staff_id.and_then(|id| names.get(&id).cloned()),
                 open_sessions: open.get(&u.user_id).copied().unwrap_or(0),
                 locked: u.is_locked(now),
                 role: Role::parse(&u.role).unwrap_or(Role::Employee),
@@ -189,6 +210,94 @@ impl Auth {
                 last_login_at: u.last_login_at,
             })
             .collect())
+    }
+
+    /// Members of staff whose name contains `text` (or whose id it is), for linking one to an
+    /// account (needs `ManageUsers`). At most `limit`, by name.
+    pub fn find_staff(&self, actor: &Actor, text: &str, limit: i64) -> Result<Vec<StaffMatch>> {
+        let mut conn = self.db.conn()?;
+        self.authorize(&mut conn, actor, Permission::ManageUsers)?;
+        let text = text.trim();
+        // Lower-cased on both sides: MySQL compares this text case-sensitively.
+        let pattern = format!("%{}%", text.replace(['%', '_', '\\'], "").to_lowercase());
+        let mut q = staffs::table
+            .left_join(users::table)
+            .select((
+                staffs::staff_id,
+                staffs::first_name,
+                staffs::last_name,
+                users::username.nullable(),
+            ))
+            .order((staffs::first_name, staffs::last_name, staffs::staff_id))
+            .limit(limit)
+            .into_boxed();
+        q = match text.trim_start_matches('#').parse::<i32>() {
+            Ok(id) => q.filter(staffs::staff_id.eq(id)),
+            Err(_) => q.filter(
+                lower(staffs::first_name)
+                    .like(pattern.clone())
+                    .or(lower(staffs::last_name).like(pattern)),
+            ),
+        };
+        Ok(q.load::<(i32, String, String, Option<String>)>(&mut *conn)?
+            .into_iter()
+            .map(|(staff_id, first, last, linked_to)| StaffMatch {
+                staff_id,
+                name: format!("{first} {last}"),
+                linked_to,
+            })
+            .collect())
+    }
+
+    /// Links `username` to the member of staff `staff_id`, or unlinks them (`None`). The
+    /// member of staff must exist and not be linked to another account. Audited.
+    pub fn link_staff(&self, actor: &Actor, username: &str, staff_id: Option<i32>) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        tx::write::<_, Error>(&mut conn, |conn| {
+            self.authorize(conn, actor, Permission::ManageUsers)?;
+            let user = self.target(conn, username)?;
+            let (event, details) = match staff_id {
+                Some(sid) => {
+                    let exists: i64 = staffs::table.find(sid).count().get_result(conn)?;
+                    if exists == 0 {
+                        return Err(Error::NotFound(format!(
+                            "there is no member of staff with id {sid}"
+                        )));
+                    }
+                    let other: Option<String> = users::table
+                        .filter(users::staff_id.eq(sid))
+                        .filter(users::user_id.ne(user.user_id))
+                        .select(users::username)
+                        .first(conn)
+                        .optional()?;
+                    if let Some(other) = other {
+                        return Err(Error::Invalid(format!(
+                            "member of staff {sid} is already linked to `{other}`; unlink them first"
+                        )));
+                    }
+                    (
+                        Event::StaffLinked,
+                        format!("user={} staff={sid}", user.username),
+                    )
+                }
+                None => match user.staff_id {
+                    Some(was) => (
+                        Event::StaffUnlinked,
+                        format!("user={} staff_was={was}", user.username),
+                    ),
+                    None => {
+                        return Err(Error::Invalid(format!(
+                            "`{}` is not linked to a member of staff",
+                            user.username
+                        )));
+                    }
+                },
+            };
+            diesel::update(users::table.find(user.user_id))
+                .set(users::staff_id.eq(staff_id))
+                .execute(conn)?;
+            self.audit(conn, &actor.name, event, &details)
+        })
     }
 
     fn refuse_last_admin(&self, conn: &mut AnyConnection, user: &User, what: &str) -> Result<()> {
@@ -319,7 +428,7 @@ impl Auth {
         })
     }
 
-    fn confirm_own_password(
+    pub(super) fn confirm_own_password(
         &self,
         conn: &mut AnyConnection,
         s: &Session,

@@ -15,6 +15,7 @@ mod order;
 pub mod output;
 pub mod progress;
 mod report;
+mod settings;
 mod stats;
 mod user;
 
@@ -90,6 +91,11 @@ pub enum Command {
     },
     /// Show the audit trail, newest first
     Audit(user::AuditArgs),
+    /// Show or change the store-wide settings (lockout, sessions, low stock, target, currency)
+    Settings {
+        #[command(subcommand)]
+        command: settings::SettingsCommand,
+    },
     /// Measure the speed targets and print the figures
     Bench {
         #[command(subcommand)]
@@ -205,6 +211,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Import { command }) => etl::import(&ctx, command),
         Some(Command::Export(args)) => etl::export(&ctx, args),
         Some(Command::Audit(args)) => user::audit(&ctx, args),
+        Some(Command::Settings { command }) => settings::run(&ctx, command),
         Some(Command::Bench { command }) => {
             let explicit =
                 cli.database_url.is_some() || ctx.sources.env.contains_key("DATABASE_URL");
@@ -233,5 +240,6 @@ fn command_name(c: &Command) -> &'static str {
         Command::Import { .. } => "import",
         Command::Export(_) => "export",
         Command::Audit(_) => "audit",
+        Command::Settings { .. } => "settings",
     }
 }

@@ -52,6 +52,10 @@ pub enum UserCommand {
     /// Turn a user's 2FA off; administrators set it up again at next sign-in
     #[command(name = "reset-2fa")]
     Reset2fa { username: String },
+    /// Link an account to a member of staff (by the staff id)
+    Link { username: String, staff_id: i32 },
+    /// Remove an account's link to a member of staff
+    Unlink { username: String },
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +200,14 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
         UserCommand::Reset2fa { username } => {
             auth.reset_2fa(&actor, &username)?;
             crate::outln!("2FA of `{username}` reset; backup codes revoked and sessions ended");
+        }
+        UserCommand::Link { username, staff_id } => {
+            auth.link_staff(&actor, &username, Some(staff_id))?;
+            crate::outln!("`{username}` is linked to member of staff {staff_id}");
+        }
+        UserCommand::Unlink { username } => {
+            auth.link_staff(&actor, &username, None)?;
+            crate::outln!("`{username}` is no longer linked to a member of staff");
         }
     }
     Ok(super::exit::OK)

@@ -112,7 +112,7 @@ fn login_form() -> Form {
     ])
 }
 
-fn code_form() -> Form {
+pub(crate) fn code_form() -> Form {
     let mut code = TextInput::new("Code");
     code.max_chars = 16;
     Form::new(vec![code])
@@ -317,6 +317,7 @@ impl App {
             username: self.session.as_ref().map_or("", |s| s.username.as_str()),
             shop: &self.shop,
             reports: &self.reports,
+            config_path: &self.config_path,
         }
     }
 
@@ -646,6 +647,10 @@ impl App {
             }
             Cmd::Notice(n) => self.notice = Some(n),
             Cmd::Copy(text) => self.clipboard = Some(text),
+            Cmd::Shop(shop) => {
+                self.reports.currency = shop.currency.clone();
+                self.shop = shop;
+            }
             Cmd::SessionEnded(text) => self.back_to_login(Notice::error(text)),
             Cmd::Run(work) => {
                 let (Some(s), Some(t)) = (&self.session, self.tabs.get(i)) else {
@@ -778,7 +783,7 @@ impl App {
             JobResult::Step(step) => self.route(step),
             JobResult::Setup(setup) => {
                 if let Screen::TotpSetup { setup: s, qr, .. } = &mut self.screen {
-                    *qr = QrBlocks::new(&setup.uri, 4).zip(QrBlocks::new(&setup.uri, 2));
+                    *qr = super::screens::totp_setup::qr_pair(&setup);
                     *s = Some(setup);
                 }
             }

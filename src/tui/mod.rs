@@ -59,33 +59,22 @@ pub fn options(cfg: &Config, src: &Sources) -> Result<AppOptions> {
     })
 }
 
-/// What the Settings tab shows of the configuration.
+/// What the Settings tab shows of the configuration (the store-wide settings an
+/// Administrator may change it shows live, from the services).
 fn settings_summary(cfg: &Config) -> Vec<(String, String)> {
     let mut v = vec![
         ("store".to_string(), cfg.database.redacted()),
         ("data folder".into(), cfg.data_dir.display().to_string()),
         ("log folder".into(), cfg.log_dir.display().to_string()),
         (
+            "reports folder".into(),
+            cfg.reports_dir.display().to_string(),
+        ),
+        (
             "config file".into(),
             cfg.config_file
                 .as_ref()
                 .map_or("(none: defaults)".to_string(), |p| p.display().to_string()),
-        ),
-        (
-            "lockout after".into(),
-            format!("{} failed attempts", cfg.lockout_threshold),
-        ),
-        (
-            "lockout lasts".into(),
-            format!("{} minutes", cfg.lockout_minutes),
-        ),
-        (
-            "idle lock after".into(),
-            format!("{} minutes", cfg.idle_timeout_minutes),
-        ),
-        (
-            "sessions end after".into(),
-            format!("{} hours", cfg.session_max_hours),
         ),
         (
             "password minimum".into(),

@@ -2,6 +2,7 @@
 //! database (uniquely named, dropped afterwards even when the test fails).
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod cluster;
 pub mod http;
 pub mod proxy;

@@ -4,7 +4,7 @@
 mod main_tabs;
 mod overlay;
 mod sign_in;
-mod totp_setup;
+pub mod totp_setup;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -61,10 +61,23 @@ pub fn draw(app: &App, f: &mut Frame) {
         }
         Screen::PasswordChange(form) => sign_in::password_change(app, form, f, body),
         Screen::Lock(form) => sign_in::lock(app, form, f, body),
-        Screen::TotpSetup { setup, qr, form } => {
-            totp_setup::setup(app, setup.as_ref(), qr.as_ref(), form, f, body)
-        }
-        Screen::BackupCodes { codes, .. } => totp_setup::backup_codes(app, codes, f, body),
+        Screen::TotpSetup { setup, qr, form } => totp_setup::setup(
+            &app.theme,
+            "Administrators must use 2FA.",
+            setup.as_ref(),
+            qr.as_ref(),
+            Some(form),
+            f,
+            body,
+        ),
+        Screen::BackupCodes { codes, .. } => totp_setup::backup_codes(
+            &app.theme,
+            "2FA is on. Save these backup codes now.",
+            "Press Enter once you have saved them.",
+            codes,
+            f,
+            body,
+        ),
         Screen::Main { tab } => main_tabs::draw(app, *tab, f, body),
     }
     draw_notice(app, f, notice);

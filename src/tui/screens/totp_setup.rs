@@ -1,5 +1,6 @@
-//! Forced 2FA setup: the QR code (half blocks, dark on light, with its quiet zone), the
-//! secret as grouped text beside it, the first code to confirm; then the backup codes once.
+//! 2FA setup, forced at sign-in or chosen in Settings: the QR code (half blocks, dark on
+//! light, with its quiet zone), the secret as grouped text beside it, the first code to
+//! confirm; then the backup codes once. Settings also shows the QR again (no form).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,19 +9,25 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{boxed, centered, form_lines};
 use crate::auth::{TotpSetup, totp};
-use crate::tui::app::App;
+use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
 use crate::tui::widgets::qr::QrBlocks;
 
+/// The QR code of a setup, with a full quiet zone and with a narrower one for small windows.
+pub fn qr_pair(setup: &TotpSetup) -> Option<(QrBlocks, QrBlocks)> {
+    QrBlocks::new(&setup.uri, 4).zip(QrBlocks::new(&setup.uri, 2))
+}
+
+/// The setup screen under `heading`; without a form it only shows the code (any key closes).
 pub fn setup(
-    app: &App,
+    t: &Theme,
+    heading: &str,
     setup: Option<&TotpSetup>,
     qr: Option<&(QrBlocks, QrBlocks)>,
-    form: &Form,
+    form: Option<&Form>,
     f: &mut Frame,
     area: Rect,
 ) {
-    let t = &app.theme;
     let (Some(setup), Some((wide, narrow))) = (setup, qr) else {
         f.render_widget(Paragraph::new("Preparing…").style(t.dim), area);
         return;
@@ -46,7 +53,7 @@ pub fn setup(
         height: area.height,
     };
     let mut lines = vec![
-        Line::styled("Administrators must use 2FA.", t.title),
+        Line::styled(heading.to_string(), t.title),
         Line::default(),
         Line::from("1. Scan the code with an"),
         Line::from("   authenticator app, or type"),
@@ -59,10 +66,15 @@ pub fn setup(
         lines.push(Line::styled(format!("   {}", chunk.join(" ")), t.accent));
     }
     lines.push(Line::default());
-    lines.push(Line::from("2. Type the 6-digit code it"));
-    lines.push(Line::from("   shows to turn 2FA on:"));
-    lines.push(Line::default());
-    lines.extend(form_lines(form, t));
+    match form {
+        Some(form) => {
+            lines.push(Line::from("2. Type the 6-digit code it"));
+            lines.push(Line::from("   shows to turn 2FA on:"));
+            lines.push(Line::default());
+            lines.extend(form_lines(form, t));
+        }
+        None => lines.push(Line::styled("Any key closes.", t.dim)),
+    }
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -71,10 +83,17 @@ pub fn setup(
     );
 }
 
-pub fn backup_codes(app: &App, codes: &[String], f: &mut Frame, area: Rect) {
-    let t = &app.theme;
+/// New backup codes, shown once under `heading`; `close` says which key goes on.
+pub fn backup_codes(
+    t: &Theme,
+    heading: &str,
+    close: &str,
+    codes: &[String],
+    f: &mut Frame,
+    area: Rect,
+) {
     let mut lines = vec![
-        Line::styled("2FA is on. Save these backup codes now.", t.ok),
+        Line::styled(heading.to_string(), t.ok),
         Line::from("Each works once if you lose your phone. They are not shown again."),
         Line::default(),
     ];
@@ -85,8 +104,9 @@ pub fn backup_codes(app: &App, codes: &[String], f: &mut Frame, area: Rect) {
         ));
     }
     lines.push(Line::default());
-    lines.push(Line::from("Press Enter once you have saved them."));
+    lines.push(Line::from(close.to_string()));
     let r = centered(area, 72, lines.len() as u16 + 2);
+    f.render_widget(ratatui::widgets::Clear, r);
     f.render_widget(
         Paragraph::new(lines)
             .block(boxed(t, "Backup codes"))

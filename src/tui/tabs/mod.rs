@@ -110,6 +110,8 @@ pub struct Ctx<'a> {
     pub shop: &'a ShopSettings,
     /// How PDF reports are made and where they go.
     pub reports: &'a crate::report::ReportOptions,
+    /// The config file store-wide settings are saved to.
+    pub config_path: &'a Path,
 }
 
 /// Store-wide settings from the configuration.
@@ -179,6 +181,8 @@ pub enum Cmd {
     Copy(String),
     /// The session is over (the service said so): back to the sign-in screen.
     SessionEnded(String),
+    /// An Administrator changed the store-wide settings: every tab uses these from now on.
+    Shop(ShopSettings),
     /// Several of the above, in order.
     Batch(Vec<Cmd>),
 }

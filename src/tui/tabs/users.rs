@@ -1,6 +1,9 @@
 //! The Users tab: every account with its role, state and 2FA; Administrators create users,
-//! change roles, deactivate, unlock and reset passwords or 2FA — each after a question that
-//! names the user, each refused by the service with its reason in words. Managers read only.
+//! change roles, link a member of staff (searched by name), deactivate, unlock and reset
+//! passwords or 2FA — each after a question that names the user, each refused by the service
+//! with its reason in words. Managers read only.
+
+mod staff_picker;
 
 use std::any::Any;
 
@@ -11,7 +14,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
-use crate::auth::users::UserSummary;
+use crate::auth::users::{StaffMatch, UserSummary};
 use crate::auth::{OpenSession, Permission, Role};
 use crate::error::Error;
 use crate::tui::keymap::Action;
@@ -21,6 +24,7 @@ use crate::tui::widgets::form::{Form, FormEvent};
 use crate::tui::widgets::grid::{Column, Grid};
 use crate::tui::widgets::input::TextInput;
 use crate::tui::work::{Reply, Work};
+use staff_picker::{Picked, StaffPicker};
 
 /// An account action waiting for `y`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +34,8 @@ pub enum Act {
     Unlock,
     Reset2fa,
     EndSession(i32),
+    Link(i32),
+    Unlink,
 }
 
 /// What a form is for.
@@ -44,6 +50,7 @@ enum UsersReply {
     List(Result<Vec<UserSummary>, Error>),
     Done(String, Result<(), Error>),
     Sessions(String, Result<Vec<OpenSession>, Error>),
+    Staff(Result<Vec<StaffMatch>, Error>),
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +64,8 @@ pub struct UsersTab {
     pub form: Option<(FormKind, String, Form)>,
     /// A user's open sessions (Enter), with the one chosen.
     pub sessions: Option<(String, Vec<OpenSession>, usize)>,
+    /// Choosing a member of staff to link to an account.
+    pub picker: Option<StaffPicker>,
 }
 
 fn role_of(key: char) -> Option<Role> {
@@ -97,9 +106,43 @@ impl UsersTab {
                 Act::Unlock => w.auth.unlock_user(w.actor, &user),
                 Act::Reset2fa => w.auth.reset_2fa(w.actor, &user),
                 Act::EndSession(id) => w.auth.end_session(w.actor, id),
+                Act::Link(id) => w.auth.link_staff(w.actor, &user, Some(id)),
+                Act::Unlink => w.auth.link_staff(w.actor, &user, None),
             };
             UsersReply::Done(what, r)
         }))
+    }
+
+    fn search_staff(text: String) -> Cmd {
+        Cmd::Run(Work::new("staff", move |w| {
+            UsersReply::Staff(w.auth.find_staff(w.actor, &text, staff_picker::SHOWN))
+        }))
+    }
+
+    fn picker_key(&mut self, key: &KeyEvent) -> Cmd {
+        let Some(p) = &mut self.picker else {
+            return Cmd::Done;
+        };
+        match p.handle(key) {
+            Picked::Search(text) => Self::search_staff(text),
+            Picked::Chosen(m) => {
+                let user = p.user.clone();
+                let q = format!(
+                    "Link `{}` to member of staff #{} {}?",
+                    clean(&user),
+                    m.staff_id,
+                    clean(&m.name)
+                );
+                self.picker = None;
+                self.confirm = Some((q, user, Act::Link(m.staff_id)));
+                Cmd::Done
+            }
+            Picked::Cancel => {
+                self.picker = None;
+                Cmd::Notice(Notice::info("Nothing was changed."))
+            }
+            Picked::Nothing => Cmd::Done,
+        }
     }
 
     fn submit_form(&mut self) -> Cmd {
@@ -176,11 +219,16 @@ impl Tab for UsersTab {
                     Act::EndSession(id) => format!(
                         "Session {id} of `{user}` ended; that terminal returns to the sign-in"
                     ),
+                    Act::Link(id) => format!("`{user}` is linked to member of staff #{id}"),
+                    Act::Unlink => format!("`{user}` is no longer linked to a member of staff"),
                 };
                 self.sessions = None;
                 return Some(self.run(what, act, user));
             }
             return Some(Cmd::Notice(Notice::info("Nothing was changed.")));
+        }
+        if self.picker.is_some() {
+            return Some(self.picker_key(key));
         }
         if let Some((_, _, form)) = &mut self.form {
             return Some(match form.handle(key, action) {
@@ -306,6 +354,25 @@ impl Tab for UsersTab {
                 );
                 ask(self, q, Act::Reset2fa)
             }
+            KeyCode::Char('l') if user.is_some() => {
+                self.picker = Some(StaffPicker::new(user.expect("checked").username));
+                Self::search_staff(String::new())
+            }
+            KeyCode::Char('L') if user.is_some() => {
+                let u = user.as_ref().expect("checked");
+                let q = match (&u.staff_id, &u.staff_name) {
+                    (Some(id), name) => format!(
+                        "Unlink `{}` from member of staff #{id} {}?",
+                        clean(&u.username),
+                        clean(name.as_deref().unwrap_or(""))
+                    ),
+                    (None, _) => format!(
+                        "Unlink `{}` from their member of staff?",
+                        clean(&u.username)
+                    ),
+                };
+                ask(self, q, Act::Unlink)
+            }
             KeyCode::Char('p') if user.is_some() => {
                 let u = user.clone().expect("checked");
                 self.form = Some((
@@ -343,6 +410,17 @@ impl Tab for UsersTab {
                 None
             }
             UsersReply::Sessions(_, Err(e)) => Some(Cmd::failed(&e)),
+            UsersReply::Staff(Ok(found)) => {
+                if let Some(p) = &mut self.picker {
+                    p.matches = found;
+                    p.at = p.at.min(p.matches.len().saturating_sub(1));
+                }
+                None
+            }
+            UsersReply::Staff(Err(e)) => {
+                self.picker = None;
+                Some(Cmd::failed(&e))
+            }
             UsersReply::Done(_, Err(e)) => {
                 if let Some((_, _, form)) = &mut self.form {
                     form.clear_secrets();
@@ -406,7 +484,11 @@ impl Tab for UsersTab {
                     state.join(", "),
                     if u.totp_enabled { "on" } else { "off" }.into(),
                     u.failed_attempts.to_string(),
-                    u.staff_id.map_or("—".into(), |s| format!("staff {s}")),
+                    match (u.staff_id, &u.staff_name) {
+                        (Some(id), Some(name)) => format!("#{id} {name}"),
+                        (Some(id), None) => format!("#{id}"),
+                        (None, _) => "—".into(),
+                    },
                     when(u.last_login_at),
                     u.open_sessions.to_string(),
                 ]
@@ -431,6 +513,13 @@ impl Tab for UsersTab {
                 r,
             );
         };
+        if let Some(p) = &self.picker {
+            overlay(
+                &format!("Link {} to a member of staff", clean(&p.user)),
+                p.lines(t),
+                f,
+            );
+        }
         if let Some((q, _, _)) = &self.confirm {
             overlay(
                 "Confirm",
@@ -516,6 +605,9 @@ impl Tab for UsersTab {
         if self.sessions.is_some() {
             return vec![h("e", "end session"), h("any other key", "close")];
         }
+        if self.picker.is_some() {
+            return vec![h("↑/↓", "choose"), h("Enter", "link"), h("Esc", "cancel")];
+        }
         let mut v = vec![h("j/k", "move"), h("Enter", "sessions"), h("g", "reload")];
         if ctx.role.allows(Permission::ManageUsers) {
             v.extend([
@@ -525,6 +617,8 @@ impl Tab for UsersTab {
                 h("u", "unlock"),
                 h("p", "reset password"),
                 h("f", "reset 2FA"),
+                h("l", "link staff"),
+                h("L", "unlink staff"),
             ]);
         }
         v
@@ -535,6 +629,7 @@ impl Tab for UsersTab {
             || self.confirm.is_some()
             || self.picking_role
             || self.sessions.is_some()
+            || self.picker.is_some()
     }
 
     fn as_any(&self) -> &dyn Any {
