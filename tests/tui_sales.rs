@@ -100,7 +100,41 @@ fn a_clerk_sells_with_searches_and_is_told_when_stock_is_short() {
             .is_ok(),
         "the first match's id replaced the search text"
     );
+    // ... and the store field has the keyboard, so nothing typed next reaches that id.
+    assert_eq!(
+        h.app
+            .tab::<OrdersTab>()
+            .unwrap()
+            .editor
+            .as_ref()
+            .unwrap()
+            .form
+            .focus,
+        1
+    );
+    // A store by part of its name picks that store, not the first one listed.
+    let second: String = stockroom::db::schema::stores::table
+        .find(2)
+        .select(stockroom::db::schema::stores::store_name)
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    h.type_text(&second[..4].to_lowercase());
     h.press(KeyCode::Enter);
+    assert_eq!(
+        h.app
+            .tab::<OrdersTab>()
+            .unwrap()
+            .editor
+            .as_ref()
+            .unwrap()
+            .form
+            .fields[1]
+            .value,
+        "2"
+    );
+    // Back to the store field, and store 1 by id.
+    h.press(KeyCode::BackTab);
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
     h.type_text("1");
     h.press(KeyCode::Enter);
     // Staff of store 1 offered; take the first.
@@ -231,6 +265,26 @@ fn the_dashboard_draws_at_80x24_and_200x60_in_both_themes() {
             assert!(s.contains("Revenue") && s.contains("Target"), "{s}");
             assert!(s.contains("Revenue by month"), "{s}");
             common::snapshot_file(&format!("dashboard_{tag}_{w}x{hgt}"), &s);
+            // Keys that arrive together (over SSH they do) each count: three months back.
+            let before = h.app.tab::<DashboardTab>().unwrap().period.unwrap();
+            for _ in 0..3 {
+                h.feed(stockroom::tui::app::Msg::Key(
+                    crossterm::event::KeyEvent::new(KeyCode::Char('['), KeyModifiers::NONE),
+                ));
+            }
+            h.settle();
+            let after = h
+                .app
+                .tab::<DashboardTab>()
+                .unwrap()
+                .figures
+                .as_ref()
+                .unwrap()
+                .period;
+            assert_eq!(after, before.previous().previous().previous());
+            for _ in 0..3 {
+                h.press(KeyCode::Char(']'));
+            }
             // The period moves back, and all time shows everything.
             h.press(KeyCode::Char('['));
             h.press(KeyCode::Char('p'));

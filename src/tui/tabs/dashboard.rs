@@ -89,7 +89,11 @@ impl Tab for DashboardTab {
     }
 
     fn handle_key(&mut self, key: &KeyEvent, _: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
-        let current = self.figures.as_ref().map(|f| f.period);
+        // From the period last asked for, not the one on screen: keys that arrive together
+        // (over SSH they often do) each move it on while the figures load.
+        let current = self
+            .period
+            .or_else(|| self.figures.as_ref().map(|f| f.period));
         Some(match key.code {
             KeyCode::Char('r') => self.load(ctx),
             KeyCode::Char('[') | KeyCode::Char(',') => {

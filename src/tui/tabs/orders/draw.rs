@@ -293,8 +293,8 @@ fn editor(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
                 )));
             }
         }
-        Offer::Stores(s) | Offer::Staff(s) => {
-            for (id, name) in s {
+        Offer::Stores(_) | Offer::Staff(_) => {
+            for (id, name) in ed.named_offers() {
                 offer.push(Line::from(format!("#{id} {}", clean(name))));
             }
         }

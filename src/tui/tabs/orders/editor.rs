@@ -135,6 +135,22 @@ impl Editor {
             .sum()
     }
 
+    /// The stores or staff offered for the focused field that match what is typed there
+    /// (part of the name, any case); all of them while it is empty or an id.
+    pub fn named_offers(&self) -> Vec<&(i32, String)> {
+        let list = match &self.offer {
+            Offer::Stores(s) | Offer::Staff(s) => s,
+            _ => return Vec::new(),
+        };
+        let typed = self.value(self.form.focus).trim().to_lowercase();
+        if typed.is_empty() || id_of(&typed).is_some() {
+            return list.iter().collect();
+        }
+        list.iter()
+            .filter(|(_, name)| name.to_lowercase().contains(&typed))
+            .collect()
+    }
+
     /// Replaces search text in the current field with the first offer's id; whether it did.
     pub fn pick_first(&mut self) -> bool {
         let i = self.form.focus;
@@ -144,8 +160,9 @@ impl Editor {
         let id = match (&self.offer, kind(i)) {
             (Offer::Customers(c), FieldKind::Customer) => c.first().map(|c| c.customer_id),
             (Offer::Products(p), FieldKind::Product(_)) => p.first().map(|p| p.product_id),
-            (Offer::Stores(s), FieldKind::Store) => s.first().map(|s| s.0),
-            (Offer::Staff(s), FieldKind::Staff) => s.first().map(|s| s.0),
+            (Offer::Stores(_), FieldKind::Store) | (Offer::Staff(_), FieldKind::Staff) => {
+                self.named_offers().first().map(|s| s.0)
+            }
             _ => None,
         };
         match id {

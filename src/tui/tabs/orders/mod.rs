@@ -147,8 +147,13 @@ impl OrdersTab {
         if ed.saving {
             return Cmd::Done;
         }
-        // Enter on search text picks the first match (and stays on the field).
+        // Enter on search text picks the first match and moves on, so what is typed next
+        // never lands in the picked id.
         if key.code == KeyCode::Enter && ed.pick_first() {
+            if ed.form.focus + 1 < ed.form.fields.len() {
+                ed.form.focus += 1;
+            }
+            ed.offer = Offer::Nothing;
             return self.look_up().unwrap_or(Cmd::Done);
         }
         let before = (ed.form.focus, ed.value(ed.form.focus).to_string());
@@ -394,7 +399,7 @@ impl Tab for OrdersTab {
             return vec![
                 h(
                     "Enter",
-                    "pick the first match / next field / sell on the last",
+                    "pick the first match and move on / next field / sell on the last",
                 ),
                 h("Tab/Shift-Tab", "move"),
                 h("Esc", "cancel"),

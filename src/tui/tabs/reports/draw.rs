@@ -123,7 +123,8 @@ fn listing(tab: &ReportsTab, ctx: &Ctx, height: usize) -> Vec<Line<'static>> {
         )];
     }
     // Keep the cursor in view.
-    let rows = height.saturating_sub(2).max(1);
+    // Rows for the list: the box's borders and the selected path (up to three lines) aside.
+    let rows = height.saturating_sub(6).max(1);
     let first = tab.cursor.saturating_sub(rows - 1);
     let mut lines: Vec<Line> = tab
         .recent
@@ -179,6 +180,7 @@ pub fn draw(tab: &ReportsTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     );
     f.render_widget(
         Paragraph::new(listing(tab, ctx, lower.height as usize))
+            .wrap(Wrap { trim: false })
             .block(boxed(t, "Latest reports"))
             .style(t.base),
         lower,
