@@ -294,3 +294,98 @@ fn the_dashboard_draws_at_80x24_and_200x60_in_both_themes() {
         }
     }
 }
+
+fn form(h: &Harness) -> &stockroom::tui::tabs::orders::editor::Editor {
+    h.app
+        .tab::<OrdersTab>()
+        .unwrap()
+        .editor
+        .as_ref()
+        .expect("the new-order form is open")
+}
+
+#[test]
+fn a_linked_clerk_sells_from_their_store_finds_customers_by_full_name_and_is_asked_before_dropping()
+{
+    let t = TestDb::sqlite();
+    demo(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = signed_in(&t, dir.path(), "emil", (120, 40));
+    // emil works as staff member 3 (linked after signing in: the form reads it when opened).
+    let (auth, _) = accounts::auth(&t);
+    auth.link_staff(&accounts::cli(), "emil", Some(3)).unwrap();
+    let (store, first, last): (i32, String, String) = {
+        use stockroom::db::schema::staffs::dsl::*;
+        staffs
+            .find(3)
+            .select((store_id, first_name, last_name))
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    open(&mut h, "Orders");
+    h.press(KeyCode::Char('n'));
+    assert_eq!(form(&h).form.fields[1].value, store.to_string());
+    assert_eq!(form(&h).form.fields[2].value, "3");
+    let s = h.render();
+    assert!(s.contains(&format!("{first} {last} (you)")), "{s}");
+    // Nothing typed yet: Esc closes the form at once.
+    h.press(KeyCode::Esc);
+    assert!(h.app.tab::<OrdersTab>().unwrap().editor.is_none());
+
+    // A customer found by first and last name together.
+    let (cid, cfirst, clast): (i32, String, String) = {
+        use stockroom::db::schema::customers::dsl::*;
+        customers
+            .find(7)
+            .select((customer_id, first_name, last_name))
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    h.press(KeyCode::Char('n'));
+    h.type_text(&format!("{} {}", cfirst.to_uppercase(), clast));
+    let s = h.render();
+    assert!(s.contains(&format!("#{cid} {cfirst} {clast}")), "{s}");
+    // Esc with something typed asks; any other key keeps the form as it was.
+    h.press(KeyCode::Esc);
+    let s = h.render();
+    assert!(s.contains("Drop this order?"), "{s}");
+    assert!(
+        !s.contains("q quit"),
+        "the hint bar offers no letter key while the form takes text: {s}"
+    );
+    h.press(KeyCode::Char('n'));
+    assert_eq!(
+        form(&h).form.fields[0].value,
+        format!("{} {}", cfirst.to_uppercase(), clast)
+    );
+    assert!(h.render().contains("The order is still here"));
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::Char('y'));
+    assert!(h.app.tab::<OrdersTab>().unwrap().editor.is_none());
+    assert!(h.render().contains("Nothing was sold"), "{}", h.render());
+}
+
+#[test]
+fn rejecting_a_final_order_is_refused_at_once_without_a_question() {
+    use stockroom::db::schema::orders::dsl::*;
+    let t = TestDb::sqlite();
+    demo(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let completed: i32 = orders
+        .filter(order_status.eq(4))
+        .select(order_id)
+        .order(order_id.desc())
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    let mut h = signed_in(&t, dir.path(), "emil", (120, 40));
+    open(&mut h, "Orders");
+    h.press(KeyCode::Char('/'));
+    h.type_text(&completed.to_string());
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
+    assert!(h.render().contains("Completed"), "{}", h.render());
+    h.press(KeyCode::Char('x'));
+    let s = h.render();
+    assert!(!s.contains("Reject order"), "{s}");
+    assert!(s.contains("Completed is final"), "{s}");
+}

@@ -41,6 +41,19 @@ fn pattern(text: &str) -> String {
     )
 }
 
+/// Every word typed must be found in one of `cols` (any case): `debra burks` finds Debra
+/// Burks, `trek fuel` the Trek Fuel bikes.
+fn words_clause(conn: &crate::db::AnyConnection, text: &str, cols: &[&str]) -> (String, Vec<Cell>) {
+    let mut parts = Vec::new();
+    let mut cells = Vec::new();
+    for word in text.split_whitespace().take(8) {
+        let any: Vec<String> = cols.iter().map(|c| dialect::like_ci(conn, c)).collect();
+        parts.push(format!("({})", any.join(" OR ")));
+        cells.extend(cols.iter().map(|_| Cell::Text(Some(pattern(word)))));
+    }
+    (parts.join(" AND "), cells)
+}
+
 fn int(j: &[serde_json::Value], i: usize) -> i64 {
     j.get(i).and_then(|v| v.as_i64()).unwrap_or(0)
 }
@@ -59,14 +72,11 @@ pub fn customers(auth: &Auth, actor: &Actor, text: &str) -> Result<Vec<CustomerC
     }
     let (clause, cells) = match t.trim_start_matches('#').parse::<i32>() {
         Ok(id) => ("c.customer_id = ?".to_string(), vec![Cell::Int(Some(id))]),
-        Err(_) => {
-            let cols = ["c.first_name", "c.last_name", "c.email", "c.phone"];
-            let like: Vec<String> = cols.iter().map(|c| dialect::like_ci(&conn, c)).collect();
-            (
-                like.join(" OR "),
-                cols.iter().map(|_| Cell::Text(Some(pattern(t)))).collect(),
-            )
-        }
+        Err(_) => words_clause(
+            &conn,
+            t,
+            &["c.first_name", "c.last_name", "c.email", "c.phone"],
+        ),
     };
     let refs: Vec<&Cell> = cells.iter().collect();
     let sql = format!(
@@ -100,13 +110,9 @@ pub fn products(auth: &Auth, actor: &Actor, store: i32, text: &str) -> Result<Ve
             "p.product_id = ?".to_string()
         }
         Err(_) => {
-            cells.push(Cell::Text(Some(pattern(t))));
-            cells.push(Cell::Text(Some(pattern(t))));
-            format!(
-                "{} OR {}",
-                dialect::like_ci(&conn, "p.product_name"),
-                dialect::like_ci(&conn, "b.brand_name")
-            )
+            let (clause, more) = words_clause(&conn, t, &["p.product_name", "b.brand_name"]);
+            cells.extend(more);
+            clause
         }
     };
     let refs: Vec<&Cell> = cells.iter().collect();

@@ -35,13 +35,18 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
                 .current_tab()
                 .map(|t| t.hints(&app.ctx()))
                 .unwrap_or_default();
-            h.extend([
-                (k(Action::Help), "help"),
-                ("Tab/1-9".into(), "tabs"),
-                (k(Action::SignOut), "sign out"),
-                (k(Action::LockNow), "lock"),
-                (k(Action::Quit), "quit"),
-            ]);
+            // While a tab takes typed text, letters type: only the keys that still work.
+            if app.current_tab().is_some_and(|t| t.editing()) {
+                h.extend([("F1".into(), "help"), ("Ctrl-C".into(), "quit")]);
+            } else {
+                h.extend([
+                    (k(Action::Help), "help"),
+                    ("Tab/1-9".into(), "tabs"),
+                    (k(Action::SignOut), "sign out"),
+                    (k(Action::LockNow), "lock"),
+                    (k(Action::Quit), "quit"),
+                ]);
+            }
             h
         }
         Screen::Starting => vec![],

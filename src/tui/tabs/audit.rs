@@ -191,7 +191,7 @@ impl Tab for AuditTab {
                 self.cursor = 0;
                 self.load(ctx, 0)
             }
-            KeyCode::Char('g') => self.load(ctx, self.offset),
+            KeyCode::Char('r') | KeyCode::Char('g') => self.load(ctx, self.offset),
             KeyCode::Enter if n > 0 => {
                 self.detail = true;
                 Cmd::Done
@@ -379,7 +379,7 @@ impl Tab for AuditTab {
             h("/", "filter"),
             h("Esc", "clear filter"),
             h("x", "export CSV"),
-            h("g", "reload"),
+            h("r", "reload"),
         ]
     }
 

@@ -11,7 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, Paragraph};
 
-use super::{Cmd, Ctx, Hint, Tab, TabId};
+use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::error::Error;
 use crate::store::dashboard::{self, DashboardQuery, Figures, Period};
 use crate::tui::keymap::Action;
@@ -101,7 +101,17 @@ impl Tab for DashboardTab {
                 self.load(ctx)
             }
             KeyCode::Char(']') | KeyCode::Char('.') => {
-                self.period = current.map(Period::next);
+                let next = current.map(Period::next);
+                let today = chrono::Local::now().date_naive();
+                if next
+                    .and_then(Period::bounds)
+                    .is_some_and(|(start, _)| start > today)
+                {
+                    return Some(Cmd::Notice(Notice::info(
+                        "That period has not begun yet: this is the latest.",
+                    )));
+                }
+                self.period = next;
                 self.load(ctx)
             }
             KeyCode::Char('p') => {

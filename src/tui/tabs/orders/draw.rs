@@ -190,7 +190,8 @@ fn editor(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     let Some(ed) = &tab.editor else {
         return;
     };
-    let r = centered(area, area.width.saturating_sub(2), area.height);
+    // Over the whole tab, so its border replaces the list's instead of doubling it.
+    let r = area;
     f.render_widget(Clear, r);
     let block = boxed(t, "New order");
     let inner = block.inner(r);
@@ -213,8 +214,17 @@ fn editor(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         ])
     };
     lines.push(field(0, "Customer".into(), "  (empty: walk-in)".into()));
+    // The account's own staff member, filled in when the form opened.
+    let own = ed
+        .defaulted
+        .as_ref()
+        .filter(|d| ed.value(2).trim() == d.staff_id.to_string());
     lines.push(field(1, "Store".into(), String::new()));
-    lines.push(field(2, "Staff".into(), String::new()));
+    lines.push(field(
+        2,
+        "Staff".into(),
+        own.map_or(String::new(), |d| format!("  {} (you)", clean(&d.name))),
+    ));
     // Lines: only those typed so far and the next empty one, so the form fits 80×24.
     let shown = (0..LINES)
         .take_while(|l| *l == 0 || !ed.value(HEAD + (l - 1) * 3).trim().is_empty())
@@ -243,6 +253,12 @@ fn editor(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     ]));
     if ed.saving {
         lines.push(Line::styled("Saving…", t.accent));
+    }
+    if ed.confirm_drop {
+        lines.push(Line::styled(
+            "Drop this order? y drops it; any other key keeps it.",
+            t.accent,
+        ));
     }
     let focus_line = lines
         .iter()

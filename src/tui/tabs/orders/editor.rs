@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::store::money::line_total_cents;
-use crate::store::orders::choose::{CustomerChoice, ProductChoice};
+use crate::store::orders::choose::{CustomerChoice, ProductChoice, StaffChoice};
 use crate::store::orders::{NewLine, NewOrder};
 use crate::tui::widgets::form::Form;
 use crate::tui::widgets::input::TextInput;
@@ -34,6 +34,10 @@ pub struct Editor {
     /// Products seen, by id: name, price, stock left in the store they were read for.
     pub known: HashMap<i32, ProductChoice>,
     pub saving: bool,
+    /// Esc on a form holding something typed: waiting for `y` to drop it.
+    pub confirm_drop: bool,
+    /// The store and staff filled in from the account's linked staff member.
+    pub defaulted: Option<StaffChoice>,
 }
 
 impl Default for Editor {
@@ -53,6 +57,8 @@ impl Default for Editor {
             offer: Offer::Nothing,
             known: HashMap::new(),
             saving: false,
+            confirm_drop: false,
+            defaulted: None,
         }
     }
 }
@@ -104,6 +110,33 @@ pub fn discount_of(text: &str) -> Result<i32, String> {
 impl Editor {
     pub fn value(&self, i: usize) -> &str {
         self.form.value(i)
+    }
+
+    /// Whether anything was typed beyond the defaults (Esc then asks before dropping it).
+    pub fn typed(&self) -> bool {
+        let defaults = self
+            .defaulted
+            .as_ref()
+            .map(|d| (d.store_id.to_string(), d.staff_id.to_string()));
+        self.form.fields.iter().enumerate().any(|(i, f)| {
+            let v = f.value.trim();
+            match (i, &defaults) {
+                (1, Some((store, _))) => v != store,
+                (2, Some((_, staff))) => v != staff,
+                _ => !v.is_empty(),
+            }
+        })
+    }
+
+    /// Fills the store and staff with the account's linked staff member, unless something
+    /// was typed there already or they no longer work here.
+    pub fn default_to(&mut self, own: &StaffChoice) {
+        if !own.active || !self.value(1).trim().is_empty() || !self.value(2).trim().is_empty() {
+            return;
+        }
+        self.form.fields[1].value = own.store_id.to_string();
+        self.form.fields[2].value = own.staff_id.to_string();
+        self.defaulted = Some(own.clone());
     }
 
     pub fn store(&self) -> Option<i32> {

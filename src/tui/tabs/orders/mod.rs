@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::error::Error;
-use crate::store::orders::choose::{self, CustomerChoice, ProductChoice};
+use crate::store::orders::choose::{self, CustomerChoice, ProductChoice, StaffChoice};
 use crate::store::orders::{self, OrderDetail, OrderPage, OrderQuery, OrderStatus};
 use crate::tui::keymap::Action;
 use crate::tui::widgets::form::FormEvent;
@@ -39,6 +39,8 @@ enum OrdersReply {
     Stores(Result<Vec<(i32, String)>, Error>),
     Staff(Result<Vec<(i32, String)>, Error>),
     Created(Result<i32, Error>),
+    /// The staff member (and store) the account is linked to: the form's defaults.
+    Own(Result<Option<StaffChoice>, Error>),
 }
 
 #[derive(Debug)]
@@ -147,6 +149,14 @@ impl OrdersTab {
         if ed.saving {
             return Cmd::Done;
         }
+        if ed.confirm_drop {
+            ed.confirm_drop = false;
+            if key.code == KeyCode::Char('y') {
+                self.editor = None;
+                return Cmd::Notice(Notice::info("Nothing was sold."));
+            }
+            return Cmd::Notice(Notice::info("The order is still here."));
+        }
         // Enter on search text picks the first match and moves on, so what is typed next
         // never lands in the picked id.
         if key.code == KeyCode::Enter && ed.pick_first() {
@@ -170,6 +180,10 @@ impl OrdersTab {
                     Cmd::Notice(Notice::error(why))
                 }
             },
+            FormEvent::Cancel if ed.typed() => {
+                ed.confirm_drop = true;
+                Cmd::Done
+            }
             FormEvent::Cancel => {
                 self.editor = None;
                 Cmd::Notice(Notice::info("Nothing was sold."))
@@ -228,7 +242,9 @@ impl Tab for OrdersTab {
         }
         if key.code == KeyCode::Char('n') {
             self.editor = Some(Editor::default());
-            return Some(Cmd::Done);
+            return Some(Cmd::Run(Work::new("own", |w| {
+                OrdersReply::Own(choose::own_staff(w.auth, w.actor))
+            })));
         }
         let (offset, len, total) = self
             .page
@@ -297,6 +313,17 @@ impl Tab for OrdersTab {
                 }
                 KeyCode::Char('p') => self.move_to(OrderStatus::Processing),
                 KeyCode::Char('c') => self.move_to(OrderStatus::Completed),
+                // A final order is not asked about: the service says why it stays.
+                KeyCode::Char('x')
+                    if self.detail.as_ref().is_some_and(|d| {
+                        matches!(
+                            d.summary.status,
+                            OrderStatus::Completed | OrderStatus::Rejected
+                        )
+                    }) =>
+                {
+                    self.move_to(OrderStatus::Rejected)
+                }
                 KeyCode::Char('x') => {
                     self.confirm_reject = self.detail.as_ref().map(|d| d.summary.order_id);
                     Cmd::Done
@@ -373,6 +400,14 @@ impl Tab for OrdersTab {
                     self.load(ctx, 0),
                 ]))
             }
+            OrdersReply::Own(Ok(own)) => {
+                if let (Some(ed), Some(own)) = (self.editor.as_mut(), own) {
+                    ed.default_to(&own);
+                }
+                None
+            }
+            // Without the defaults the form still works: the store and staff are typed.
+            OrdersReply::Own(Err(_)) => None,
             OrdersReply::Created(Err(e)) => {
                 if let Some(ed) = self.editor.as_mut() {
                     ed.saving = false;
@@ -395,6 +430,9 @@ impl Tab for OrdersTab {
 
     fn hints(&self, _: &Ctx) -> Vec<Hint> {
         let h = |k: &str, what: &'static str| (k.to_string(), what);
+        if self.editor.as_ref().is_some_and(|e| e.confirm_drop) {
+            return vec![h("y", "drop this order"), h("any other key", "keep it")];
+        }
         if self.editor.is_some() {
             return vec![
                 h(
