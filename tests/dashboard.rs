@@ -656,3 +656,121 @@ both_backends!(
         assert!(String::from_utf8_lossy(&o.stderr).contains("--from"));
     }
 );
+
+both_backends!(
+    monthly_totals_follow_every_change_to_past_orders,
+    |t: TestDb| {
+        use stockroom::store::data::{self as edit, FieldChange, Key};
+        use stockroom::store::orders::{self as sell, NewLine, NewOrder, OrderStatus};
+        demo(&t);
+        let (auth, _) = accounts::auth(&t);
+        // An order still open in a past month, and that month.
+        let (open, day): (i32, NaiveDate) = orders::table
+            .filter(orders::order_status.eq_any([1i16, 2]))
+            .select((orders::order_id, orders::order_date))
+            .order(orders::order_id)
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap();
+        let check = |what: &str| {
+            for store in [None, Some(1)] {
+                for period in [
+                    Period::All,
+                    Period::Year { year: day.year() },
+                    Period::Month {
+                        year: day.year(),
+                        month: day.month(),
+                    },
+                ] {
+                    check_all(&t, &auth, store, period);
+                }
+            }
+            assert!(
+                common::count(&t, "sales_months") > 12,
+                "{what}: the months were summed"
+            );
+        };
+        check("first look");
+        // Rejecting it: its month is summed again.
+        sell::set_status(&auth, &cli(), open, OrderStatus::Rejected).unwrap();
+        check("after a rejection");
+        // A line of a past order edited in the Data tab.
+        let (order, item, qty): (i32, i32, i32) = order_items::table
+            .inner_join(orders::table)
+            .filter(orders::order_status.ne(3))
+            .select((
+                order_items::order_id,
+                order_items::item_id,
+                order_items::quantity,
+            ))
+            .order(order_items::order_id.desc())
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap();
+        edit::set(
+            &auth,
+            &cli(),
+            "order_items",
+            &Key(vec![order, item]),
+            None,
+            &[FieldChange {
+                field: "quantity".into(),
+                value: (qty + 7).to_string(),
+            }],
+        )
+        .unwrap();
+        check("after an edit");
+        // A sale today (a month never summed) counts at once.
+        let (product, store): (i32, i32) = {
+            use stockroom::db::schema::stocks;
+            stocks::table
+                .filter(stocks::quantity.gt(2))
+                .select((stocks::product_id, stocks::store_id))
+                .first(&mut *t.db.conn().unwrap())
+                .unwrap()
+        };
+        let staff: i32 = {
+            use stockroom::db::schema::staffs;
+            staffs::table
+                .filter(staffs::store_id.eq(store))
+                .select(staffs::staff_id)
+                .first(&mut *t.db.conn().unwrap())
+                .unwrap()
+        };
+        sell::create(
+            &auth,
+            &cli(),
+            &NewOrder {
+                customer_id: None,
+                store_id: store,
+                staff_id: staff,
+                lines: vec![NewLine {
+                    product_id: product,
+                    quantity: 2,
+                    discount_bp: 500,
+                }],
+            },
+        )
+        .unwrap();
+        for store in [None, Some(store)] {
+            check_all(&t, &auth, store, Period::All);
+        }
+        // An import of order lines: every month is summed again.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("order_items.csv"),
+            format!(
+                "order_id,item_id,product_id,quantity,list_price,discount\n{order},{item},{product},1,10.00,0\n"
+            ),
+        )
+        .unwrap();
+        stockroom::etl::import_csv(
+            &auth,
+            &cli(),
+            &[dir.path().join("order_items.csv")],
+            &Default::default(),
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .unwrap();
+        check("after an import");
+    }
+);

@@ -622,6 +622,13 @@ pub fn load(
             notes: Vec::new(),
             rejects_file: None,
         };
+        // Orders or their lines changed: the Dashboard's monthly totals are summed again.
+        if plans
+            .iter()
+            .any(|p| matches!(p.mapping.table.name, "orders" | "order_items"))
+        {
+            crate::store::sales_summary::forget_all(conn)?;
+        }
         on_commit(conn, &draft)?;
         Ok(())
     });

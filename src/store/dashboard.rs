@@ -244,10 +244,6 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
     };
     let bounds = period.bounds();
     let (filter, cells) = order_filter(bounds, q.store);
-    let lt = dialect::line_total_sql(&conn, "oi.");
-    let big_of = dialect::as_bigint(&conn, "{}");
-    let big = |e: &str| big_of.replace("{}", e);
-    let rejected = OrderStatus::Rejected.code();
 
     // Orders by status and, for those not rejected, by staff member: orders alone, no lines.
     let by_status = json_rows(
@@ -298,86 +294,23 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
     };
     let start = end - Months::new(12);
 
-    // One pass over the lines of orders not rejected, in the period and in those months:
-    // summed by month, staff member and whether in the period. Revenue, items, the months
-    // and the best staff all come from these few groups.
-    let month = dialect::month_of(&conn, "o.order_date");
-    let (in_period, mut scan_cells) = match bounds {
-        Some((from, to)) => (
-            "CASE WHEN o.order_date >= ? AND o.order_date < ? THEN 1 ELSE 0 END",
-            vec![Cell::Date(Some(from)), Cell::Date(Some(to))],
-        ),
-        None => ("1", Vec::new()),
+    let today = chrono::DateTime::from_timestamp(auth.now(), 0)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let (groups, top_products) = match period {
+        // Any run of days: straight from the lines.
+        Period::Range { .. } => from_lines(&mut conn, bounds, start, end, q.store)?,
+        _ => from_months(&mut conn, bounds, start, end, q.store, today)?,
     };
-    let (scan_filter, more) = order_filter(
-        bounds.map(|(from, to)| (from.min(start), to.max(end))),
-        q.store,
-    );
-    scan_cells.extend(more);
-    // Lines are summed per order first (in key order, no sort), then the orders per group.
-    let groups_sql = format!(
-        "SELECT JSON_ARRAY(x.m, x.s, x.p, {}, {}) AS r FROM (SELECT MIN({month}) AS m, \
-         MIN(o.staff_id) AS s, MIN({in_period}) AS p, SUM({lt}) AS c, SUM(oi.quantity) AS q \
-         FROM orders o JOIN order_items oi ON oi.order_id = o.order_id{scan_filter} \
-         AND o.order_status <> {rejected} GROUP BY o.order_id) x GROUP BY x.m, x.s, x.p",
-        big("SUM(x.c)"),
-        big("SUM(x.q)")
-    );
-    // The best products. The same sums, shaped for each planner: over all time SQLite walks
-    // the products and their lines by index (no sort of every line); otherwise, and always on
-    // MySQL/MariaDB (which would take that order and read every line), the period's lines are
-    // summed first and named after ranking.
-    let top_sql = match &*conn {
-        AnyConnection::Sqlite(_) if bounds.is_none() => format!(
-            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM products p \
-             JOIN order_items oi ON oi.product_id = p.product_id \
-             JOIN orders o ON o.order_id = oi.order_id{filter} AND o.order_status <> {rejected} \
-             GROUP BY p.product_id ORDER BY SUM({lt}) DESC, p.product_id LIMIT {TOP}",
-            big("SUM(oi.quantity)"),
-            big(&format!("SUM({lt})"))
-        ),
-        _ => format!(
-            "SELECT JSON_ARRAY(p.product_name, {}, {}) AS r FROM (SELECT oi.product_id AS id, \
-             SUM(oi.quantity) AS q, SUM({lt}) AS c FROM orders o \
-             JOIN order_items oi ON oi.order_id = o.order_id{filter} AND o.order_status <> {rejected} \
-             GROUP BY oi.product_id ORDER BY c DESC, oi.product_id LIMIT {TOP}) t \
-             JOIN products p ON p.product_id = t.id ORDER BY t.c DESC, t.id",
-            big("t.q"),
-            big("t.c")
-        ),
-    };
-    // The two passes over the lines run at once, each on its own connection (one after the
-    // other when the pool has a single connection: neither waits while holding one).
-    drop(conn);
-    let (groups, top_products) = std::thread::scope(|scope| {
-        let lines = scope.spawn(|| -> Result<Vec<Vec<serde_json::Value>>> {
-            let mut c = auth.db().conn()?;
-            json_rows(&mut c, &groups_sql, &scan_cells)
-        });
-        let top = (|| -> Result<Vec<Vec<serde_json::Value>>> {
-            let mut c = auth.db().conn()?;
-            json_rows(&mut c, &top_sql, &cells)
-        })();
-        let groups = lines
-            .join()
-            .map_err(|_| Error::Invalid("the Dashboard's query thread failed".into()))?;
-        Ok::<_, Error>((groups?, top?))
-    })?;
-    let top_products: Vec<(String, i64, i64)> = top_products
-        .iter()
-        .map(|j| (text(j, 0), int(j, 1), int(j, 2)))
-        .collect();
-    let mut conn = auth.db().conn()?;
     let (mut revenue_cents, mut items_sold) = (0i64, 0i64);
     let mut month_cents: HashMap<String, i64> = HashMap::new();
     let mut staff_cents: HashMap<i64, i64> = HashMap::new();
-    for j in &groups {
-        let cents = int(j, 3);
-        *month_cents.entry(text(j, 0)).or_default() += cents;
-        if int(j, 2) == 1 {
-            revenue_cents += cents;
-            items_sold += int(j, 4);
-            *staff_cents.entry(int(j, 1)).or_default() += cents;
+    for g in &groups {
+        *month_cents.entry(g.month.clone()).or_default() += g.cents;
+        if g.in_period {
+            revenue_cents += g.cents;
+            items_sold += g.items;
+            *staff_cents.entry(g.staff).or_default() += g.cents;
         }
     }
     let by_month: Vec<(String, i64)> = (0..12)
@@ -482,8 +415,266 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
     })
 }
 
-/// Months from the first to the last order (all time's span, for the target).
-fn by_month_span(conn: &mut AnyConnection, store: Option<i32>) -> Result<i64> {
+/// Items and cents by product id.
+type ProductSums = HashMap<i64, (i64, i64)>;
+/// A best-of row: name, items or orders, cents.
+type Best = (String, i64, i64);
+
+/// Sales of one month and staff member, and whether in the period asked for.
+struct Group {
+    month: String,
+    staff: i64,
+    in_period: bool,
+    items: i64,
+    cents: i64,
+}
+
+/// The best products, `(name, items, cents)`, from `(product id, items, cents)` sums.
+fn best_products(
+    conn: &mut AnyConnection,
+    sums: HashMap<i64, (i64, i64)>,
+) -> Result<Vec<(String, i64, i64)>> {
+    let mut best: Vec<(i64, (i64, i64))> = sums.into_iter().collect();
+    best.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(&b.0)));
+    best.truncate(TOP);
+    if best.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = best.iter().map(|(id, _)| id.to_string()).collect();
+    let names: HashMap<i64, String> = json_rows(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(product_id, product_name) AS r FROM products WHERE product_id IN ({})",
+            ids.join(", ")
+        ),
+        &[],
+    )?
+    .iter()
+    .map(|j| (int(j, 0), text(j, 1)))
+    .collect();
+    Ok(best
+        .into_iter()
+        .map(|(id, (items, cents))| {
+            let name = names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("product {id}"));
+            (name, items, cents)
+        })
+        .collect())
+}
+
+/// Sums of the lines of orders not rejected between two days (`None`: no bound), of one store
+/// or all: by month and staff member (`in_period` from `period`), and by product within
+/// `period`.
+fn line_sums(
+    conn: &mut AnyConnection,
+    scan: (Option<NaiveDate>, Option<NaiveDate>),
+    period: Option<(NaiveDate, NaiveDate)>,
+    store: Option<i32>,
+) -> Result<(Vec<Group>, ProductSums)> {
+    let lt = dialect::line_total_sql(conn, "oi.");
+    let month = dialect::month_of(conn, "o.order_date");
+    let rejected = OrderStatus::Rejected.code();
+    let mut parts = vec![format!("o.order_status <> {rejected}")];
+    let mut cells = Vec::new();
+    if let Some(from) = scan.0 {
+        parts.push("o.order_date >= ?".into());
+        cells.push(Cell::Date(Some(from)));
+    }
+    if let Some(to) = scan.1 {
+        parts.push("o.order_date < ?".into());
+        cells.push(Cell::Date(Some(to)));
+    }
+    if let Some(s) = store {
+        parts.push("o.store_id = ?".into());
+        cells.push(Cell::Int(Some(s)));
+    }
+    let filter = parts.join(" AND ");
+    let (in_period, mut flag_cells) = match period {
+        Some((from, to)) => (
+            "CASE WHEN o.order_date >= ? AND o.order_date < ? THEN 1 ELSE 0 END",
+            vec![Cell::Date(Some(from)), Cell::Date(Some(to))],
+        ),
+        None => ("1", Vec::new()),
+    };
+    flag_cells.extend(cells.iter().cloned());
+    let big_of = dialect::as_bigint(conn, "{}");
+    let big = |e: &str| big_of.replace("{}", e);
+    let groups = json_rows(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(x.m, x.s, x.p, {}, {}) AS r FROM (SELECT MIN({month}) AS m, \
+             MIN(o.staff_id) AS s, MIN({in_period}) AS p, SUM(oi.quantity) AS q, SUM({lt}) AS c \
+             FROM orders o JOIN order_items oi ON oi.order_id = o.order_id WHERE {filter} \
+             GROUP BY o.order_id) x GROUP BY x.m, x.s, x.p",
+            big("SUM(x.q)"),
+            big("SUM(x.c)")
+        ),
+        &flag_cells,
+    )?
+    .iter()
+    .map(|j| Group {
+        month: text(j, 0),
+        staff: int(j, 1),
+        in_period: int(j, 2) == 1,
+        items: int(j, 3),
+        cents: int(j, 4),
+    })
+    .collect();
+    // The products, over the period's part of the scan only.
+    let mut pcells = cells;
+    let mut pfilter = filter;
+    if let Some((from, to)) = period {
+        pfilter.push_str(" AND o.order_date >= ? AND o.order_date < ?");
+        pcells.push(Cell::Date(Some(from)));
+        pcells.push(Cell::Date(Some(to)));
+    }
+    let products = json_rows(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(oi.product_id, {}, {}) AS r FROM orders o \
+             JOIN order_items oi ON oi.order_id = o.order_id WHERE {pfilter} \
+             GROUP BY oi.product_id",
+            big("SUM(oi.quantity)"),
+            big(&format!("SUM({lt})"))
+        ),
+        &pcells,
+    )?
+    .iter()
+    .map(|j| (int(j, 0), (int(j, 1), int(j, 2))))
+    .collect();
+    Ok((groups, products))
+}
+
+/// A run of days (`stats --from … --to …`): every figure from the lines.
+fn from_lines(
+    conn: &mut AnyConnection,
+    bounds: Option<(NaiveDate, NaiveDate)>,
+    start: NaiveDate,
+    end: NaiveDate,
+    store: Option<i32>,
+) -> Result<(Vec<Group>, Vec<Best>)> {
+    let scan = match bounds {
+        Some((from, to)) => (Some(from.min(start)), Some(to.max(end))),
+        None => (None, None),
+    };
+    let (groups, sums) = line_sums(conn, scan, bounds, store)?;
+    let top = best_products(conn, sums)?;
+    Ok((groups, top))
+}
+
+/// A month, quarter, year or all time: the months before the current one from the monthly
+/// totals (summed first where they are not yet), the current month and later from the lines.
+fn from_months(
+    conn: &mut AnyConnection,
+    bounds: Option<(NaiveDate, NaiveDate)>,
+    start: NaiveDate,
+    end: NaiveDate,
+    store: Option<i32>,
+    today: NaiveDate,
+) -> Result<(Vec<Group>, Vec<Best>)> {
+    use super::sales_summary::{self, month_key};
+    // All time runs from the first order to the month after the last.
+    let (first, last) = match order_span(conn, None)? {
+        Some(span) => span,
+        None => return Ok((Vec::new(), Vec::new())),
+    };
+    let (pfrom, pto) = match bounds {
+        Some(b) => b,
+        None => (
+            sales_summary::month_start(first),
+            sales_summary::month_start(last) + Months::new(1),
+        ),
+    };
+    let lo = pfrom.min(start);
+    let hi = pto.max(end);
+    // When the totals cannot be written now (another terminal holds the store's write lock
+    // for a long import), everything comes from the lines, as slow as that is.
+    let tail = match sales_summary::ensure(conn, lo, hi, today) {
+        Ok(tail) => tail,
+        Err(e) => {
+            tracing::warn!(error = %e, "monthly totals not summed; reading the order lines");
+            lo
+        }
+    };
+    let in_period = |m: &str| m >= month_key(pfrom).as_str() && m < month_key(pto).as_str();
+    // The summed months.
+    let mut cells = vec![
+        Cell::Text(Some(month_key(lo))),
+        Cell::Text(Some(month_key(tail))),
+    ];
+    let store_part = match store {
+        Some(s) => {
+            cells.push(Cell::Int(Some(s)));
+            " AND store_id = ?"
+        }
+        None => "",
+    };
+    let big_of = dialect::as_bigint(conn, "{}");
+    let big = |e: &str| big_of.replace("{}", e);
+    let mut groups: Vec<Group> = json_rows(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(month, staff_id, {}, {}) AS r FROM sales_by_staff \
+             WHERE month >= ? AND month < ?{store_part} GROUP BY month, staff_id",
+            big("SUM(items)"),
+            big("SUM(cents)")
+        ),
+        &cells,
+    )?
+    .iter()
+    .map(|j| {
+        let month = text(j, 0);
+        Group {
+            in_period: in_period(&month),
+            month,
+            staff: int(j, 1),
+            items: int(j, 2),
+            cents: int(j, 3),
+        }
+    })
+    .collect();
+    let mut pcells = vec![
+        Cell::Text(Some(month_key(pfrom.max(lo)))),
+        Cell::Text(Some(month_key(pto.min(tail)))),
+    ];
+    pcells.extend(cells.into_iter().skip(2));
+    let mut products: HashMap<i64, (i64, i64)> = HashMap::new();
+    for j in json_rows(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(product_id, {}, {}) AS r FROM sales_by_product \
+             WHERE month >= ? AND month < ?{store_part} GROUP BY product_id",
+            big("SUM(items)"),
+            big("SUM(cents)")
+        ),
+        &pcells,
+    )? {
+        let e = products.entry(int(&j, 0)).or_default();
+        e.0 += int(&j, 1);
+        e.1 += int(&j, 2);
+    }
+    // The current month and later, from the lines.
+    if tail < hi {
+        let period = Some((pfrom.max(tail), pto.max(tail)));
+        let (g, p) = line_sums(conn, (Some(tail), Some(hi)), period, store)?;
+        groups.extend(g);
+        for (id, (items, cents)) in p {
+            let e = products.entry(id).or_default();
+            e.0 += items;
+            e.1 += cents;
+        }
+    }
+    let top = best_products(conn, products)?;
+    Ok((groups, top))
+}
+
+/// The first and last order dates (of `store`), or `None` when there are no orders.
+fn order_span(
+    conn: &mut AnyConnection,
+    store: Option<i32>,
+) -> Result<Option<(NaiveDate, NaiveDate)>> {
     let (filter, cells) = order_filter(None, store);
     let rows = json_rows(
         conn,
@@ -496,14 +687,17 @@ fn by_month_span(conn: &mut AnyConnection, store: Option<i32>) -> Result<i64> {
         v.and_then(|v| v.as_str())
             .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
     };
-    Ok(match rows.first() {
-        Some(j) => match (date(j.first()), date(j.get(1))) {
-            (Some(a), Some(b)) => {
-                i64::from((b.year() - a.year()) * 12) + i64::from(b.month()) - i64::from(a.month())
-                    + 1
-            }
-            _ => 1,
-        },
+    Ok(rows
+        .first()
+        .and_then(|j| Some((date(j.first())?, date(j.get(1))?))))
+}
+
+/// Months from the first to the last order (all time's span, for the target).
+fn by_month_span(conn: &mut AnyConnection, store: Option<i32>) -> Result<i64> {
+    Ok(match order_span(conn, store)? {
+        Some((a, b)) => {
+            i64::from((b.year() - a.year()) * 12) + i64::from(b.month()) - i64::from(a.month()) + 1
+        }
         None => 1,
     })
 }
@@ -517,21 +711,7 @@ pub fn order_dates(
 ) -> Result<Option<(NaiveDate, NaiveDate)>> {
     let mut conn = auth.db().conn()?;
     auth.authorize(&mut conn, actor, Permission::ViewData)?;
-    let (filter, cells) = order_filter(None, store);
-    let rows = json_rows(
-        &mut conn,
-        &format!(
-            "SELECT JSON_ARRAY(MIN(o.order_date), MAX(o.order_date)) AS r FROM orders o{filter}"
-        ),
-        &cells,
-    )?;
-    let date = |v: Option<&serde_json::Value>| {
-        v.and_then(|v| v.as_str())
-            .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
-    };
-    Ok(rows
-        .first()
-        .and_then(|j| Some((date(j.first())?, date(j.get(1))?))))
+    order_span(&mut conn, store)
 }
 
 /// The stores, `(id, name)`, for choosing one (needs `ViewData`).

@@ -98,6 +98,7 @@ pub fn clear_store_data(conn: &mut AnyConnection) -> QueryResult<()> {
         .execute(conn)?;
     diesel::delete(order_items::table).execute(conn)?;
     diesel::delete(orders::table).execute(conn)?;
+    super::sales_summary::forget_all(conn)?;
     diesel::delete(customers::table).execute(conn)?;
     diesel::delete(stocks::table).execute(conn)?;
     diesel::update(staffs::table)

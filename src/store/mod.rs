@@ -7,6 +7,7 @@ pub mod demo;
 pub mod money;
 mod names;
 pub mod orders;
+pub mod sales_summary;
 
 /// Whether the store holds no data yet (no products, customers or orders), so a front end
 /// can say how to load some. Reads counts only; needs no permission beyond being signed in.

@@ -443,6 +443,8 @@ pub fn set(
                 (f.name.to_string(), display(f, &now[*i]), display(f, c))
             })
             .collect();
+        // Orders or lines changed: the Dashboard's monthly totals are summed again.
+        crate::store::sales_summary::table_changed(conn, spec.name)?;
         audit::record(
             conn,
             auth.now(),
@@ -530,6 +532,8 @@ pub fn add(auth: &Auth, actor: &Actor, table: &str, values: &[FieldChange]) -> R
             .collect::<Option<Vec<i32>>>()
             .map(Ok)
             .unwrap_or_else(|| dialect::last_insert_id(conn).map(|id| vec![id as i32]))?);
+        // Orders or lines changed: the Dashboard's monthly totals are summed again.
+        crate::store::sales_summary::table_changed(conn, spec.name)?;
         audit::record(
             conn,
             auth.now(),
@@ -612,6 +616,8 @@ pub fn delete(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<Stri
         } else {
             format!("{} {key}", view.noun)
         };
+        // Orders or lines changed: the Dashboard's monthly totals are summed again.
+        crate::store::sales_summary::table_changed(conn, spec.name)?;
         audit::record(
             conn,
             auth.now(),

@@ -102,6 +102,7 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
         let priced: Vec<(&NewLine, i64)> =
             lines.iter().map(|l| (l, prices[&l.product_id])).collect();
         let id = insert_order(conn, order, today)?;
+        crate::store::sales_summary::sold_on(conn, today)?;
         for (i, (l, price)) in priced.iter().enumerate() {
             diesel::insert_into(order_items::table)
                 .values((

@@ -85,10 +85,12 @@ pub fn set_status(auth: &Auth, actor: &Actor, order_id: i32, to: OrderStatus) ->
                 .filter(order_items::order_id.eq(order_id))
                 .select((order_items::product_id, order_items::quantity))
                 .load(conn)?;
-            let store: i32 = orders::table
+            let (store, day): (i32, chrono::NaiveDate) = orders::table
                 .find(order_id)
-                .select(orders::store_id)
+                .select((orders::store_id, orders::order_date))
                 .first(conn)?;
+            // Its month's totals no longer hold (summed again on the next look).
+            crate::store::sales_summary::forget_days(conn, &[day])?;
             for (product, qty) in lines {
                 let n = diesel::update(stocks::table.find((store, product)))
                     .set(stocks::quantity.eq(stocks::quantity + qty))

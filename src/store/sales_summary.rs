@@ -1,0 +1,182 @@
+//! Monthly sales totals kept aside for the Dashboard, so a year or all time reads a few
+//! thousand rows instead of every order line: for each month summed (`sales_months`), the
+//! lines of orders not rejected by store and staff member (`sales_by_staff`) and by store and
+//! product (`sales_by_product`).
+//!
+//! Derived data, summed on first need and never for the current month or later: new orders
+//! are dated today, so selling never touches a summed month (and if a terminal's clock runs
+//! behind another's, a sale dated in a summed month forgets it). Whatever else changes past
+//! orders or their lines — an import, an edit, addition or delete in the Data tab, a demo
+//! load, rejecting an order — forgets the months in the same transaction, so they are summed
+//! again on the next look. Summing and forgetting both begin by updating one lock row: on
+//! MySQL or a cluster a month is never recorded as summed from lines that a concurrent change
+//! was rewriting (on SQLite writers are serialised anyway).
+
+use chrono::{Datelike, Months, NaiveDate};
+
+use crate::db::dynamic::{self, Cell};
+use crate::db::models::OrderStatus;
+use crate::db::{AnyConnection, dialect, tx};
+use crate::error::Result;
+
+/// `YYYY-MM` of a day.
+pub fn month_key(d: NaiveDate) -> String {
+    format!("{}-{:02}", d.year(), d.month())
+}
+
+/// The first day of the month holding `d`.
+pub fn month_start(d: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year(), d.month(), 1).expect("a valid month")
+}
+
+/// Takes the lock row: summing and forgetting never interleave.
+fn lock(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    dynamic::execute(
+        conn,
+        "UPDATE sales_summary_lock SET changes = changes + 1 WHERE id = 1",
+        &[],
+    )
+    .map(|_| ())
+}
+
+/// Forgets every summed month (inside the caller's transaction): an import or a demo load
+/// may have changed any of them.
+pub fn forget_all(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    lock(conn)?;
+    for table in ["sales_months", "sales_by_staff", "sales_by_product"] {
+        dynamic::execute(conn, &format!("DELETE FROM {table}"), &[])?;
+    }
+    Ok(())
+}
+
+/// Forgets the months of these days (inside the caller's transaction).
+pub fn forget_days(conn: &mut AnyConnection, days: &[NaiveDate]) -> diesel::QueryResult<()> {
+    let mut months: Vec<String> = days.iter().map(|d| month_key(*d)).collect();
+    months.sort();
+    months.dedup();
+    if months.is_empty() {
+        return Ok(());
+    }
+    lock(conn)?;
+    for m in &months {
+        let cell = Cell::Text(Some(m.clone()));
+        for table in ["sales_months", "sales_by_staff", "sales_by_product"] {
+            dynamic::execute(
+                conn,
+                &format!("DELETE FROM {table} WHERE month = ?"),
+                &[&cell],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A sale dated `day`: forgets its month only when it was summed (a terminal whose clock is
+/// behind another's); otherwise touches nothing, so sales never contend on the lock row.
+pub fn sold_on(conn: &mut AnyConnection, day: NaiveDate) -> diesel::QueryResult<()> {
+    let n = dynamic::load_count(
+        conn,
+        "SELECT COUNT(*) AS n FROM sales_months WHERE month = ?",
+        &[&Cell::Text(Some(month_key(day)))],
+    )?;
+    if n > 0 {
+        forget_days(conn, &[day])?;
+    }
+    Ok(())
+}
+
+/// Forgets the months when `table` holds orders or their lines (the Data tab's writes).
+pub fn table_changed(conn: &mut AnyConnection, table: &str) -> diesel::QueryResult<()> {
+    match table {
+        "orders" | "order_items" => forget_all(conn),
+        _ => Ok(()),
+    }
+}
+
+/// Makes sure every month from `from` up to (not including) `to` is summed, except the
+/// current month (holding `today`) and later; returns the first month left to the lines.
+pub fn ensure(
+    conn: &mut AnyConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate> {
+    let from = month_start(from);
+    let until = to.min(month_start(today));
+    if from >= until {
+        return Ok(from.max(until));
+    }
+    let done: std::collections::HashSet<String> = dynamic::load_json(
+        conn,
+        "SELECT JSON_ARRAY(month) AS r FROM sales_months WHERE month >= ? AND month < ?",
+        &[
+            &Cell::Text(Some(month_key(from))),
+            &Cell::Text(Some(month_key(until))),
+        ],
+    )?
+    .iter()
+    .filter_map(|j| j.first().and_then(|v| v.as_str()).map(String::from))
+    .collect();
+    // Runs of months not summed yet, each summed in one transaction.
+    let mut m = from;
+    while m < until {
+        if done.contains(&month_key(m)) {
+            m = m + Months::new(1);
+            continue;
+        }
+        let start = m;
+        while m < until && !done.contains(&month_key(m)) {
+            m = m + Months::new(1);
+        }
+        sum_months(conn, start, m)?;
+    }
+    Ok(until)
+}
+
+/// Sums the months from `start` up to `end` (whole months) and records them as summed.
+fn sum_months(conn: &mut AnyConnection, start: NaiveDate, end: NaiveDate) -> Result<()> {
+    let lt = dialect::line_total_sql(conn, "oi.");
+    let month = dialect::month_of(conn, "o.order_date");
+    let rejected = OrderStatus::Rejected.code();
+    let (a, b) = (month_key(start), month_key(end));
+    let range = [Cell::Date(Some(start)), Cell::Date(Some(end))];
+    let keys = [Cell::Text(Some(a)), Cell::Text(Some(b))];
+    let by_staff = format!(
+        "INSERT INTO sales_by_staff (month, store_id, staff_id, items, cents) \
+         SELECT x.m, x.st, x.sf, SUM(x.q), SUM(x.c) FROM (SELECT MIN({month}) AS m, \
+         MIN(o.store_id) AS st, MIN(o.staff_id) AS sf, SUM(oi.quantity) AS q, SUM({lt}) AS c \
+         FROM orders o JOIN order_items oi ON oi.order_id = o.order_id \
+         WHERE o.order_date >= ? AND o.order_date < ? AND o.order_status <> {rejected} \
+         GROUP BY o.order_id) x GROUP BY x.m, x.st, x.sf"
+    );
+    let by_product = format!(
+        "INSERT INTO sales_by_product (month, store_id, product_id, items, cents) \
+         SELECT {month}, o.store_id, oi.product_id, SUM(oi.quantity), SUM({lt}) \
+         FROM orders o JOIN order_items oi ON oi.order_id = o.order_id \
+         WHERE o.order_date >= ? AND o.order_date < ? AND o.order_status <> {rejected} \
+         GROUP BY {month}, o.store_id, oi.product_id"
+    );
+    tx::write(conn, |conn| {
+        lock(conn)?;
+        // Another terminal may have summed some of them meanwhile: sum the run afresh.
+        for table in ["sales_months", "sales_by_staff", "sales_by_product"] {
+            dynamic::execute(
+                conn,
+                &format!("DELETE FROM {table} WHERE month >= ? AND month < ?"),
+                &[&keys[0], &keys[1]],
+            )?;
+        }
+        dynamic::execute(conn, &by_staff, &[&range[0], &range[1]])?;
+        dynamic::execute(conn, &by_product, &[&range[0], &range[1]])?;
+        let mut m = start;
+        while m < end {
+            dynamic::execute(
+                conn,
+                "INSERT INTO sales_months (month) VALUES (?)",
+                &[&Cell::Text(Some(month_key(m)))],
+            )?;
+            m = m + Months::new(1);
+        }
+        Ok::<_, crate::error::Error>(())
+    })
+}
