@@ -128,6 +128,24 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDashboardArgs) -> Resu
         low_stock_threshold: ctx.config.low_stock_threshold,
         target_per_store_month_cents: i64::from(ctx.config.sales_target_per_store_month) * 100,
     };
+    // The first look after an import, an edit or a rejection of an older order: every month
+    // of the monthly totals summed again from the lines.
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut conn = b.auth.db().conn()?;
+        crate::db::tx::write(&mut conn, |c| {
+            crate::store::sales_summary::forget_all(c).map_err(crate::error::Error::from)
+        })?;
+        drop(conn);
+        let t0 = Instant::now();
+        dashboard::load(&b.auth, &b.actor, &query(None, Some(Period::All)))?;
+        ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (median, worst) = median_worst(&mut ms);
+    crate::outln!(
+        "  {:<24} {median:>8.1} ms {worst:>8.1} ms   (every month summed again, once per change)",
+        "first look after import"
+    );
     // The latest month with orders: what the tab opens on.
     let latest = dashboard::load(&b.auth, &b.actor, &query(None, None))?.period;
     let cases = [
