@@ -389,3 +389,76 @@ fn rejecting_a_final_order_is_refused_at_once_without_a_question() {
     assert!(!s.contains("Reject order"), "{s}");
     assert!(s.contains("Completed is final"), "{s}");
 }
+
+#[test]
+fn orders_are_narrowed_to_a_store_and_days_and_esc_shows_them_all_again() {
+    use stockroom::db::schema::orders::dsl::*;
+    let t = TestDb::sqlite();
+    demo(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = signed_in(&t, dir.path(), "emil", (120, 40));
+    open(&mut h, "Orders");
+    let total = |h: &Harness| {
+        h.app
+            .tab::<OrdersTab>()
+            .unwrap()
+            .page
+            .as_ref()
+            .unwrap()
+            .total as i64
+    };
+    assert_eq!(total(&h), count(&t, "orders"));
+    let first_store: (i32, String) = {
+        use stockroom::db::schema::stores;
+        stores::table
+            .order(stores::store_id)
+            .select((stores::store_id, stores::store_name))
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    h.press(KeyCode::Char('s'));
+    let s = h.render();
+    assert!(s.contains(&format!("store {}", first_store.1)), "{s}");
+    let in_store: i64 = orders
+        .filter(store_id.eq(first_store.0))
+        .count()
+        .get_result(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(total(&h), in_store);
+    // A month typed wrongly is refused in words; then April 2018.
+    h.press(KeyCode::Char('d'));
+    h.type_text("2018-13");
+    h.press(KeyCode::Enter);
+    assert!(h.render().contains("is not a date"), "{}", h.render());
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("2018-04");
+    h.press(KeyCode::Enter);
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2018, m, day).unwrap();
+    let april: i64 = orders
+        .filter(store_id.eq(first_store.0))
+        .filter(order_date.ge(d(4, 1)))
+        .filter(order_date.le(d(4, 30)))
+        .count()
+        .get_result(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert!(april > 0);
+    assert_eq!(total(&h), april);
+    assert!(
+        h.render().contains("2018-04-01 to 2018-04-30"),
+        "{}",
+        h.render()
+    );
+    for o in &h
+        .app
+        .tab::<OrdersTab>()
+        .unwrap()
+        .page
+        .as_ref()
+        .unwrap()
+        .orders
+    {
+        assert!(o.order_date >= d(4, 1) && o.order_date <= d(4, 30));
+    }
+    h.press(KeyCode::Esc);
+    assert_eq!(total(&h), count(&t, "orders"));
+}

@@ -59,10 +59,30 @@ fn list(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     if let Some(s) = tab.status {
         parts.push(format!("status {}", s.name()));
     }
+    if let Some(id) = tab.store {
+        let name = tab
+            .stores
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map_or(format!("{id}"), |(_, n)| clean(n));
+        parts.push(format!("store {name}"));
+    }
+    if let Some((from, to)) = tab.days {
+        parts.push(if from == to {
+            format!("on {from}")
+        } else {
+            format!("{from} to {to}")
+        });
+    }
     if let Some(s) = &tab.applied_search {
         parts.push(format!("search “{}”", clean(s)));
     }
-    let status = if tab.searching {
+    let status = if tab.dating {
+        Line::from(vec![
+            Span::styled("Days (2018-04, 2018-04-02 or 2018-01..2018-03): ", t.accent),
+            Span::styled(format!("{}▏", tab.days_input.shown()), t.focus),
+        ])
+    } else if tab.searching {
         Line::from(vec![
             Span::styled("Search (order id or customer): ", t.accent),
             Span::styled(format!("{}▏", tab.search.shown()), t.focus),

@@ -41,6 +41,8 @@ enum OrdersReply {
     Created(Result<i32, Error>),
     /// The staff member (and store) the account is linked to: the form's defaults.
     Own(Result<Option<StaffChoice>, Error>),
+    /// The stores the list may be narrowed to.
+    StoreList(Result<Vec<(i32, String)>, Error>),
 }
 
 #[derive(Debug)]
@@ -57,6 +59,13 @@ pub struct OrdersTab {
     pub confirm_reject: Option<i32>,
     pub editor: Option<Editor>,
     pub loading: bool,
+    /// The store filter (`s` steps through the stores) and the stores known.
+    pub store: Option<i32>,
+    pub stores: Vec<(i32, String)>,
+    /// The days filter, first and last day included (`d`, typed as a day, a month or A..B).
+    pub days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    pub dating: bool,
+    pub days_input: TextInput,
     rows: u64,
 }
 
@@ -76,6 +85,15 @@ impl Default for OrdersTab {
             confirm_reject: None,
             editor: None,
             loading: false,
+            store: None,
+            stores: Vec::new(),
+            days: None,
+            dating: false,
+            days_input: {
+                let mut i = TextInput::new("Days");
+                i.max_chars = 40;
+                i
+            },
             rows: 20,
         }
     }
@@ -87,6 +105,9 @@ impl OrdersTab {
         self.loading = true;
         let q = OrderQuery {
             status: self.status,
+            store: self.store,
+            from: self.days.map(|d| d.0),
+            to: self.days.map(|d| d.1),
             search: self.applied_search.clone(),
             offset,
             limit: self.rows,
@@ -209,7 +230,14 @@ impl Tab for OrdersTab {
     }
 
     fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
-        (self.page.is_none() && !self.loading).then(|| self.load(ctx, 0))
+        (self.page.is_none() && !self.loading).then(|| {
+            Cmd::Batch(vec![
+                self.load(ctx, 0),
+                Cmd::Run(Work::new("stores", |w| {
+                    OrdersReply::StoreList(crate::store::dashboard::stores(w.auth, w.actor))
+                })),
+            ])
+        })
     }
 
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
@@ -223,6 +251,24 @@ impl Tab for OrdersTab {
             return Some(Cmd::Notice(Notice::info(format!(
                 "Order {id} was left as it is."
             ))));
+        }
+        if self.dating {
+            match key.code {
+                KeyCode::Enter => match parse_days(&self.days_input.value) {
+                    Ok(days) => {
+                        self.dating = false;
+                        self.days = days;
+                        self.cursor = 0;
+                        return Some(self.load(ctx, 0));
+                    }
+                    Err(why) => return Some(Cmd::Notice(Notice::error(why))),
+                },
+                KeyCode::Esc => self.dating = false,
+                _ => {
+                    self.days_input.handle(key);
+                }
+            }
+            return Some(Cmd::Done);
         }
         if self.searching {
             match key.code {
@@ -287,9 +333,30 @@ impl Tab for OrdersTab {
                     self.searching = true;
                     Cmd::Done
                 }
-                KeyCode::Esc if self.applied_search.is_some() || self.status.is_some() => {
+                KeyCode::Char('s') => {
+                    let ids: Vec<i32> = self.stores.iter().map(|(id, _)| *id).collect();
+                    self.store = match self.store {
+                        None => ids.first().copied(),
+                        Some(s) => ids.iter().skip_while(|x| **x != s).nth(1).copied(),
+                    };
+                    self.cursor = 0;
+                    self.load(ctx, 0)
+                }
+                KeyCode::Char('d') => {
+                    self.dating = true;
+                    Cmd::Done
+                }
+                KeyCode::Esc
+                    if self.applied_search.is_some()
+                        || self.status.is_some()
+                        || self.store.is_some()
+                        || self.days.is_some() =>
+                {
                     self.applied_search = None;
                     self.status = None;
+                    self.store = None;
+                    self.days = None;
+                    self.days_input.value.clear();
                     self.search.value.clear();
                     self.load(ctx, 0)
                 }
@@ -400,6 +467,11 @@ impl Tab for OrdersTab {
                     self.load(ctx, 0),
                 ]))
             }
+            OrdersReply::StoreList(Ok(s)) => {
+                self.stores = s;
+                None
+            }
+            OrdersReply::StoreList(Err(e)) => Some(Cmd::failed(&e)),
             OrdersReply::Own(Ok(own)) => {
                 if let (Some(ed), Some(own)) = (self.editor.as_mut(), own) {
                     ed.default_to(&own);
@@ -449,12 +521,20 @@ impl Tab for OrdersTab {
         if self.searching {
             return vec![h("Enter", "search"), h("Esc", "stop typing")];
         }
+        if self.dating {
+            return vec![
+                h("Enter", "show those days (empty: every day)"),
+                h("Esc", "stop typing"),
+            ];
+        }
         match self.pane {
             Pane::List => vec![
                 h("n", "new order"),
                 h("Enter", "open"),
                 h("j/k PgUp/PgDn", "move"),
-                h("f", "status filter"),
+                h("f", "status"),
+                h("s", "store"),
+                h("d", "days"),
                 h("/", "search id or customer"),
                 h("r", "reload"),
             ],
@@ -469,10 +549,26 @@ impl Tab for OrdersTab {
     }
 
     fn editing(&self) -> bool {
-        self.editor.is_some() || self.searching || self.confirm_reject.is_some()
+        self.editor.is_some() || self.searching || self.dating || self.confirm_reject.is_some()
     }
 
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// The days typed for the filter: a day or a month (`2018-04`), or two of them joined by `..`
+/// (first and last day included); empty for every day.
+pub fn parse_days(text: &str) -> Result<Option<(chrono::NaiveDate, chrono::NaiveDate)>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let (a, b) = t.split_once("..").unwrap_or((t, t));
+    let from = crate::report::parse_date("days", a, false).map_err(|e| e.to_string())?;
+    let to = crate::report::parse_date("days", b, true).map_err(|e| e.to_string())?;
+    if to < from {
+        return Err(format!("days: {to} comes before {from}"));
+    }
+    Ok(Some((from, to)))
 }
