@@ -111,7 +111,6 @@ impl OrdersTab {
             search: self.applied_search.clone(),
             offset,
             limit: self.rows,
-            ..OrderQuery::default()
         };
         Cmd::Run(Work::new("page", move |w| {
             OrdersReply::Page(orders::list(w.auth, w.actor, &q))
