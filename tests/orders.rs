@@ -613,3 +613,50 @@ fn set_status_from_the_shell_moves_on_or_exits_1_with_the_reason() {
         OrderStatus::Completed
     );
 }
+
+both_backends!(
+    a_clerk_adds_a_customer_at_the_till_but_not_in_the_data_tab,
+    |t: TestDb| {
+        use stockroom::auth::Actor;
+        use stockroom::store::data::{self, FieldChange};
+        use stockroom::store::orders::choose;
+        let (auth, _) = accounts::auth(&t);
+        add(&auth, "root", Role::Administrator);
+        add(&auth, "emil", Role::Employee);
+        let (s, _) = sign_in(&auth, "emil", PASSWORD, None);
+        let emil = Actor::from_session(&s);
+        let id =
+            choose::add_customer(&auth, &emil, "Ann", "O'Neill", "ann@example.com", "").unwrap();
+        assert!(id > 0);
+        assert_eq!(count(&t, "customers"), 1);
+        // The same clerk may not add records in the Data tab (that needs EditRecords).
+        let e = data::add(
+            &auth,
+            &emil,
+            "customers",
+            &[
+                FieldChange {
+                    field: "first_name".into(),
+                    value: "Bo".into(),
+                },
+                FieldChange {
+                    field: "last_name".into(),
+                    value: "Li".into(),
+                },
+                FieldChange {
+                    field: "email".into(),
+                    value: "bo@example.com".into(),
+                },
+            ],
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+        // A bad e-mail names the field; an ended session adds nothing.
+        let e = choose::add_customer(&auth, &emil, "Cy", "Ng", "nope", "").unwrap_err();
+        assert!(e.to_string().contains("email"), "{e}");
+        auth.sign_out(&s, "test").unwrap();
+        let e = choose::add_customer(&auth, &emil, "Di", "Ng", "di@example.com", "").unwrap_err();
+        assert!(matches!(e, Error::SessionEnded(_)), "{e}");
+        assert_eq!(count(&t, "customers"), 1);
+    }
+);

@@ -462,3 +462,65 @@ fn orders_are_narrowed_to_a_store_and_days_and_esc_shows_them_all_again() {
     h.press(KeyCode::Esc);
     assert_eq!(total(&h), count(&t, "orders"));
 }
+
+#[test]
+fn a_new_customer_is_added_at_the_till_by_an_employee_and_becomes_the_order_s_customer() {
+    use stockroom::db::schema::customers::dsl::*;
+    let t = TestDb::sqlite();
+    demo(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = signed_in(&t, dir.path(), "emil", (120, 40));
+    open(&mut h, "Orders");
+    h.press(KeyCode::Char('n'));
+    h.type_text("Zoë Quintana-Ruiz");
+    assert!(
+        h.render().contains("Ctrl-N adds a new customer"),
+        "{}",
+        h.render()
+    );
+    h.press_with(KeyCode::Char('n'), KeyModifiers::CONTROL);
+    let s = h.render();
+    assert!(s.contains("New customer"), "{s}");
+    // The name typed is split into first and last name; the e-mail has the keyboard.
+    let nc = form(&h).new_customer.as_ref().unwrap();
+    assert_eq!(
+        (nc.value(0), nc.value(1), nc.focus),
+        ("Zoë", "Quintana-Ruiz", 2)
+    );
+    // A malformed e-mail is refused naming the field; nothing is written.
+    let before = count(&t, "customers");
+    h.type_text("not-an-address");
+    h.press(KeyCode::Enter);
+    h.type_text("555-0100");
+    h.press(KeyCode::Enter);
+    assert!(h.render().contains("email"), "{}", h.render());
+    assert_eq!(count(&t, "customers"), before);
+    h.press(KeyCode::BackTab);
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("zoe@example.com");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
+    let s = h.render();
+    assert!(s.contains("added; they are this order's customer"), "{s}");
+    assert_eq!(count(&t, "customers"), before + 1);
+    let (id, mail): (i32, String) = customers
+        .filter(last_name.eq("Quintana-Ruiz"))
+        .select((customer_id, email))
+        .first(&mut *t.db.conn().unwrap())
+        .unwrap();
+    assert_eq!(mail, "zoe@example.com");
+    assert_eq!(form(&h).form.fields[0].value, id.to_string());
+    assert_eq!(form(&h).form.focus, 1);
+    assert!(form(&h).new_customer.is_none());
+    // Audited as an addition by the clerk.
+    let n: i64 = {
+        use stockroom::db::schema::audit_events;
+        audit_events::table
+            .filter(audit_events::actor.eq("emil"))
+            .filter(audit_events::details.like("%customers%"))
+            .count()
+            .get_result(&mut *t.db.conn().unwrap())
+            .unwrap()
+    };
+    assert_eq!(n, 1);
+}

@@ -431,6 +431,7 @@ fn find(conn: &mut AnyConnection, view: &View, key: &Key) -> Result<Row> {
         .ok_or_else(|| Error::NotFound(format!("there is no {} {key}", view.noun)))
 }
 
+pub(crate) use edit::add_with;
 pub use edit::{Base, EditForm, add, delete, edit_form, fields, form_values, save, set};
 
 /// Writes the rows of a list — its search and sort, every page — to a new CSV file at

@@ -290,12 +290,42 @@ fn editor(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).style(t.base),
         left,
     );
+    // A customer being added at the till takes the right-hand side.
+    if let Some(nc) = &ed.new_customer {
+        let mut lines = vec![Line::styled("New customer", t.title)];
+        for (i, field) in nc.fields.iter().enumerate() {
+            let focused = nc.focus == i;
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{}{:<11}", if focused { "› " } else { "  " }, field.label),
+                    if focused { t.accent } else { t.base },
+                ),
+                Span::styled(
+                    format!("{}{}", clean(&field.value), if focused { "▏" } else { "" }),
+                    if focused { t.focus } else { t.base },
+                ),
+            ]));
+        }
+        lines.push(Line::styled(
+            "Enter on the phone adds them (e-mail needed); Esc goes back.",
+            t.dim,
+        ));
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .style(t.base),
+            right,
+        );
+        return;
+    }
     // What the focused field offers.
     let mut offer = vec![Line::styled("Matches (Enter takes the first)", t.title)];
     match &ed.offer {
         Offer::Nothing => offer.push(Line::styled(
             match kind(ed.form.focus) {
-                FieldKind::Customer => "Type a name, e-mail, phone or id.",
+                FieldKind::Customer => {
+                    "Type a name, e-mail, phone or id; Ctrl-N adds a new customer."
+                }
                 FieldKind::Product(_) if ed.store().is_none() => "Choose the store first.",
                 FieldKind::Product(_) => "Type a product or brand name, or an id.",
                 FieldKind::Staff if ed.store().is_none() => "Choose the store first.",
@@ -336,7 +366,14 @@ fn editor(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         }
     }
     if offer.len() == 1 && !matches!(ed.offer, Offer::Nothing) {
-        offer.push(Line::styled("no match", t.dim));
+        offer.push(Line::styled(
+            if matches!(ed.offer, Offer::Customers(_)) {
+                "no match — Ctrl-N adds a new customer"
+            } else {
+                "no match"
+            },
+            t.dim,
+        ));
     }
     f.render_widget(
         Paragraph::new(offer)

@@ -38,6 +38,8 @@ pub struct Editor {
     pub confirm_drop: bool,
     /// The store and staff filled in from the account's linked staff member.
     pub defaulted: Option<StaffChoice>,
+    /// A customer being added at the till (Ctrl-N on the customer field).
+    pub new_customer: Option<Form>,
 }
 
 impl Default for Editor {
@@ -59,6 +61,7 @@ impl Default for Editor {
             saving: false,
             confirm_drop: false,
             defaulted: None,
+            new_customer: None,
         }
     }
 }
@@ -126,6 +129,33 @@ impl Editor {
                 _ => !v.is_empty(),
             }
         })
+    }
+
+    /// Opens the new-customer fields, the name typed so far split into first and last name.
+    pub fn start_new_customer(&mut self) {
+        let typed = self.value(0).trim().to_string();
+        let (first, last) = match typed.rsplit_once(' ') {
+            _ if id_of(&typed).is_some() => ("", ""),
+            Some((f, l)) => (f.trim(), l.trim()),
+            None => (typed.as_str(), ""),
+        };
+        let mut fields = vec![
+            TextInput::new("First name"),
+            TextInput::new("Last name"),
+            TextInput::new("E-mail"),
+            TextInput::new("Phone"),
+        ];
+        fields[0].value = first.to_string();
+        fields[1].value = last.to_string();
+        let mut form = Form::new(fields);
+        form.focus = if first.is_empty() {
+            0
+        } else if last.is_empty() {
+            1
+        } else {
+            2
+        };
+        self.new_customer = Some(form);
     }
 
     /// Fills the store and staff with the account's linked staff member, unless something

@@ -9,7 +9,7 @@ pub mod editor;
 
 use std::any::Any;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -41,6 +41,8 @@ enum OrdersReply {
     Created(Result<i32, Error>),
     /// The staff member (and store) the account is linked to: the form's defaults.
     Own(Result<Option<StaffChoice>, Error>),
+    /// A customer added at the till: their id.
+    CustomerAdded(Result<i32, Error>),
     /// The stores the list may be narrowed to.
     StoreList(Result<Vec<(i32, String)>, Error>),
 }
@@ -167,6 +169,30 @@ impl OrdersTab {
             return Cmd::Done;
         };
         if ed.saving {
+            return Cmd::Done;
+        }
+        if let Some(nc) = ed.new_customer.as_mut() {
+            return match nc.handle(key, action) {
+                FormEvent::Submit => {
+                    let v: Vec<String> = (0..4).map(|i| nc.value(i).to_string()).collect();
+                    Cmd::Run(Work::new("customer", move |w| {
+                        OrdersReply::CustomerAdded(choose::add_customer(
+                            w.auth, w.actor, &v[0], &v[1], &v[2], &v[3],
+                        ))
+                    }))
+                }
+                FormEvent::Cancel => {
+                    ed.new_customer = None;
+                    Cmd::Done
+                }
+                _ => Cmd::Done,
+            };
+        }
+        if key.code == KeyCode::Char('n')
+            && key.modifiers.contains(KeyModifiers::CONTROL)
+            && kind(ed.form.focus) == FieldKind::Customer
+        {
+            ed.start_new_customer();
             return Cmd::Done;
         }
         if ed.confirm_drop {
@@ -466,6 +492,18 @@ impl Tab for OrdersTab {
                     self.load(ctx, 0),
                 ]))
             }
+            OrdersReply::CustomerAdded(Ok(id)) => {
+                if let Some(ed) = self.editor.as_mut() {
+                    ed.new_customer = None;
+                    ed.form.fields[0].value = id.to_string();
+                    ed.form.focus = 1;
+                    ed.offer = Offer::Nothing;
+                }
+                Some(Cmd::Notice(Notice::info(format!(
+                    "Customer {id} added; they are this order's customer."
+                ))))
+            }
+            OrdersReply::CustomerAdded(Err(e)) => Some(Cmd::failed(&e)),
             OrdersReply::StoreList(Ok(s)) => {
                 self.stores = s;
                 None
@@ -503,6 +541,28 @@ impl Tab for OrdersTab {
         let h = |k: &str, what: &'static str| (k.to_string(), what);
         if self.editor.as_ref().is_some_and(|e| e.confirm_drop) {
             return vec![h("y", "drop this order"), h("any other key", "keep it")];
+        }
+        if self
+            .editor
+            .as_ref()
+            .is_some_and(|e| e.new_customer.is_some())
+        {
+            return vec![
+                h("Enter", "next field / add the customer on the last"),
+                h("Esc", "back to the order"),
+            ];
+        }
+        if self
+            .editor
+            .as_ref()
+            .is_some_and(|e| kind(e.form.focus) == FieldKind::Customer)
+        {
+            return vec![
+                h("Enter", "pick the first match and move on"),
+                h("Ctrl-N", "new customer"),
+                h("Tab/Shift-Tab", "move"),
+                h("Esc", "cancel"),
+            ];
         }
         if self.editor.is_some() {
             return vec![
