@@ -191,9 +191,17 @@ pub fn count_rows(conn: &mut AnyConnection, table: &str) -> QueryResult<i64> {
 /// spills dirty pages into the WAL in the middle of the transaction.
 const IMPORT_CACHE_KIB: i64 = 8 * 1024;
 
-/// Gives an import a larger page cache; returns what to hand to [`end_import_settings`].
-/// Nothing on MySQL.
-pub fn begin_import_settings(conn: &mut AnyConnection) -> QueryResult<Option<i64>> {
+/// A SQLite connection's settings an import changes, to be put back.
+#[derive(Debug, Clone, Copy)]
+pub struct SavedSettings {
+    cache_size: i64,
+    temp_store: i64,
+}
+
+/// Gives an import a larger page cache, and keeps each batch's statement journal (the pages
+/// a refused batch would restore) in memory instead of a temporary file; returns what to hand
+/// to [`end_import_settings`]. Nothing on MySQL.
+pub fn begin_import_settings(conn: &mut AnyConnection) -> QueryResult<Option<SavedSettings>> {
     use diesel::RunQueryDsl;
     use diesel::connection::SimpleConnection;
     #[derive(diesel::QueryableByName)]
@@ -201,26 +209,41 @@ pub fn begin_import_settings(conn: &mut AnyConnection) -> QueryResult<Option<i64
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         cache_size: i64,
     }
+    #[derive(diesel::QueryableByName)]
+    struct TempStore {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        temp_store: i64,
+    }
     match conn {
         AnyConnection::Sqlite(_) => {
-            let was = diesel::sql_query("PRAGMA cache_size")
-                .get_result::<CacheSize>(conn)?
-                .cache_size;
-            conn.batch_execute(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))?;
-            Ok(Some(was))
+            let saved = SavedSettings {
+                cache_size: diesel::sql_query("PRAGMA cache_size")
+                    .get_result::<CacheSize>(conn)?
+                    .cache_size,
+                temp_store: diesel::sql_query("PRAGMA temp_store")
+                    .get_result::<TempStore>(conn)?
+                    .temp_store,
+            };
+            conn.batch_execute(&format!(
+                "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY"
+            ))?;
+            Ok(Some(saved))
         }
         AnyConnection::Mysql(_) => Ok(None),
     }
 }
 
-/// Undoes [`begin_import_settings`]: the page cache as it was, and the import's prepared
-/// statements (tens of thousands of parameters each) released.
-pub fn end_import_settings(conn: &mut AnyConnection, was: Option<i64>) {
+/// Undoes [`begin_import_settings`]: the page cache and temporary store as they were, and
+/// the import's prepared statements (tens of thousands of parameters each) released.
+pub fn end_import_settings(conn: &mut AnyConnection, saved: Option<SavedSettings>) {
     use diesel::connection::SimpleConnection;
-    if let (AnyConnection::Sqlite(c), Some(was)) = (&mut *conn, was) {
+    if let (AnyConnection::Sqlite(c), Some(s)) = (&mut *conn, saved) {
         super::dynamic::clear_statement_cache(c);
-        if let Err(e) = c.batch_execute(&format!("PRAGMA cache_size = {was}")) {
-            tracing::debug!(error = %e, "could not restore the page cache size");
+        if let Err(e) = c.batch_execute(&format!(
+            "PRAGMA cache_size = {}; PRAGMA temp_store = {}",
+            s.cache_size, s.temp_store
+        )) {
+            tracing::debug!(error = %e, "could not restore the import's connection settings");
         }
     }
 }

@@ -892,7 +892,7 @@ fn load_one(
 /// undone however the run ends, before the connection goes back to the pool.
 struct ImportSettings<'c> {
     conn: &'c mut AnyConnection,
-    was: Option<i64>,
+    was: Option<dialect::SavedSettings>,
 }
 
 impl Drop for ImportSettings<'_> {
