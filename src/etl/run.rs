@@ -338,6 +338,9 @@ struct Writer<'a> {
     cols: &'a [&'a str],
     label: &'a str,
     fast: Option<Fast>,
+    /// Where written batches go to be freed (the reader thread that allocated them, which
+    /// frees them without contending for the writer's time), if anywhere.
+    spent: Option<crossbeam_channel::Sender<Vec<Pending>>>,
 }
 
 impl<'a> Writer<'a> {
@@ -371,6 +374,7 @@ impl<'a> Writer<'a> {
             cols,
             label,
             fast,
+            spent: None,
         })
     }
 
@@ -391,7 +395,12 @@ impl<'a> Writer<'a> {
                 Ok(changed) => {
                     f.written += rows.len() as u64;
                     f.changed += changed;
-                    batch.clear();
+                    match &self.spent {
+                        Some(tx) => {
+                            let _ = tx.send(std::mem::take(batch));
+                        }
+                        None => batch.clear(),
+                    }
                     return Ok(());
                 }
                 Err(e) => {
@@ -528,6 +537,7 @@ fn read_chunks(
     r: &Reading,
     seen: &mut SeenKeys,
     tx: crossbeam_channel::Sender<Chunk>,
+    spent: crossbeam_channel::Receiver<Vec<Pending>>,
 ) -> Result<(u64, Option<u64>)> {
     let label = r.label;
     let mut chunk = Chunk {
@@ -591,6 +601,10 @@ fn read_chunks(
             if tx.send(done).is_err() {
                 return Ok(src.bytes());
             }
+            // Free here what the writer has written.
+            for written in spent.try_iter() {
+                drop(written);
+            }
         }
     }
     if let Some(e) = src.take_error() {
@@ -617,10 +631,12 @@ fn read_and_write(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(u64, Option<u64>)> {
     let (tx, rx) = crossbeam_channel::bounded::<Chunk>(CHUNKS_AHEAD);
+    let (spent_tx, spent_rx) = crossbeam_channel::unbounded();
+    w.spent = Some(spent_tx);
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("import-reader".into())
-            .spawn_scoped(scope, move || read_chunks(src, r, seen, tx))
+            .spawn_scoped(scope, move || read_chunks(src, r, seen, tx, spent_rx))
             .map_err(|e| Error::Invalid(format!("cannot start the reader thread: {e}")))?;
         // The receiver goes with this closure: a writer that stops ends the reader too.
         let written = (move || -> Result<()> {
