@@ -96,6 +96,19 @@ pub fn upsert_sql(
     key: &[&str],
     others: &[&str],
 ) -> String {
+    let (head, tail) = upsert_parts(conn, table, cols, key, others);
+    format!("{head}{value_rows}{tail}")
+}
+
+/// The text of an upsert around its value rows: `INSERT … VALUES ` and ` ON …`.
+pub fn upsert_parts(
+    conn: &AnyConnection,
+    table: &str,
+    cols: &str,
+    key: &[&str],
+    others: &[&str],
+) -> (String, String) {
+    let head = format!("INSERT INTO {table} ({cols}) VALUES ");
     match conn {
         AnyConnection::Sqlite(_) => {
             let conflict = if others.is_empty() {
@@ -115,9 +128,9 @@ pub fn upsert_sql(
                         .join(" OR ")
                 )
             };
-            format!(
-                "INSERT INTO {table} ({cols}) VALUES {value_rows} ON CONFLICT ({}) {conflict}",
-                key.join(", ")
+            (
+                head,
+                format!(" ON CONFLICT ({}) {conflict}", key.join(", ")),
             )
         }
         AnyConnection::Mysql(_) => {
@@ -130,9 +143,107 @@ pub fn upsert_sql(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            format!(
-                "INSERT INTO {table} ({cols}) VALUES {value_rows} ON DUPLICATE KEY UPDATE {set}"
+            (head, format!(" ON DUPLICATE KEY UPDATE {set}"))
+        }
+    }
+}
+
+/// Whether an import may count a table's rows once for the whole table (`COUNT(*)` before
+/// and after, plus the rows each statement changed) instead of asking which keys exist before
+/// every batch: SQLite, whose `changes()` counts inserted rows and rows an upsert really
+/// updated, and whose failed statement undoes itself and leaves the transaction open.
+pub fn counts_per_table(conn: &AnyConnection) -> bool {
+    matches!(conn, AnyConnection::Sqlite(_))
+}
+
+/// Runs an upsert made of [`upsert_parts`] and `rows` as a prepared statement the connection
+/// keeps for the next batch of the same size; returns the rows changed (inserted, or updated
+/// because they differed). SQLite only: on MySQL it runs [`run_upsert`], whose count means
+/// something else.
+pub fn run_upsert_kept<R: AsRef<[Cell]>>(
+    conn: &mut AnyConnection,
+    head: &str,
+    tail: &str,
+    rows: &[R],
+) -> QueryResult<u64> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            Ok(super::dynamic::execute_rows_sqlite(c, head, rows, tail)? as u64)
+        }
+        AnyConnection::Mysql(_) => {
+            let values = std::iter::repeat_n(
+                format!("({})", vec!["?"; rows[0].as_ref().len()].join(",")),
+                rows.len(),
             )
+            .collect::<Vec<_>>()
+            .join(",");
+            run_upsert(conn, &format!("{head}{values}{tail}"), rows)
+        }
+    }
+}
+
+/// The rows of `table` (for per-table counts).
+pub fn count_rows(conn: &mut AnyConnection, table: &str) -> QueryResult<i64> {
+    super::dynamic::load_count(conn, &format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+}
+
+/// SQLite pages an import keeps in memory (`cache_size`, negative = KiB): the default 2 MiB
+/// spills dirty pages into the WAL in the middle of the transaction.
+const IMPORT_CACHE_KIB: i64 = 8 * 1024;
+
+/// A SQLite connection's settings an import changes, to be put back.
+#[derive(Debug, Clone, Copy)]
+pub struct SavedSettings {
+    cache_size: i64,
+    temp_store: i64,
+}
+
+/// Gives an import a larger page cache, and keeps each batch's statement journal (the pages
+/// a refused batch would restore) in memory instead of a temporary file; returns what to hand
+/// to [`end_import_settings`]. Nothing on MySQL.
+pub fn begin_import_settings(conn: &mut AnyConnection) -> QueryResult<Option<SavedSettings>> {
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+    #[derive(diesel::QueryableByName)]
+    struct CacheSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct TempStore {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        temp_store: i64,
+    }
+    match conn {
+        AnyConnection::Sqlite(_) => {
+            let saved = SavedSettings {
+                cache_size: diesel::sql_query("PRAGMA cache_size")
+                    .get_result::<CacheSize>(conn)?
+                    .cache_size,
+                temp_store: diesel::sql_query("PRAGMA temp_store")
+                    .get_result::<TempStore>(conn)?
+                    .temp_store,
+            };
+            conn.batch_execute(&format!(
+                "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY"
+            ))?;
+            Ok(Some(saved))
+        }
+        AnyConnection::Mysql(_) => Ok(None),
+    }
+}
+
+/// Undoes [`begin_import_settings`]: the page cache and temporary store as they were, and
+/// the import's prepared statements (tens of thousands of parameters each) released.
+pub fn end_import_settings(conn: &mut AnyConnection, saved: Option<SavedSettings>) {
+    use diesel::connection::SimpleConnection;
+    if let (AnyConnection::Sqlite(c), Some(s)) = (&mut *conn, saved) {
+        super::dynamic::clear_statement_cache(c);
+        if let Err(e) = c.batch_execute(&format!(
+            "PRAGMA cache_size = {}; PRAGMA temp_store = {}",
+            s.cache_size, s.temp_store
+        )) {
+            tracing::debug!(error = %e, "could not restore the import's connection settings");
         }
     }
 }

@@ -149,3 +149,72 @@ pub fn load_count(conn: &mut AnyConnection, sql: &str, cells: &[&Cell]) -> Query
     };
     Ok(rows.first().map(|c| c.n).unwrap_or(0))
 }
+
+/// A multi-row statement `head (?,…),(?,…)… tail` with every row's cells bound, for SQLite.
+/// Unlike a `sql_query` (never cached, so its 30,000 parameters were parsed again for every
+/// batch) it is safe to cache: diesel's statement cache keys it by its SQL text and bind
+/// types (`HAS_STATIC_QUERY_ID` is false, as the SQL is only known at run time), which are
+/// the same for every batch of one table, column set and batch size, so every batch after the
+/// first finds the statement prepared and only binds.
+pub struct RowsQuery<'a, R> {
+    pub head: &'a str,
+    pub rows: &'a [R],
+    pub tail: &'a str,
+}
+
+impl<R> diesel::query_builder::QueryId for RowsQuery<'_, R> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<R: AsRef<[Cell]>> diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>
+    for RowsQuery<'_, R>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types as st;
+        out.push_sql(self.head);
+        for (i, row) in self.rows.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ",(" });
+            for (j, c) in row.as_ref().iter().enumerate() {
+                if j > 0 {
+                    out.push_sql(",");
+                }
+                match c {
+                    Cell::Int(v) => out.push_bind_param::<st::Nullable<st::Integer>, _>(v)?,
+                    Cell::BigInt(v) => out.push_bind_param::<st::Nullable<st::BigInt>, _>(v)?,
+                    Cell::SmallInt(v) => out.push_bind_param::<st::Nullable<st::SmallInt>, _>(v)?,
+                    Cell::Text(v) => out.push_bind_param::<st::Nullable<st::Text>, _>(v)?,
+                    Cell::Date(v) => out.push_bind_param::<st::Nullable<st::Date>, _>(v)?,
+                    Cell::Bool(v) => out.push_bind_param::<st::Nullable<st::Bool>, _>(v)?,
+                }
+            }
+            out.push_sql(")");
+        }
+        out.push_sql(self.tail);
+        Ok(())
+    }
+}
+
+impl<R, C> RunQueryDsl<C> for RowsQuery<'_, R> {}
+
+/// Runs `head` + the rows' value lists + `tail` on SQLite as a cached prepared statement;
+/// returns the rows it changed (`changes()`).
+pub fn execute_rows_sqlite<R: AsRef<[Cell]>>(
+    conn: &mut diesel::SqliteConnection,
+    head: &str,
+    rows: &[R],
+    tail: &str,
+) -> QueryResult<usize> {
+    RowsQuery { head, rows, tail }.execute(conn)
+}
+
+/// Forgets every prepared statement this SQLite connection keeps (the import's large
+/// upserts included); the next queries are prepared again as needed.
+pub fn clear_statement_cache(conn: &mut diesel::SqliteConnection) {
+    use diesel::connection::CacheSize;
+    conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+    conn.set_prepared_statement_cache_size(CacheSize::Unbounded);
+}

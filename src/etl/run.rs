@@ -106,11 +106,15 @@ impl std::convert::From<Error> for Abort {
     }
 }
 
-/// Converts one record; on failure, the reasons (one per bad cell).
+/// Why a name was not resolved when converting without the database (never shown: a file
+/// with names to resolve is converted on the writer's thread, with the database at hand).
+const NO_LOOKUPS: &str = "cannot be looked up here";
+
+/// Converts one record; on failure, the reasons (one per bad cell). Names are resolved to
+/// keys through `names`.
 fn convert(
-    conn: &mut AnyConnection,
+    mut names: Option<(&mut AnyConnection, &mut Resolver)>,
     m: &Mapping,
-    resolver: &mut Resolver,
     dates: &DateFormat,
     label: &str,
     rec: &Record,
@@ -157,10 +161,16 @@ fn convert(
                 Ok(c) => cells.push(c),
                 Err(reason) => errors.push(err(header, raw, reason)),
             },
-            From::Name(Resolve::StoreByName, _) => match resolver.store_id(conn, raw) {
-                Ok(id) => cells.push(Cell::Int(Some(id))),
-                Err(reason) => errors.push(err(header, raw, reason)),
-            },
+            From::Name(Resolve::StoreByName, _) => {
+                let found = match names.as_mut() {
+                    Some((conn, resolver)) => resolver.store_id(conn, raw),
+                    None => Err(NO_LOOKUPS.to_string()),
+                };
+                match found {
+                    Ok(id) => cells.push(Cell::Int(Some(id))),
+                    Err(reason) => errors.push(err(header, raw, reason)),
+                }
+            }
             From::Name(Resolve::StaffByFirstName, _) => {
                 let store = m
                     .columns
@@ -168,7 +178,11 @@ fn convert(
                     .position(|(c, _)| c.name == "store_id")
                     .and_then(|p| cells.get(p))
                     .and_then(Cell::as_int);
-                match resolver.staff_id(conn, raw, store) {
+                let found = match names.as_mut() {
+                    Some((conn, resolver)) => resolver.staff_id(conn, raw, store),
+                    None => Err(NO_LOOKUPS.to_string()),
+                };
+                match found {
                     Ok(id) => cells.push(Cell::Int(Some(id))),
                     Err(reason) => errors.push(err(header, raw, reason)),
                 }
@@ -284,18 +298,135 @@ fn savepoint<T>(
     match r {
         Ok(v) => Ok(Ok(v)),
         Err(e) => {
-            if let Some(frozen) = crate::db::watchdog::take_timeout() {
-                return Err(Error::Unavailable(frozen));
-            }
             let (f, msg) = first.unwrap_or_else(|| (fault::classify(&e), e.to_string()));
-            if f == Fault::Row && dialect::transaction_alive(conn) {
-                Ok(Err(msg))
-            } else if f == Fault::Row {
-                Err(Error::from_db(Fault::Lost, &msg))
-            } else {
-                Err(Error::from_db(f, &msg))
+            refusal(conn, f, msg).map(Err)
+        }
+    }
+}
+
+/// What a failed write means for the run: `Ok(message)` for a refusal of the data while the
+/// transaction lives on; the run-ending error otherwise.
+fn refusal(conn: &mut AnyConnection, f: Fault, msg: String) -> Result<String> {
+    if let Some(frozen) = crate::db::watchdog::take_timeout() {
+        return Err(Error::Unavailable(frozen));
+    }
+    if f == Fault::Row && dialect::transaction_alive(conn) {
+        Ok(msg)
+    } else if f == Fault::Row {
+        Err(Error::from_db(Fault::Lost, &msg))
+    } else {
+        Err(Error::from_db(f, &msg))
+    }
+}
+
+/// SQLite's way of writing a table while no batch has been refused: each batch is one kept
+/// prepared upsert without a savepoint of its own (a refused statement undoes itself and
+/// leaves the transaction open), and the table is counted once: the rows it gained are the
+/// inserted ones, the rows the statements changed beyond those the updated ones.
+struct Fast {
+    head: String,
+    tail: String,
+    rows_before: i64,
+    written: u64,
+    changed: u64,
+}
+
+/// Writes one table's batches, the fast way while it can, else batch by batch in savepoints
+/// with exact counts (the only way that names the rows the database refuses).
+struct Writer<'a> {
+    m: &'a Mapping,
+    cols: &'a [&'a str],
+    label: &'a str,
+    fast: Option<Fast>,
+    /// Where written batches go to be freed (the reader thread that allocated them, which
+    /// frees them without contending for the writer's time), if anywhere.
+    spent: Option<crossbeam_channel::Sender<Vec<Pending>>>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(
+        conn: &mut AnyConnection,
+        m: &'a Mapping,
+        cols: &'a [&'a str],
+        label: &'a str,
+        by_row: bool,
+    ) -> Result<Self> {
+        let fast = if !by_row && !m.key.is_empty() && dialect::counts_per_table(conn) {
+            let others: Vec<&str> = cols
+                .iter()
+                .copied()
+                .filter(|c| !m.key.contains(c))
+                .collect();
+            let (head, tail) =
+                dialect::upsert_parts(conn, m.table.name, &cols.join(", "), &m.key, &others);
+            Some(Fast {
+                head,
+                tail,
+                rows_before: dialect::count_rows(conn, m.table.name)?,
+                written: 0,
+                changed: 0,
+            })
+        } else {
+            None
+        };
+        Ok(Writer {
+            m,
+            cols,
+            label,
+            fast,
+            spent: None,
+        })
+    }
+
+    /// Writes `batch` and empties it.
+    fn flush(
+        &mut self,
+        conn: &mut AnyConnection,
+        batch: &mut Vec<Pending>,
+        report: &mut TableReport,
+        sink: &mut Sink,
+    ) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Some(f) = &mut self.fast {
+            let rows: Vec<&[Cell]> = batch.iter().map(|p| p.cells.as_slice()).collect();
+            match dialect::run_upsert_kept(conn, &f.head, &f.tail, &rows) {
+                Ok(changed) => {
+                    f.written += rows.len() as u64;
+                    f.changed += changed;
+                    match &self.spent {
+                        Some(tx) => {
+                            let _ = tx.send(std::mem::take(batch));
+                        }
+                        None => batch.clear(),
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    // A refusal undid this statement alone: count what went before, then
+                    // write this batch and the rest of the table the diagnosing way.
+                    refusal(conn, fault::classify(&e), e.to_string())?;
+                    self.finish(conn, report)?;
+                }
             }
         }
+        flush(conn, self.m, self.cols, self.label, batch, report, sink)
+    }
+
+    /// Adds what the fast way wrote to `report` (once the table's last batch is written).
+    fn finish(&mut self, conn: &mut AnyConnection, report: &mut TableReport) -> Result<()> {
+        if let Some(f) = self.fast.take() {
+            let now = dialect::count_rows(conn, self.m.table.name)?;
+            let inserted = (now - f.rows_before).max(0) as u64;
+            let updated = f.changed.saturating_sub(inserted);
+            report.counts += write::Counts {
+                inserted,
+                updated,
+                unchanged: f.written.saturating_sub(inserted + updated),
+            };
+        }
+        Ok(())
     }
 }
 
@@ -373,6 +504,177 @@ fn key_text(m: &Mapping, cols: &[&str], cells: &[Cell]) -> (String, String) {
     (column, value)
 }
 
+/// What the reader thread needs to turn records into rows.
+struct Reading<'a> {
+    m: &'a Mapping,
+    headers: &'a [String],
+    key_idx: &'a [usize],
+    cols: &'a [&'a str],
+    dates: &'a DateFormat,
+    label: &'a str,
+    batch_rows: usize,
+}
+
+/// What the reader thread hands the writer: the rows refused on reading or checking, in
+/// order, then (when one is complete, or at the end) a batch of rows to write.
+struct Chunk {
+    read: u64,
+    rejects: Vec<(Vec<RowError>, Vec<String>)>,
+    rows: Vec<Pending>,
+    bytes: (u64, Option<u64>),
+}
+
+/// Rejected rows a chunk carries at most, so a file of bad rows streams too.
+const CHUNK_REJECTS: usize = 1_000;
+
+/// Chunks on their way from the reader to the writer (each up to a batch of rows).
+const CHUNKS_AHEAD: usize = 2;
+
+/// Reads, converts and checks every record of `src` (on the reader thread), sending the
+/// batches in order; stops early when the writer has gone. Returns the bytes read.
+fn read_chunks(
+    src: &mut (dyn Source + Send),
+    r: &Reading,
+    seen: &mut SeenKeys,
+    tx: crossbeam_channel::Sender<Chunk>,
+    spent: crossbeam_channel::Receiver<Vec<Pending>>,
+) -> Result<(u64, Option<u64>)> {
+    let label = r.label;
+    let mut chunk = Chunk {
+        read: 0,
+        rejects: Vec::new(),
+        rows: Vec::with_capacity(r.batch_rows),
+        bytes: (0, None),
+    };
+    while let Some(next) = src.next_record() {
+        chunk.read += 1;
+        match next {
+            Err(e) => chunk.rejects.push((
+                vec![RowError {
+                    source: label.to_string(),
+                    line: e.line,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: e.reason,
+                }],
+                Vec::new(),
+            )),
+            Ok(rec) => match convert(None, r.m, r.dates, label, &rec, r.headers) {
+                Ok((cells, _)) => match seen.first_line(&cells, r.key_idx, rec.line) {
+                    Some(first) => {
+                        let (column, value) = key_text(r.m, r.cols, &cells);
+                        chunk.rejects.push((
+                            vec![RowError {
+                                source: label.to_string(),
+                                line: rec.line,
+                                reason: format!("{column} {value} is already on line {first}"),
+                                column,
+                                value,
+                            }],
+                            rec.fields,
+                        ));
+                    }
+                    None => chunk.rows.push(Pending {
+                        cells,
+                        line: rec.line,
+                        fields: rec.fields,
+                    }),
+                },
+                Err(errors) => chunk.rejects.push((errors, rec.fields)),
+            },
+        }
+        let full = chunk.rows.len() >= r.batch_rows;
+        if full || chunk.rejects.len() >= CHUNK_REJECTS {
+            // Rows go only in whole batches before the end, so batches are cut as when one
+            // thread does both.
+            let rows = if full {
+                std::mem::replace(&mut chunk.rows, Vec::with_capacity(r.batch_rows))
+            } else {
+                Vec::new()
+            };
+            let done = Chunk {
+                read: std::mem::take(&mut chunk.read),
+                rejects: std::mem::take(&mut chunk.rejects),
+                rows,
+                bytes: src.bytes(),
+            };
+            if tx.send(done).is_err() {
+                return Ok(src.bytes());
+            }
+            // Free here what the writer has written.
+            for written in spent.try_iter() {
+                drop(written);
+            }
+        }
+    }
+    if let Some(e) = src.take_error() {
+        return Err(e);
+    }
+    chunk.bytes = src.bytes();
+    let bytes = chunk.bytes;
+    let _ = tx.send(chunk);
+    Ok(bytes)
+}
+
+/// Reads `src` on a reader thread and writes its batches here, in order; returns the bytes
+/// read. Rows are refused and counted exactly as when one thread does both.
+#[allow(clippy::too_many_arguments)]
+fn read_and_write(
+    conn: &mut AnyConnection,
+    src: &mut (dyn Source + Send),
+    r: &Reading,
+    seen: &mut SeenKeys,
+    w: &mut Writer,
+    report: &mut TableReport,
+    sink: &mut Sink,
+    cancel: &CancelToken,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(u64, Option<u64>)> {
+    let (tx, rx) = crossbeam_channel::bounded::<Chunk>(CHUNKS_AHEAD);
+    let (spent_tx, spent_rx) = crossbeam_channel::unbounded();
+    w.spent = Some(spent_tx);
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("import-reader".into())
+            .spawn_scoped(scope, move || read_chunks(src, r, seen, tx, spent_rx))
+            .map_err(|e| Error::Invalid(format!("cannot start the reader thread: {e}")))?;
+        // The receiver goes with this closure: a writer that stops ends the reader too.
+        let written = (move || -> Result<()> {
+            let mut last_progress = Instant::now();
+            for mut chunk in rx {
+                report.read += chunk.read;
+                for (errors, fields) in chunk.rejects {
+                    report.rejected += 1;
+                    sink.reject(errors, &fields)?;
+                }
+                if !chunk.rows.is_empty() {
+                    cancel.check()?;
+                    w.flush(conn, &mut chunk.rows, report, sink)?;
+                }
+                if last_progress.elapsed().as_millis() >= 100 {
+                    last_progress = Instant::now();
+                    cancel.check()?;
+                    progress(Progress {
+                        table: r.m.table.name,
+                        rows_done: report.read,
+                        rows_total: None,
+                        bytes_done: chunk.bytes.0,
+                        bytes_total: chunk.bytes.1,
+                        rejects: report.rejected,
+                    });
+                }
+            }
+            Ok(())
+        })();
+        let read = match reader.join() {
+            Ok(read) => read,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        written?;
+        read
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn load_one(
     conn: &mut AnyConnection,
@@ -415,6 +717,46 @@ fn load_one(
         (false, 0) => write::batch_rows(cols.len()),
         (false, n) => n.min(write::batch_rows(cols.len())),
     };
+    let mut w = Writer::new(conn, &m, &cols, &label, by_row)?;
+    // Files whose rows need no look-ups in the store are read and checked on a thread of
+    // their own while this one writes.
+    let lookups = m.columns.iter().any(|(_, f)| matches!(f, From::Name(..)));
+    if w.fast.is_some()
+        && !lookups
+        && let Some(src) = src.as_send()
+    {
+        let read = Reading {
+            m: &m,
+            headers: &headers,
+            key_idx: &key_idx,
+            cols: &cols,
+            dates: &opts.date_format,
+            label: &label,
+            batch_rows,
+        };
+        let bytes = read_and_write(
+            conn,
+            src,
+            &read,
+            seen,
+            &mut w,
+            &mut report,
+            sink,
+            cancel,
+            progress,
+        )?;
+        w.finish(conn, &mut report)?;
+        resolver.invalidate(m.table.name);
+        progress(Progress {
+            table: m.table.name,
+            rows_done: report.read,
+            rows_total: Some(report.read),
+            bytes_done: bytes.1.unwrap_or(bytes.0),
+            bytes_total: bytes.1,
+            rejects: report.rejected,
+        });
+        return Ok(report);
+    }
     let mut batch: Vec<Pending> = Vec::with_capacity(batch_rows);
     let mut last_progress = Instant::now();
     while let Some(next) = src.next_record() {
@@ -438,9 +780,8 @@ fn load_one(
             }
         };
         let converted = convert(
-            conn,
+            Some((&mut *conn, &mut *resolver)),
             &m,
-            resolver,
             &opts.date_format,
             &label,
             &rec,
@@ -479,7 +820,7 @@ fn load_one(
                         line: rec.line,
                         fields: rec.fields.clone(),
                     });
-                    flush(conn, &m, &cols, &label, &mut batch, &mut report, sink)?;
+                    w.flush(conn, &mut batch, &mut report, sink)?;
                     let unchanged = report.counts.unchanged > before.unchanged;
                     if let (Some(email), Some(r)) = (email, manager) {
                         managers.push((email, r, rec.line, rec.fields, unchanged));
@@ -500,7 +841,7 @@ fn load_one(
         }
         if batch.len() >= batch_rows {
             cancel.check()?;
-            flush(conn, &m, &cols, &label, &mut batch, &mut report, sink)?;
+            w.flush(conn, &mut batch, &mut report, sink)?;
         }
         if last_progress.elapsed().as_millis() >= 100 {
             last_progress = Instant::now();
@@ -519,7 +860,8 @@ fn load_one(
     if let Some(e) = src.take_error() {
         return Err(e);
     }
-    flush(conn, &m, &cols, &label, &mut batch, &mut report, sink)?;
+    w.flush(conn, &mut batch, &mut report, sink)?;
+    w.finish(conn, &mut report)?;
     for (email, row, line, fields, was_unchanged) in managers {
         let manager_email = row_emails.get(row as usize - 1).cloned().flatten();
         let manager_id = match &manager_email {
@@ -562,6 +904,19 @@ fn load_one(
     Ok(report)
 }
 
+/// The import's own connection settings (SQLite's larger page cache, its kept statements),
+/// undone however the run ends, before the connection goes back to the pool.
+struct ImportSettings<'c> {
+    conn: &'c mut AnyConnection,
+    was: Option<dialect::SavedSettings>,
+}
+
+impl Drop for ImportSettings<'_> {
+    fn drop(&mut self) {
+        dialect::end_import_settings(self.conn, self.was);
+    }
+}
+
 /// Loads the planned sources (already in foreign-key order) in one transaction. When the run
 /// is to be committed, `on_commit` runs inside that same transaction just before the commit
 /// (the run's record and audit line), so the data and its record stand or fall together.
@@ -574,6 +929,9 @@ pub fn load(
     on_commit: &mut dyn FnMut(&mut AnyConnection, &ImportReport) -> Result<()>,
 ) -> Result<ImportReport> {
     let started = Instant::now();
+    let was = dialect::begin_import_settings(conn)?;
+    let settings = ImportSettings { conn, was };
+    let conn = &mut *settings.conn;
     let mut sink = Sink {
         listed: Vec::new(),
         rejected_rows: 0,

@@ -2,11 +2,11 @@
 //! quoted commas and newlines), or JSON objects from the API (`api.rs`). Both give text fields under a
 //! header, with the line (or item) number for messages.
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -57,6 +57,25 @@ impl InputLimits {
     }
 }
 
+/// A byte count shared by a source and the readers under it; atomic, so that a source can
+/// be handed to a reader thread.
+#[derive(Debug, Default)]
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    fn new(v: u64) -> Self {
+        Counter(AtomicU64::new(v))
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, v: u64) {
+        self.0.store(v, Ordering::Relaxed)
+    }
+}
+
 /// Read-ahead the parsers may hold beyond the record they are on.
 const SLACK: u64 = 1 << 16;
 
@@ -80,8 +99,8 @@ fn is_too_long(e: &std::io::Error) -> bool {
 /// record's allowance (moved forward by the source after each record).
 struct Bounded<R> {
     inner: R,
-    given: Rc<Cell<u64>>,
-    allowed_until: Rc<Cell<u64>>,
+    given: Arc<Counter>,
+    allowed_until: Arc<Counter>,
 }
 
 impl<R: Read> Read for Bounded<R> {
@@ -121,6 +140,12 @@ pub trait Source {
     fn take_error(&mut self) -> Option<Error> {
         None
     }
+
+    /// This source as one a reader thread may borrow, when it can move between threads (a
+    /// file; not the API's sources, which share one client).
+    fn as_send(&mut self) -> Option<&mut (dyn Source + Send)> {
+        None
+    }
 }
 
 /// Skips a UTF-8 byte-order mark at the start of a reader.
@@ -139,7 +164,7 @@ pub struct CrlfToLf<R> {
     inner: R,
     pending_cr: bool,
     tmp: Vec<u8>,
-    raw: std::rc::Rc<std::cell::Cell<u64>>,
+    raw: Arc<Counter>,
 }
 
 impl<R: Read> CrlfToLf<R> {
@@ -204,12 +229,12 @@ impl<R: Read> Read for CrlfToLf<R> {
 pub struct CsvSource {
     label: String,
     reader: csv::Reader<Bounded<CrlfToLf<BufReader<File>>>>,
-    raw_bytes: Rc<Cell<u64>>,
+    raw_bytes: Arc<Counter>,
     headers: Vec<String>,
     record: csv::ByteRecord,
     total: Option<u64>,
     limits: InputLimits,
-    allowed_until: Rc<Cell<u64>>,
+    allowed_until: Arc<Counter>,
     error: Option<Error>,
 }
 
@@ -229,8 +254,8 @@ impl CsvSource {
             .map(|m| m.len());
         let normalized = CrlfToLf::new(skip_bom(file).map_err(|e| Error::file(&label, e))?);
         let raw_bytes = normalized.raw.clone();
-        let given = Rc::new(Cell::new(0));
-        let allowed_until = Rc::new(Cell::new(limits.max_record_bytes + SLACK));
+        let given = Arc::new(Counter::new(0));
+        let allowed_until = Arc::new(Counter::new(limits.max_record_bytes + SLACK));
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(true)
@@ -278,6 +303,10 @@ impl CsvSource {
 }
 
 impl Source for CsvSource {
+    fn as_send(&mut self) -> Option<&mut (dyn Source + Send)> {
+        Some(self)
+    }
+
     fn label(&self) -> &str {
         &self.label
     }
@@ -363,8 +392,8 @@ pub struct JsonFileSource {
     label: String,
     headers: Vec<String>,
     reader: BufReader<Bounded<File>>,
-    given: Rc<Cell<u64>>,
-    allowed_until: Rc<Cell<u64>>,
+    given: Arc<Counter>,
+    allowed_until: Arc<Counter>,
     limits: InputLimits,
     pending: Option<Map<String, Value>>,
     position: u64,
@@ -382,8 +411,8 @@ impl JsonFileSource {
             .ok()
             .filter(|m| m.is_file())
             .map(|m| m.len());
-        let given = Rc::new(Cell::new(0));
-        let allowed_until = Rc::new(Cell::new(limits.max_record_bytes + SLACK));
+        let given = Arc::new(Counter::new(0));
+        let allowed_until = Arc::new(Counter::new(limits.max_record_bytes + SLACK));
         let mut src = JsonFileSource {
             label,
             headers: Vec::new(),
@@ -503,6 +532,10 @@ impl JsonFileSource {
 }
 
 impl Source for JsonFileSource {
+    fn as_send(&mut self) -> Option<&mut (dyn Source + Send)> {
+        Some(self)
+    }
+
     fn label(&self) -> &str {
         &self.label
     }

@@ -1,0 +1,217 @@
+//! Exact inserted / updated / unchanged counts over many batches on SQLite, which counts a
+//! table once (rows before and after, and what each statement changed) while no batch is
+//! refused, then batch by batch after a refusal; the refused row is named and the run is all
+//! or nothing. (Not run on MySQL here: its batches report changed rows as unchanged today,
+//! a separate matter of its write path.)
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use stockroom::auth::Auth;
+use stockroom::etl::{self, ImportOptions, ImportReport, Outcome};
+use stockroom::worker::CancelToken;
+
+use common::accounts::{self, cli};
+use common::{TestDb, count, snapshot};
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn import(auth: &Auth, paths: &[PathBuf], opts: &ImportOptions) -> ImportReport {
+    etl::import_csv(auth, &cli(), paths, opts, &CancelToken::new(), &mut |_| {})
+        .expect("import runs")
+}
+
+fn counts(r: &ImportReport) -> (u64, u64, u64, u64) {
+    let (_, c, rejected) = r.totals();
+    (c.inserted, c.updated, c.unchanged, rejected)
+}
+
+/// Two rows a batch, so every file below spans several batches.
+fn small_batches() -> ImportOptions {
+    ImportOptions {
+        batch_rows: 2,
+        ..ImportOptions::default()
+    }
+}
+
+fn products(rows: &[(i32, &str, i32)]) -> String {
+    let mut s =
+        String::from("product_id,product_name,brand_id,category_id,model_year,list_price\n");
+    for (id, name, brand) in rows {
+        s.push_str(&format!("{id},{name},{brand},1,2016,10.00\n"));
+    }
+    s
+}
+
+#[test]
+fn counts_stay_exact_across_batches_and_a_refusal_sqlite() {
+    let t = TestDb::sqlite();
+    let (auth, _) = accounts::auth(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let brands: String = std::iter::once("brand_id,brand_name\n".to_string())
+        .chain((1..=10).map(|i| format!("{i},Brand {i}\n")))
+        .collect();
+    let base = [
+        write(dir.path(), "brands.csv", &brands),
+        write(
+            dir.path(),
+            "categories.csv",
+            "category_id,category_name\n1,Road\n",
+        ),
+    ];
+    let r = import(&auth, &base, &small_batches());
+    assert_eq!(counts(&r), (11, 0, 0, 0));
+
+    // Unchanged, changed and new rows over five batches.
+    let sub = dir.path().join("again");
+    std::fs::create_dir(&sub).unwrap();
+    let mut again = String::from("brand_id,brand_name\n");
+    for i in 1..=4 {
+        again.push_str(&format!("{i},Brand {i}\n"));
+    }
+    again.push_str("5,Renamed 5\n6,Renamed 6\n11,Brand 11\n12,Brand 12\n13,Brand 13\n");
+    let f = write(&sub, "brands.csv", &again);
+    let r = import(&auth, std::slice::from_ref(&f), &small_batches());
+    assert_eq!(r.outcome, Outcome::Committed, "{:?}", r.errors);
+    assert_eq!(counts(&r), (3, 2, 4, 0));
+    let r = import(&auth, &[f], &ImportOptions::default());
+    assert_eq!(
+        counts(&r),
+        (0, 0, 9, 0),
+        "the same file again changes nothing"
+    );
+
+    // Products: three in the store, then a file whose fifth row names a brand that does not
+    // exist, after two whole batches were written.
+    let first = write(
+        dir.path(),
+        "products.csv",
+        &products(&[(1, "One", 1), (2, "Two", 1), (3, "Three", 1)]),
+    );
+    assert_eq!(
+        counts(&import(&auth, &[first], &small_batches())),
+        (3, 0, 0, 0)
+    );
+    let before = snapshot(&t);
+    let mixed = write(
+        &sub,
+        "products.csv",
+        &products(&[
+            (1, "One", 1),
+            (2, "Two changed", 1),
+            (3, "Three", 1),
+            (4, "Four", 1),
+            (5, "Five", 99),
+            (6, "Six", 2),
+            (7, "Seven", 2),
+            (8, "Eight", 3),
+        ]),
+    );
+    // All or nothing: the refused row is named and nothing is written.
+    let r = import(&auth, std::slice::from_ref(&mixed), &small_batches());
+    assert_eq!(r.outcome, Outcome::RolledBack);
+    assert_eq!(r.rejected_rows, 1);
+    let e = r.errors[0].to_string();
+    assert!(
+        e.contains("products.csv:6: column `brand_id` value `99` refers to a row of brands"),
+        "{e}"
+    );
+    assert_eq!(snapshot(&t), before, "nothing of the refused run is stored");
+    // The same with --skip-invalid: the other rows load and are counted exactly.
+    let opts = ImportOptions {
+        skip_invalid: true,
+        rejects: Some(dir.path().join("rejects.csv")),
+        ..small_batches()
+    };
+    let r = import(&auth, std::slice::from_ref(&mixed), &opts);
+    assert_eq!(r.outcome, Outcome::CommittedWithRejects);
+    assert_eq!(counts(&r), (4, 1, 2, 1));
+    assert_eq!(count(&t, "products"), 7);
+    // With the default batch size (one batch) the figures are the same.
+    let r = import(
+        &auth,
+        &[mixed],
+        &ImportOptions {
+            skip_invalid: true,
+            rejects: Some(dir.path().join("rejects2.csv")),
+            ..ImportOptions::default()
+        },
+    );
+    assert_eq!(counts(&r), (0, 0, 7, 1));
+}
+
+#[test]
+fn natural_keys_are_counted_exactly_too_sqlite() {
+    let t = TestDb::sqlite();
+    let (auth, _) = accounts::auth(&t);
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "stores.csv",
+        "store_name,city\nNorth,Oslo\nSouth,Rome\nEast,Pune\n",
+    );
+    assert_eq!(counts(&import(&auth, &[f], &small_batches())), (3, 0, 0, 0));
+    let sub = dir.path().join("b");
+    std::fs::create_dir(&sub).unwrap();
+    let f = write(
+        &sub,
+        "stores.csv",
+        "store_name,city\nNorth,Oslo\nSouth,Milan\nWest,Lima\nEast,Pune\n",
+    );
+    assert_eq!(counts(&import(&auth, &[f], &small_batches())), (1, 1, 2, 0));
+}
+
+#[test]
+fn the_import_gives_its_connection_back_as_it_found_it_sqlite() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Cache {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Temp {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        temp_store: i64,
+    }
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "brands.csv", "brand_id,brand_name\n1,A\n1,B\n");
+    let mut conn = t.db.conn().unwrap();
+    let read = |c: &mut stockroom::db::AnyConnection| {
+        (
+            diesel::sql_query("PRAGMA cache_size")
+                .get_result::<Cache>(c)
+                .unwrap()
+                .cache_size,
+            diesel::sql_query("PRAGMA temp_store")
+                .get_result::<Temp>(c)
+                .unwrap()
+                .temp_store,
+        )
+    };
+    let before = read(&mut conn);
+    // A run that ends in a rollback (a key repeated in the file), then one that commits.
+    for body in [
+        "brand_id,brand_name\n1,A\n1,B\n",
+        "brand_id,brand_name\n1,A\n",
+    ] {
+        std::fs::write(&f, body).unwrap();
+        let plan = etl::plan_file(&f, Default::default()).unwrap();
+        etl::run::load(
+            &mut conn,
+            vec![plan],
+            &ImportOptions::default(),
+            &CancelToken::new(),
+            &mut |_| {},
+            &mut |_, _| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(read(&mut conn), before);
+    }
+}
