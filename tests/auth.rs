@@ -43,11 +43,13 @@ both_backends!(every_cell_of_the_permission_matrix, |t: TestDb| {
         }
         // The service functions themselves check.
         let may_view_users = s.role >= Role::Manager;
+        let listed = auth.list_users(&actor);
         assert_eq!(
-            auth.list_users(&actor).is_ok(),
+            listed.is_ok(),
             may_view_users,
-            "{} list_users",
-            s.role
+            "{} list_users: {:?}",
+            s.role,
+            listed.err()
         );
         assert_eq!(
             auth.audit_log(&actor, &AuditFilter::default()).is_ok(),

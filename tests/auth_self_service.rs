@@ -144,3 +144,112 @@ both_backends!(store_settings_are_refused_in_words, |t: TestDb| {
     let parsed = stockroom::config::Config::parse_file(&file).unwrap();
     assert_eq!(parsed.idle_timeout_minutes, Some(5));
 });
+
+both_backends!(
+    accounts_are_listed_page_by_page_searched_and_show_codes_and_lock_ends,
+    |t: TestDb| {
+        use stockroom::auth::users::UserQuery;
+        let (auth, _) = accounts::auth(&t);
+        add(&auth, "root", Role::Administrator);
+        for i in 0..12 {
+            add(&auth, &format!("clerk{i:02}"), Role::Employee);
+        }
+        t.db.conn()
+            .unwrap()
+            .batch_execute(
+                "INSERT INTO stores (store_id, store_name) VALUES (1, 'Main Street');
+                 INSERT INTO staffs (staff_id, first_name, last_name, email, active, store_id)
+                 VALUES (1, 'Genna', 'Serrano', 'genna@example.com', 1, 1);",
+            )
+            .unwrap();
+        auth.link_staff(&cli(), "clerk07", Some(1)).unwrap();
+        // root signs in (2FA set up, 10 backup codes); clerk03 locks itself out.
+        let (root, _) = sign_in(&auth, "root", PASSWORD, None);
+        for _ in 0..5 {
+            let _ = auth.begin_sign_in("clerk03", "wrong password");
+        }
+        let me = Actor::from_session(&root);
+        // Pages of 5: every account once, in username order, with the total.
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = auth
+                .list_users_page(
+                    &me,
+                    &UserQuery {
+                        search: None,
+                        offset,
+                        limit: 5,
+                    },
+                )
+                .unwrap();
+            assert_eq!(page.total, 13);
+            if page.users.is_empty() {
+                break;
+            }
+            seen.extend(page.users.into_iter().map(|u| u.username));
+            offset += 5;
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(seen, sorted, "every account once, in order");
+        assert_eq!(seen.len(), 13);
+        // Search by username (any case) and by the linked staff member's name.
+        let find = |text: &str| {
+            auth.list_users_page(
+                &me,
+                &UserQuery {
+                    search: Some(text.into()),
+                    offset: 0,
+                    limit: 50,
+                },
+            )
+            .unwrap()
+        };
+        let p = find("CLERK1");
+        assert_eq!(p.total, 2);
+        assert_eq!(
+            p.users
+                .iter()
+                .map(|u| u.username.as_str())
+                .collect::<Vec<_>>(),
+            ["clerk10", "clerk11"]
+        );
+        let p = find("serr");
+        assert_eq!(p.users.len(), 1);
+        assert_eq!(p.users[0].username, "clerk07");
+        assert_eq!(p.users[0].staff_name.as_deref(), Some("Genna Serrano"));
+        // Backup codes left and when a lock-out ends.
+        let all = auth.list_users(&me).unwrap();
+        let get = |n: &str| all.iter().find(|u| u.username == n).unwrap().clone();
+        assert_eq!(get("root").backup_codes_left, 10);
+        assert_eq!(get("clerk01").backup_codes_left, 0);
+        let locked = get("clerk03");
+        assert!(locked.locked);
+        assert!(locked.locked_until.is_some_and(|until| until > auth.now()));
+        assert_eq!(get("clerk04").locked_until, None);
+        // No administrator locks themself out; another administrator may act on them.
+        for (what, r) in [
+            ("deactivate", auth.set_active(&me, "root", false)),
+            ("demote", auth.set_role(&me, "root", Role::Manager)),
+            ("reset the 2FA of", auth.reset_2fa(&me, "root")),
+            (
+                "reset the password of",
+                auth.reset_password(&me, "root", "An0ther-long-Pass!"),
+            ),
+        ] {
+            let e = r.unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid(m) if m.contains(&format!("you cannot {what} your own account"))),
+                "{what}: {e}"
+            );
+        }
+        let root_row = get("root");
+        assert!(root_row.active && root_row.totp_enabled);
+        add(&auth, "ada", Role::Administrator);
+        let (ada, _) = sign_in(&auth, "ada", PASSWORD, None);
+        auth.set_role(&Actor::from_session(&ada), "root", Role::Manager)
+            .unwrap();
+    }
+);

@@ -30,6 +30,27 @@ pub struct UserSummary {
     pub last_login_at: Option<i64>,
     /// Sessions open now; a stale one (idle past the limit) counts as ended.
     pub open_sessions: i64,
+    /// When a lock-out ends (Unix seconds), while it lasts.
+    pub locked_until: Option<i64>,
+    /// Backup codes not used yet.
+    pub backup_codes_left: i64,
+}
+
+/// Which accounts to list: a search in usernames and linked staff names, and a page
+/// (`limit` 0: all).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A page of accounts and how many match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserPage {
+    pub users: Vec<UserSummary>,
+    pub total: i64,
+    pub offset: i64,
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -169,17 +190,56 @@ impl Auth {
 
     /// Every account (needs `ViewUsers`).
     pub fn list_users(&self, actor: &Actor) -> Result<Vec<UserSummary>> {
+        Ok(self.list_users_page(actor, &UserQuery::default())?.users)
+    }
+
+    /// A page of the accounts by username, those whose username or linked staff member's
+    /// name contains the search (any case), paged in SQL, with how many match (needs
+    /// `ViewUsers`).
+    pub fn list_users_page(&self, actor: &Actor, q: &UserQuery) -> Result<UserPage> {
         let mut conn = self.db.conn()?;
         self.authorize(&mut conn, actor, Permission::ViewUsers)?;
         // Closing stale sessions is housekeeping: a store that refuses writes still lists.
         if let Err(e) = self.close_stale(&mut conn, None) {
             tracing::warn!(error = %e, "could not close stale sessions");
         }
+        let pattern = q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("%{}%", t.replace(['%', '_', '\\'], "").to_lowercase()));
+        let matching = |pattern: &Option<String>| {
+            let mut b = users::table.left_join(staffs::table).into_boxed();
+            if let Some(p) = pattern {
+                b = b.filter(
+                    lower(users::username)
+                        .like(p.clone())
+                        .or(lower(staffs::first_name).nullable().like(p.clone()))
+                        .or(lower(staffs::last_name).nullable().like(p.clone())),
+                );
+            }
+            b
+        };
+        let total: i64 = matching(&pattern).count().get_result(&mut *conn)?;
+        // An OFFSET needs a LIMIT in SQL: "all" is the largest one.
+        let page = matching(&pattern)
+            .order(users::username)
+            .select((
+                User::as_select(),
+                staffs::first_name.nullable(),
+                staffs::last_name.nullable(),
+            ))
+            .limit(if q.limit > 0 { q.limit } else { i64::MAX })
+            .offset(q.offset.max(0));
+        let rows: Vec<(User, Option<String>, Option<String>)> = page.load(&mut *conn)?;
+        let ids: Vec<i32> = rows.iter().map(|(u, _, _)| u.user_id).collect();
         let now = self.now();
         let idle = self.settings().idle_secs;
         let mut open = std::collections::HashMap::<i32, i64>::new();
         for row in sessions::table
             .filter(sessions::ended_at.is_null())
+            .filter(sessions::user_id.eq_any(&ids))
             .select(SessionRow::as_select())
             .load(&mut *conn)?
         {
@@ -187,19 +247,25 @@ impl Auth {
                 *open.entry(row.user_id).or_default() += 1;
             }
         }
-        let names: std::collections::HashMap<i32, String> = staffs::table
-            .inner_join(users::table)
-            .select((staffs::staff_id, staffs::first_name, staffs::last_name))
-            .load::<(i32, String, String)>(&mut *conn)?
+        let codes: std::collections::HashMap<i32, i64> = backup_codes::table
+            .filter(backup_codes::used_at.is_null())
+            .filter(backup_codes::user_id.eq_any(&ids))
+            .group_by(backup_codes::user_id)
+            .select((backup_codes::user_id, diesel::dsl::count_star()))
+            .load::<(i32, i64)>(&mut *conn)?
             .into_iter()
-            .map(|(id, first, last)| (id, format!("{first} {last}")))
             .collect();
-        Ok(User::all(&mut conn)?
+        let users = rows
             .into_iter()
-            .map(|u| UserSummary {
-                staff_name: u.staff_id.and_then(|id| names.get(&id).cloned()),
+            .map(|(u, first, last)| UserSummary {
+                staff_name: match (first, last) {
+                    (Some(f), Some(l)) => Some(format!("{f} {l}")),
+                    _ => None,
+                },
                 open_sessions: open.get(&u.user_id).copied().unwrap_or(0),
+                backup_codes_left: codes.get(&u.user_id).copied().unwrap_or(0),
                 locked: u.is_locked(now),
+                locked_until: u.locked_until.filter(|t| *t > now),
                 role: Role::parse(&u.role).unwrap_or(Role::Employee),
                 username: u.username,
                 active: u.active,
@@ -209,7 +275,12 @@ impl Auth {
                 staff_id: u.staff_id,
                 last_login_at: u.last_login_at,
             })
-            .collect())
+            .collect();
+        Ok(UserPage {
+            users,
+            total,
+            offset: q.offset.max(0),
+        })
     }
 
     /// Members of staff whose name contains `text` (or whose id it is), for linking one to an
@@ -300,6 +371,18 @@ impl Auth {
         })
     }
 
+    /// An administrator does not lock themself out: deactivating, demoting, resetting the
+    /// password or the 2FA of one's own account is for another administrator (your own password
+    /// and 2FA are changed in Settings, with your password).
+    fn refuse_self(actor: &Actor, user: &User, what: &str) -> Result<()> {
+        if actor.user_id == Some(user.user_id) {
+            return Err(Error::Invalid(format!(
+                "you cannot {what} your own account; ask another administrator"
+            )));
+        }
+        Ok(())
+    }
+
     fn refuse_last_admin(&self, conn: &mut AnyConnection, user: &User, what: &str) -> Result<()> {
         if user.role == Role::Administrator.as_str()
             && user.active
@@ -320,6 +403,7 @@ impl Auth {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
             if role != Role::Administrator {
+                Self::refuse_self(actor, &user, "demote")?;
                 self.refuse_last_admin(conn, &user, "demoted")?;
             }
             diesel::update(users::table.find(user.user_id))
@@ -346,6 +430,7 @@ impl Auth {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
             if !active {
+                Self::refuse_self(actor, &user, "deactivate")?;
                 self.refuse_last_admin(conn, &user, "deactivated")?;
             }
             diesel::update(users::table.find(user.user_id))
@@ -390,6 +475,7 @@ impl Auth {
         tx::write::<_, Error>(&mut conn, |conn| {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
+            Self::refuse_self(actor, &user, "reset the password of")?;
             self.set_password(conn, &user, new_password, true)?;
             lockout::unlock(conn, user.user_id)?;
             let ended = end_all_for_user(conn, user.user_id, self.now(), "password reset")?;
@@ -409,6 +495,7 @@ impl Auth {
         tx::write::<_, Error>(&mut conn, |conn| {
             self.authorize(conn, actor, Permission::ManageUsers)?;
             let user = self.target(conn, username)?;
+            Self::refuse_self(actor, &user, "reset the 2FA of")?;
             diesel::update(users::table.find(user.user_id))
                 .set((
                     users::totp_enabled.eq(false),

@@ -14,7 +14,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
-use crate::auth::users::{StaffMatch, UserSummary};
+use crate::auth::users::{StaffMatch, UserPage, UserQuery, UserSummary};
 use crate::auth::{OpenSession, Permission, Role};
 use crate::error::Error;
 use crate::tui::keymap::Action;
@@ -47,13 +47,13 @@ pub enum FormKind {
 
 #[derive(Debug)]
 enum UsersReply {
-    List(Result<Vec<UserSummary>, Error>),
+    List(Result<UserPage, Error>),
     Done(String, Result<(), Error>),
     Sessions(String, Result<Vec<OpenSession>, Error>),
     Staff(Result<Vec<StaffMatch>, Error>),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UsersTab {
     pub users: Vec<UserSummary>,
     pub cursor: usize,
@@ -66,6 +66,37 @@ pub struct UsersTab {
     pub sessions: Option<(String, Vec<OpenSession>, usize)>,
     /// Choosing a member of staff to link to an account.
     pub picker: Option<StaffPicker>,
+    /// The page shown: its first row, how many match, rows per page.
+    pub offset: i64,
+    pub total: i64,
+    rows: i64,
+    /// `/` search in usernames and linked staff names.
+    pub search: TextInput,
+    pub searching: bool,
+    pub applied_search: Option<String>,
+}
+
+impl Default for UsersTab {
+    fn default() -> Self {
+        let mut search = TextInput::new("Search");
+        search.max_chars = 64;
+        UsersTab {
+            users: Vec::new(),
+            cursor: 0,
+            loaded: false,
+            picking_role: false,
+            confirm: None,
+            form: None,
+            sessions: None,
+            picker: None,
+            offset: 0,
+            total: 0,
+            rows: 20,
+            search,
+            searching: false,
+            applied_search: None,
+        }
+    }
 }
 
 fn role_of(key: char) -> Option<Role> {
@@ -89,9 +120,20 @@ fn when(ts: Option<i64>) -> String {
 
 impl UsersTab {
     fn load(&mut self) -> Cmd {
-        Cmd::Run(Work::new("list", |w| {
-            UsersReply::List(w.auth.list_users(w.actor))
+        let q = UserQuery {
+            search: self.applied_search.clone(),
+            offset: self.offset,
+            limit: self.rows,
+        };
+        Cmd::Run(Work::new("list", move |w| {
+            UsersReply::List(w.auth.list_users_page(w.actor, &q))
         }))
+    }
+
+    fn load_at(&mut self, ctx: &Ctx, offset: i64) -> Cmd {
+        self.rows = super::data::page_rows(ctx.size) as i64;
+        self.offset = offset.max(0);
+        self.load()
     }
 
     fn selected(&self) -> Option<&UserSummary> {
@@ -199,11 +241,27 @@ impl Tab for UsersTab {
         TabId::Users
     }
 
-    fn on_open(&mut self, _: &Ctx) -> Option<Cmd> {
-        (!self.loaded).then(|| self.load())
+    fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        (!self.loaded).then(|| self.load_at(ctx, 0))
     }
 
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
+        if self.searching {
+            match key.code {
+                KeyCode::Enter => {
+                    self.searching = false;
+                    let t = self.search.value.trim().to_string();
+                    self.applied_search = (!t.is_empty()).then_some(t);
+                    self.cursor = 0;
+                    return Some(self.load_at(ctx, 0));
+                }
+                KeyCode::Esc => self.searching = false,
+                _ => {
+                    self.search.handle(key);
+                }
+            }
+            return Some(Cmd::Done);
+        }
         if let Some((_, user, act)) = self.confirm.take() {
             if key.code == KeyCode::Char('y') {
                 let what = match &act {
@@ -284,15 +342,40 @@ impl Tab for UsersTab {
             Cmd::Done
         };
         Some(match key.code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.cursor = (self.cursor + 1).min(self.users.len().saturating_sub(1));
+            KeyCode::Down | KeyCode::Char('j') if self.cursor + 1 < self.users.len() => {
+                self.cursor += 1;
                 Cmd::Done
             }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.cursor = self.cursor.saturating_sub(1);
+            KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown
+                if self.offset + (self.users.len() as i64) < self.total =>
+            {
+                self.cursor = 0;
+                self.load_at(ctx, self.offset + self.rows)
+            }
+            KeyCode::Up | KeyCode::Char('k') if self.cursor > 0 => {
+                self.cursor -= 1;
                 Cmd::Done
             }
-            KeyCode::Char('g') | KeyCode::F(5) => self.load(),
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::PageUp if self.offset > 0 => {
+                self.cursor = 0;
+                self.load_at(ctx, self.offset - self.rows)
+            }
+            KeyCode::Down | KeyCode::Up | KeyCode::Char('j') | KeyCode::Char('k') => Cmd::Done,
+            KeyCode::Home => {
+                self.cursor = 0;
+                self.load_at(ctx, 0)
+            }
+            KeyCode::Char('/') => {
+                self.searching = true;
+                Cmd::Done
+            }
+            KeyCode::Esc if self.applied_search.is_some() => {
+                self.applied_search = None;
+                self.search.value.clear();
+                self.cursor = 0;
+                self.load_at(ctx, 0)
+            }
+            KeyCode::Char('g') | KeyCode::F(5) => self.load_at(ctx, self.offset),
             KeyCode::Enter if user.is_some() => {
                 let name = user.clone().expect("checked").username;
                 Cmd::Run(Work::new("sessions", move |w| {
@@ -391,8 +474,10 @@ impl Tab for UsersTab {
 
     fn on_reply(&mut self, reply: Reply, _: &Ctx) -> Option<Cmd> {
         match reply.done::<UsersReply>()? {
-            UsersReply::List(Ok(users)) => {
-                self.users = users;
+            UsersReply::List(Ok(page)) => {
+                self.users = page.users;
+                self.total = page.total;
+                self.offset = page.offset;
                 self.loaded = true;
                 self.cursor = self.cursor.min(self.users.len().saturating_sub(1));
                 None
@@ -438,19 +523,39 @@ impl Tab for UsersTab {
         let [head, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
         let admin = ctx.role.allows(Permission::ManageUsers);
-        f.render_widget(
-            Paragraph::new(format!(
-                "{} accounts{}",
-                self.users.len(),
-                if admin {
-                    ""
-                } else {
-                    " · read only (Administrators change accounts)"
-                }
-            ))
-            .style(t.dim),
-            head,
-        );
+        let range = if self.total == 0 {
+            "no accounts".to_string()
+        } else {
+            format!(
+                "accounts {}–{} of {}",
+                self.offset + 1,
+                self.offset + self.users.len() as i64,
+                self.total
+            )
+        };
+        let status = if self.searching {
+            Line::from(vec![
+                ratatui::text::Span::styled("Search (username or staff name): ", t.accent),
+                ratatui::text::Span::styled(format!("{}▏", self.search.shown()), t.focus),
+            ])
+        } else {
+            Line::styled(
+                format!(
+                    "{range}{}{}",
+                    self.applied_search
+                        .as_deref()
+                        .map(|s| format!(" · search “{}”", clean(s)))
+                        .unwrap_or_default(),
+                    if admin {
+                        ""
+                    } else {
+                        " · read only (Administrators change accounts)"
+                    }
+                ),
+                t.dim,
+            )
+        };
+        f.render_widget(Paragraph::new(status), head);
         let col = |title: &str, priority: u8| Column {
             title: title.into(),
             priority,
@@ -465,6 +570,7 @@ impl Tab for UsersTab {
             col("staff", 4),
             col("last sign-in", 2),
             col("sessions open", 3),
+            col("codes left", 3),
         ];
         let rows: Vec<Vec<String>> = self
             .users
@@ -472,7 +578,11 @@ impl Tab for UsersTab {
             .map(|u| {
                 let mut state = Vec::new();
                 state.push(if u.active { "active" } else { "deactivated" });
-                if u.locked {
+                let until;
+                if let Some(t) = u.locked_until {
+                    until = format!("locked until {}", when(Some(t)));
+                    state.push(&until);
+                } else if u.locked {
                     state.push("locked");
                 }
                 if u.must_change_password {
@@ -491,6 +601,11 @@ impl Tab for UsersTab {
                     },
                     when(u.last_login_at),
                     u.open_sessions.to_string(),
+                    if u.totp_enabled {
+                        u.backup_codes_left.to_string()
+                    } else {
+                        "—".into()
+                    },
                 ]
             })
             .collect();
@@ -608,7 +723,15 @@ impl Tab for UsersTab {
         if self.picker.is_some() {
             return vec![h("↑/↓", "choose"), h("Enter", "link"), h("Esc", "cancel")];
         }
-        let mut v = vec![h("j/k", "move"), h("Enter", "sessions"), h("g", "reload")];
+        if self.searching {
+            return vec![h("Enter", "search"), h("Esc", "stop typing")];
+        }
+        let mut v = vec![
+            h("j/k PgUp/PgDn", "move"),
+            h("/", "search"),
+            h("Enter", "sessions"),
+            h("g", "reload"),
+        ];
         if ctx.role.allows(Permission::ManageUsers) {
             v.extend([
                 h("n", "new user"),
@@ -626,6 +749,7 @@ impl Tab for UsersTab {
 
     fn editing(&self) -> bool {
         self.form.is_some()
+            || self.searching
             || self.confirm.is_some()
             || self.picking_role
             || self.sessions.is_some()
