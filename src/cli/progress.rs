@@ -13,6 +13,8 @@ pub struct ProgressPrinter {
     last_print: Option<Instant>,
     table: &'static str,
     table_started: Instant,
+    /// When the last table finished (the next one's time runs from there).
+    prev_end: Instant,
 }
 
 impl Default for ProgressPrinter {
@@ -29,6 +31,7 @@ impl ProgressPrinter {
             last_print: None,
             table: "",
             table_started: Instant::now(),
+            prev_end: Instant::now(),
         }
     }
 
@@ -40,7 +43,9 @@ impl ProgressPrinter {
                 eprintln!();
             }
             self.table = p.table;
-            self.table_started = now;
+            // From when the table before it ended: a small table may send its first event
+            // only once it is written.
+            self.table_started = self.prev_end;
             self.last_print = None;
         }
         let rows_done = p.rows_total.is_some_and(|t| p.rows_done >= t);
@@ -63,6 +68,9 @@ impl ProgressPrinter {
         } else {
             render_done(p, now - self.table_started)
         };
+        if finished {
+            self.prev_end = now;
+        }
         if self.tty {
             eprint!("\r\x1b[2K{line}");
             if finished {
