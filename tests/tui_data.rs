@@ -601,3 +601,76 @@ fn a_foreign_key_is_picked_by_searching_its_name() {
     assert_eq!(ed.form.fields[at].value, trek.to_string());
     assert_eq!(ed.form.focus, at, "picking stays on the field");
 }
+
+/// A server that stops answering (a frozen host) under a signed-in terminal: the page asked
+/// for fails in the statement time limit with the message the CLI gives, on the status line,
+/// and the keys that need no database keep working.
+#[test]
+fn a_frozen_server_is_named_on_the_status_line_and_the_keys_still_work() {
+    use std::time::{Duration, Instant};
+    use stockroom::db::{Database, DbOptions, DbTarget};
+    let Some(t) = TestDb::mysql() else { return };
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    fixture(&auth);
+    add(&auth, "mona", Role::Manager);
+    let server = common::mysql_server_url();
+    let proxy = common::proxy::FreezableProxy::start(server.rsplit('@').next().unwrap());
+    let db_name = t.url.rsplit('/').next().unwrap();
+    let url = format!("mysql://root@127.0.0.1:{}/{db_name}", proxy.port);
+    let db = Database::connect_with(
+        &DbTarget::parse(&url).unwrap(),
+        &DbOptions {
+            statement_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            ..DbOptions::sized(4)
+        },
+    )
+    .unwrap();
+    let via_proxy = Auth::new(
+        db,
+        accounts::settings(),
+        stockroom::auth::SecretKey::generate(),
+        std::sync::Arc::new(stockroom::auth::SystemClock),
+        "tty-frozen".into(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::new(
+        via_proxy,
+        Harness::options(ThemeName::Dark, dir.path().join("c.toml")),
+        100,
+        30,
+    );
+    h.type_text("mona");
+    h.press(KeyCode::Enter);
+    h.type_text(PASSWORD);
+    h.press(KeyCode::Enter);
+    let n = h.app.tabs().iter().position(|t| *t == "Data").unwrap() + 1;
+    h.press(KeyCode::Char(char::from_digit(n as u32, 10).unwrap()));
+    assert_eq!(data_tab(&h).pane, Pane::Tables);
+
+    proxy.freeze();
+    let asked = Instant::now();
+    h.press(KeyCode::Enter);
+    let screen = h.render();
+    let waited = asked.elapsed();
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    assert!(
+        screen.contains(&format!("127.0.0.1:{} does not answer", proxy.port)),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Loading…") && screen.contains("could not be read"),
+        "{screen}"
+    );
+    // Help, moving the cursor and switching tabs need no database.
+    h.press(KeyCode::F(1));
+    assert!(h.render().contains("Ctrl-C"), "{}", h.render());
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::Char('k'));
+    let dashboard = h.app.tabs().iter().position(|t| *t == "Settings").unwrap() + 1;
+    h.press(KeyCode::Char(
+        char::from_digit(dashboard as u32, 10).unwrap(),
+    ));
+    assert!(h.render().contains("Settings"), "{}", h.render());
+}

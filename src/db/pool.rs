@@ -205,7 +205,17 @@ impl Database {
 
     /// Borrows a connection.
     pub fn conn(&self) -> Result<PooledConn> {
-        Ok(self.pool.get()?)
+        self.pool
+            .get()
+            .map_err(|e| match super::watchdog::take_timeout() {
+                // The check of a pooled connection ran into a server that stopped answering.
+                Some(no_answer) => Error::Unavailable(no_answer),
+                None => Error::Unavailable(format!(
+                    "no connection to {}: {}",
+                    self.target.redacted(),
+                    super::url::redact_text(&e.to_string())
+                )),
+            })
     }
 
     /// Which store this is.

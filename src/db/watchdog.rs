@@ -185,7 +185,51 @@ pub fn connect_with_deadline<C: Send + 'static>(
         .collect();
     let fd = match new.as_slice() {
         [fd] => Some(*fd),
-        _ => None,
+        // Other threads opened sockets too (an HTTP import, a proxy in the same process):
+        // the connection's own is the one whose peer is the server's port.
+        many => {
+            let port = server
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse::<u16>().ok());
+            let to_server: Vec<RawFd> = many
+                .iter()
+                .copied()
+                .filter(|fd| port.is_some() && peer_port(*fd) == port)
+                .collect();
+            match to_server.as_slice() {
+                [fd] => Some(*fd),
+                _ => None,
+            }
+        }
     };
     Ok((conn, fd))
+}
+
+/// The port at the other end of the TCP socket `fd`, if it is one.
+fn peer_port(fd: RawFd) -> Option<u16> {
+    // SAFETY: getpeername writes at most `len` bytes into the zeroed storage it is given.
+    unsafe {
+        let mut addr: libc::sockaddr_storage = std::mem::zeroed();
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        if libc::getpeername(
+            fd,
+            (&mut addr as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        ) != 0
+        {
+            return None;
+        }
+        match i32::from(addr.ss_family) {
+            libc::AF_INET => {
+                let a = &*(&addr as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>();
+                Some(u16::from_be(a.sin_port))
+            }
+            libc::AF_INET6 => {
+                let a = &*(&addr as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>();
+                Some(u16::from_be(a.sin6_port))
+            }
+            _ => None,
+        }
+    }
 }

@@ -125,7 +125,12 @@ fn rows(tab: &DataTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     };
     f.render_widget(Paragraph::new(status_line).style(t.base), status);
     let Some(page) = &tab.page else {
-        f.render_widget(Paragraph::new("Loading…").style(t.dim), body);
+        let text = if tab.loading {
+            "Loading…"
+        } else {
+            "Nothing to show: the rows could not be read (the reason is on the line below). r tries again."
+        };
+        f.render_widget(Paragraph::new(text).style(t.dim), body);
         return;
     };
     let cols = columns(page);
