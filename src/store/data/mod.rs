@@ -205,12 +205,12 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
     let sort_sql = view.columns[sort_pos].sql;
     // Rows are picked on the table alone when the sort and the search allow it (the index
     // does the work), and only the picked rows are joined for their names.
-    let base_only = View::on_base(sort_sql) && search.as_ref().is_none_or(|s| s.2);
-    let pick_from = if base_only {
-        format!("{} t", view.table)
-    } else {
-        view.from.to_string()
-    };
+    // Otherwise the pick joins only the tables the sort and the search read.
+    let mut read: Vec<&str> = vec![sort_sql];
+    if search.as_ref().is_some_and(|s| !s.2) {
+        read.extend(view.search);
+    }
+    let pick_from = view.from_for(&read);
     let (filter, cells) = match &search {
         Some((pred, cells, _)) => (format!(" WHERE {pred}"), cells.clone()),
         None => (String::new(), Vec::new()),

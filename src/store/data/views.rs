@@ -272,6 +272,45 @@ impl View {
         &self.from[self.table.len() + 2..]
     }
 
+    /// The view's `FROM` with only the joins whose alias one of `exprs` reads (every join is
+    /// on the table's own foreign key to a parent's key, so dropping one changes no row).
+    pub fn from_for(&self, exprs: &[&str]) -> String {
+        let mut from = format!("{} t", self.table);
+        for clause in self.join_clauses() {
+            let alias = clause
+                .split_whitespace()
+                .skip_while(|w| *w != "JOIN")
+                .nth(2)
+                .unwrap_or_default();
+            if exprs.iter().any(|e| mentions(e, alias)) {
+                from.push(' ');
+                from.push_str(clause);
+            }
+        }
+        from
+    }
+
+    /// The joins of `from`, one clause each (`LEFT JOIN customers cu ON …`).
+    fn join_clauses(&self) -> Vec<&'static str> {
+        let joins = self.joins().trim();
+        let mut starts: Vec<usize> = joins
+            .match_indices("JOIN ")
+            .map(|(i, _)| {
+                if joins[..i].ends_with("LEFT ") {
+                    i - 5
+                } else {
+                    i
+                }
+            })
+            .collect();
+        starts.push(joins.len());
+        starts
+            .windows(2)
+            .map(|w| joins[w[0]..w[1]].trim())
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
     /// Whether `expr` reads only the table itself (alias `t`), so it needs no join.
     pub fn on_base(expr: &str) -> bool {
         expr.starts_with("t.") && !expr.contains(' ')
@@ -286,6 +325,17 @@ impl View {
     }
 }
 
+/// Whether `expr` reads a column of `alias` (`cu.first_name` mentions `cu`, not `u`).
+fn mentions(expr: &str, alias: &str) -> bool {
+    let pat = format!("{alias}.");
+    expr.match_indices(&pat).any(|(i, _)| {
+        !expr[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
 /// Views are statics: two are the same view when they are the same table.
 impl PartialEq for View {
     fn eq(&self, other: &Self) -> bool {
@@ -294,3 +344,41 @@ impl PartialEq for View {
 }
 
 impl Eq for View {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pick_joins_only_what_its_sort_and_search_read() {
+        let orders = view("orders").unwrap();
+        let customer = orders.column("customer").unwrap().1.sql;
+        assert_eq!(
+            orders.from_for(&[customer]),
+            "orders t LEFT JOIN customers cu ON cu.customer_id = t.customer_id"
+        );
+        let staff = orders.column("staff").unwrap().1.sql;
+        assert_eq!(
+            orders.from_for(&[staff]),
+            "orders t JOIN staffs st ON st.staff_id = t.staff_id"
+        );
+        assert_eq!(orders.from_for(&["t.order_date"]), "orders t");
+        let staffs = view("staffs").unwrap();
+        let manager = staffs.column("manager").unwrap().1.sql;
+        assert_eq!(
+            staffs.from_for(&[manager, "s.store_name"]),
+            "staffs t JOIN stores s ON s.store_id = t.store_id \
+             LEFT JOIN staffs m ON m.staff_id = t.manager_id"
+        );
+        // Every join of every view is kept when everything is read.
+        for v in &VIEWS {
+            let all: Vec<&str> = v.columns.iter().map(|c| c.sql).collect();
+            assert_eq!(
+                v.from_for(&all).split_whitespace().collect::<Vec<_>>(),
+                v.from.split_whitespace().collect::<Vec<_>>(),
+                "{}",
+                v.table
+            );
+        }
+    }
+}

@@ -135,7 +135,7 @@ impl DataTab {
     }
 
     /// Reads the page at `offset`; `paging` keeps the count of the page on screen (the same
-    /// list, paged on), anything else counts afresh.
+    /// rows, paged on or sorted anew), anything else counts afresh.
     fn load_with(&mut self, ctx: &Ctx, offset: u64, land: Land, paging: bool) -> Cmd {
         let Some(table) = self.table else {
             return Cmd::Done;
@@ -311,7 +311,8 @@ impl DataTab {
                         _ => Direction::Ascending,
                     };
                     self.sort = Some((name, dir));
-                    return Some(self.load(ctx, 0, Land::First));
+                    // The same rows in another order: their count stands.
+                    return Some(self.load_with(ctx, 0, Land::First, true));
                 }
             }
             return Some(Cmd::Done);
