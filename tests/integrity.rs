@@ -664,6 +664,11 @@ both_backends!(
             .load(&mut *t.db.conn().unwrap())
             .unwrap();
         assert!(details.iter().all(|d| !d.contains('\u{1b}')), "{details:?}");
+        // And the log: every line it wrote holds no control character.
+        let log = std::fs::read_to_string(home.path().join(".local/state/stockroom/stockroom.log"))
+            .unwrap();
+        assert!(log.contains("import"), "{log}");
+        assert!(!log.chars().any(|c| c.is_control() && c != '\n'), "{log:?}");
     }
 );
 
@@ -913,6 +918,7 @@ fn the_store_log_and_exports_are_private() {
     assert_eq!(mode(&data), 0o700);
     let log = home.path().join(".local/state/stockroom/stockroom.log");
     assert_eq!(mode(&log), 0o600);
+    assert_eq!(mode(log.parent().unwrap()), 0o700);
     let export = home.path().join("brands.csv");
     let out = run(
         home.path(),
