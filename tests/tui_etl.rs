@@ -172,7 +172,8 @@ fn cancelling_mid_run_keeps_nothing() {
     let f = dir.path().join("customers.csv");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&f).unwrap());
     writeln!(w, "customer_id,first_name,last_name,email").unwrap();
-    for i in 1..=400_000 {
+    // Big enough to be still running after a second and a half (SQLite takes ~300k rows/s).
+    for i in 1..=2_000_000 {
         writeln!(w, "{i},F{i},L{i},c{i}@example.com").unwrap();
     }
     drop(w);

@@ -567,10 +567,10 @@ impl Tab for UsersTab {
             col("state", 1),
             col("2FA", 2),
             col("failed", 3),
-            col("staff", 4),
+            col("staff", 2),
             col("last sign-in", 2),
             col("sessions open", 3),
-            col("codes left", 3),
+            col("codes left", 4),
         ];
         let rows: Vec<Vec<String>> = self
             .users
