@@ -44,10 +44,20 @@ fn running_runs(t: &TestDb) -> i64 {
         .unwrap()
 }
 
-fn kill_mid_import(t: TestDb) {
+/// `stream`: the first run loads brands only, so the killed run streams customers into an
+/// empty table (LOAD DATA on MySQL/MariaDB).
+fn kill_mid_import(t: TestDb, stream: bool) {
     let dir = tempfile::tempdir().unwrap();
-    let small = dir.path().join("customers.csv");
-    big_customers(&small, 10);
+    let small = if stream {
+        let p = dir.path().join("brands.csv");
+        std::fs::write(&p, "brand_id,brand_name\n1,Trek\n").unwrap();
+        p
+    } else {
+        let p = dir.path().join("customers.csv");
+        big_customers(&p, 10);
+        p
+    };
+    let kept = if stream { 0 } else { 10 };
     let file = dir.path().join("big").join("customers.csv");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     big_customers(&file, 300_000);
@@ -64,7 +74,7 @@ fn kill_mid_import(t: TestDb) {
     };
     // A committed run first, so "as it was" is not just "empty".
     assert!(run(&small).wait().unwrap().success());
-    assert_eq!(count(&t), 10);
+    assert_eq!(count(&t), kept);
     let mut child = run(&file);
     let started = Instant::now();
     // Wait for the run's "running" record: it is written before any row, and then rows are
@@ -84,7 +94,7 @@ fn kill_mid_import(t: TestDb) {
         started.elapsed() < Duration::from_secs(60),
         "killed mid-run"
     );
-    assert_eq!(count(&t), 10, "nothing of the killed run is left");
+    assert_eq!(count(&t), kept, "nothing of the killed run is left");
     assert_eq!(
         running_runs(&t),
         1,
@@ -92,17 +102,24 @@ fn kill_mid_import(t: TestDb) {
     );
     // The store is intact and usable: the same small file is unchanged, the big one loads.
     assert!(run(&small).wait().unwrap().success());
-    assert_eq!(count(&t), 10);
+    assert_eq!(count(&t), kept);
 }
 
 #[test]
 fn a_killed_import_leaves_sqlite_as_it_was() {
-    kill_mid_import(TestDb::sqlite());
+    kill_mid_import(TestDb::sqlite(), false);
 }
 
 #[test]
 fn a_killed_import_leaves_mysql_as_it_was() {
     if let Some(t) = TestDb::mysql() {
-        kill_mid_import(t);
+        kill_mid_import(t, false);
+    }
+}
+
+#[test]
+fn a_killed_stream_into_an_empty_table_leaves_mysql_as_it_was() {
+    if let Some(t) = TestDb::mysql() {
+        kill_mid_import(t, true);
     }
 }

@@ -249,12 +249,26 @@ both_backends!(
     }
 );
 
-fn ctrl_c_mid_import(t: TestDb) {
+/// A committed run first, so "as it was" is not just "empty": ten customers (the customers
+/// are then written in batches), or on `stream` two brands only (customers start empty, so
+/// MySQL/MariaDB stream them through LOAD DATA).
+fn first_run(auth: &stockroom::auth::Auth, dir: &Path, stream: bool) {
+    let small = if stream {
+        let p = dir.join("brands.csv");
+        std::fs::write(&p, "brand_id,brand_name\n1,Trek\n2,Surly\n").unwrap();
+        p
+    } else {
+        let p = dir.join("customers.csv");
+        customers_csv(&p, 1..=10, "Springfield");
+        p
+    };
+    import(auth, &[small], &ImportOptions::default()).unwrap();
+}
+
+fn ctrl_c_mid_import(t: TestDb, stream: bool) {
     let (auth, _) = accounts::auth(&t);
     let dir = tempfile::tempdir().unwrap();
-    let small = dir.path().join("customers.csv");
-    customers_csv(&small, 1..=10, "Springfield");
-    import(&auth, &[small], &ImportOptions::default()).unwrap();
+    first_run(&auth, dir.path(), stream);
     let before = snapshot(&t);
     let big_dir = dir.path().join("big");
     std::fs::create_dir(&big_dir).unwrap();
@@ -303,13 +317,20 @@ fn ctrl_c_mid_import(t: TestDb) {
 
 #[test]
 fn ctrl_c_mid_import_rolls_back_and_records_the_cancel_sqlite() {
-    ctrl_c_mid_import(TestDb::sqlite());
+    ctrl_c_mid_import(TestDb::sqlite(), false);
 }
 
 #[test]
 fn ctrl_c_mid_import_rolls_back_and_records_the_cancel_mysql() {
     if let Some(t) = TestDb::mysql() {
-        ctrl_c_mid_import(t);
+        ctrl_c_mid_import(t, false);
+    }
+}
+
+#[test]
+fn ctrl_c_mid_stream_into_an_empty_table_rolls_back_on_mysql() {
+    if let Some(t) = TestDb::mysql() {
+        ctrl_c_mid_import(t, true);
     }
 }
 
@@ -527,12 +548,19 @@ fn a_server_that_accepts_and_never_answers_fails_in_time() {
 
 #[test]
 fn a_server_frozen_mid_import_fails_in_time_and_writes_nothing() {
+    frozen_mid_import(false);
+}
+
+#[test]
+fn a_server_frozen_mid_stream_into_an_empty_table_fails_in_time_and_writes_nothing() {
+    frozen_mid_import(true);
+}
+
+fn frozen_mid_import(stream: bool) {
     let Some(t) = TestDb::mysql() else { return };
     let (auth, _) = accounts::auth(&t);
     let dir = tempfile::tempdir().unwrap();
-    let small = dir.path().join("customers.csv");
-    customers_csv(&small, 1..=10, "Springfield");
-    import(&auth, &[small], &ImportOptions::default()).unwrap();
+    first_run(&auth, dir.path(), stream);
     let before = snapshot(&t);
     let big_dir = dir.path().join("big");
     std::fs::create_dir(&big_dir).unwrap();

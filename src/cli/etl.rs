@@ -63,6 +63,9 @@ pub struct CommonImportArgs {
     /// Dates: auto (ISO, or DD/MM/YYYY when slashed), iso, dmy, mdy or a chrono pattern
     #[arg(long, default_value = "auto", value_name = "FMT")]
     pub date_format: String,
+    /// MySQL/MariaDB: write every table in batches, never through LOAD DATA LOCAL INFILE
+    #[arg(long)]
+    pub no_bulk_load: bool,
 }
 
 impl CommonImportArgs {
@@ -76,6 +79,7 @@ impl CommonImportArgs {
                 .or_else(|| self.skip_invalid.then(|| PathBuf::from("rejects.csv"))),
             dry_run: self.dry_run,
             date_format: DateFormat::parse(&self.date_format),
+            bulk: !self.no_bulk_load,
             ..ImportOptions::default()
         }
     }
@@ -107,6 +111,11 @@ pub fn print_report(r: &ImportReport, opts: &ImportOptions) -> u8 {
             crate::outln!(
                 "  note: ignored extra column(s) {}",
                 crate::text::name_list(&t.extra_columns, 5)
+            );
+        }
+        if t.bulk {
+            crate::outln!(
+                "  note: loaded in one stream (LOAD DATA LOCAL INFILE): the table was empty"
             );
         }
     }

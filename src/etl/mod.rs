@@ -3,6 +3,7 @@
 //! Permissions are checked here: Managers may import CSV, only Administrators the API.
 
 pub mod api;
+pub mod bulk;
 pub mod export;
 pub mod mapping;
 pub mod report;

@@ -37,6 +37,9 @@ pub struct TableReport {
     pub counts: Counts,
     pub rejected: u64,
     pub extra_columns: Vec<String>,
+    /// Written through the server's bulk loader (MySQL/MariaDB `LOAD DATA LOCAL INFILE`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bulk: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

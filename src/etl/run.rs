@@ -19,7 +19,7 @@ use super::source::InputLimits;
 use super::source::{Record, Source};
 use super::spec::Resolve;
 use super::value::{self, Cell, DateFormat};
-use super::write;
+use super::{bulk, write};
 use crate::db::fault::{self, Fault};
 use crate::db::{AnyConnection, dialect, tx};
 use crate::error::{Error, Result};
@@ -38,6 +38,9 @@ pub struct ImportOptions {
     pub batch_rows: usize,
     /// Header width and record size allowed.
     pub limits: InputLimits,
+    /// On MySQL/MariaDB, load a table that starts empty through `LOAD DATA LOCAL INFILE`
+    /// (see [`super::bulk`]); off, every table goes the batch way.
+    pub bulk: bool,
 }
 
 impl Default for ImportOptions {
@@ -50,6 +53,7 @@ impl Default for ImportOptions {
             date_format: DateFormat::Auto,
             batch_rows: 0,
             limits: InputLimits::default(),
+            bulk: true,
         }
     }
 }
@@ -675,6 +679,110 @@ fn read_and_write(
     })
 }
 
+/// Reads `src` on a reader thread, checks each row's parents and streams the rows into one
+/// `LOAD DATA` running on a thread of its own (MySQL/MariaDB, a table that starts empty);
+/// returns the bytes read. Rows are refused and counted as the batch way refuses them.
+#[allow(clippy::too_many_arguments)]
+fn read_and_load(
+    conn: &mut AnyConnection,
+    src: &mut (dyn Source + Send),
+    r: &Reading,
+    seen: &mut SeenKeys,
+    report: &mut TableReport,
+    sink: &mut Sink,
+    cancel: &CancelToken,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(u64, Option<u64>)> {
+    use std::io::Write;
+    let parents = bulk::Parents::load(conn, r.m, r.cols)?;
+    let fifo = bulk::Fifo::new()?;
+    let sql = bulk::statement(r.m.table.name, r.cols, fifo.path());
+    let table = r.m.table.name;
+    let (tx, rx) = crossbeam_channel::bounded::<Chunk>(CHUNKS_AHEAD);
+    let (spent_tx, spent_rx) = crossbeam_channel::unbounded();
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("import-reader".into())
+            .spawn_scoped(scope, move || read_chunks(src, r, seen, tx, spent_rx))
+            .map_err(|e| Error::Invalid(format!("cannot start the reader thread: {e}")))?;
+        let loader = std::thread::Builder::new()
+            .name("import-load".into())
+            .spawn_scoped(scope, || bulk::run(conn, &sql, table))
+            .map_err(|e| Error::Invalid(format!("cannot start the loading thread: {e}")))?;
+        // The receiver and the FIFO's writing end go with this closure: however it ends,
+        // the reader stops and the load sees the end of its input.
+        let fed = (|| -> Result<u64> {
+            let Some(mut file) = fifo.open_writer(|| loader.is_finished())? else {
+                return Ok(0);
+            };
+            let failed = |e: std::io::Error| Error::file(fifo.path(), e);
+            let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+            let mut sent = 0u64;
+            let mut last_progress = Instant::now();
+            for chunk in rx {
+                report.read += chunk.read;
+                for (errors, fields) in chunk.rejects {
+                    report.rejected += 1;
+                    sink.reject(errors, &fields)?;
+                }
+                cancel.check()?;
+                for p in &chunk.rows {
+                    match parents.missing(&p.cells) {
+                        Some((column, value, reason)) => {
+                            report.rejected += 1;
+                            sink.reject(
+                                vec![RowError {
+                                    source: r.label.to_string(),
+                                    line: p.line,
+                                    column,
+                                    value,
+                                    reason,
+                                }],
+                                &p.fields,
+                            )?;
+                        }
+                        None => {
+                            bulk::encode(&p.cells, &mut buf);
+                            sent += 1;
+                        }
+                    }
+                }
+                if buf.len() >= 1 << 19 {
+                    file.write_all(&buf).map_err(failed)?;
+                    buf.clear();
+                }
+                let _ = spent_tx.send(chunk.rows);
+                if last_progress.elapsed().as_millis() >= 100 {
+                    last_progress = Instant::now();
+                    progress(Progress {
+                        table,
+                        rows_done: report.read,
+                        rows_total: None,
+                        bytes_done: chunk.bytes.0,
+                        bytes_total: chunk.bytes.1,
+                        rejects: report.rejected,
+                    });
+                }
+            }
+            file.write_all(&buf).map_err(failed)?;
+            Ok(sent)
+        })();
+        let loaded = match loader.join() {
+            Ok(l) => l,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let read = match reader.join() {
+            Ok(read) => read,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        // The load's own failure says most (a broken pipe only follows from it).
+        loaded?;
+        let sent = fed?;
+        report.counts.inserted += sent;
+        read
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn load_one(
     conn: &mut AnyConnection,
@@ -717,10 +825,39 @@ fn load_one(
         (false, 0) => write::batch_rows(cols.len()),
         (false, n) => n.min(write::batch_rows(cols.len())),
     };
-    let mut w = Writer::new(conn, &m, &cols, &label, by_row)?;
     // Files whose rows need no look-ups in the store are read and checked on a thread of
     // their own while this one writes.
     let lookups = m.columns.iter().any(|(_, f)| matches!(f, From::Name(..)));
+    if opts.bulk
+        && !by_row
+        && !lookups
+        && src.as_send().is_some()
+        && bulk::usable(conn, &m, &cols)?
+        && let Some(src) = src.as_send()
+    {
+        let read = Reading {
+            m: &m,
+            headers: &headers,
+            key_idx: &key_idx,
+            cols: &cols,
+            dates: &opts.date_format,
+            label: &label,
+            batch_rows,
+        };
+        report.bulk = true;
+        let bytes = read_and_load(conn, src, &read, seen, &mut report, sink, cancel, progress)?;
+        resolver.invalidate(m.table.name);
+        progress(Progress {
+            table: m.table.name,
+            rows_done: report.read,
+            rows_total: Some(report.read),
+            bytes_done: bytes.1.unwrap_or(bytes.0),
+            bytes_total: bytes.1,
+            rejects: report.rejected,
+        });
+        return Ok(report);
+    }
+    let mut w = Writer::new(conn, &m, &cols, &label, by_row)?;
     if w.fast.is_some()
         && !lookups
         && let Some(src) = src.as_send()
