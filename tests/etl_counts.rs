@@ -384,3 +384,25 @@ fn the_stream_way_names_bad_rows_by_line_and_writes_all_or_nothing_on_mysql() {
     };
     assert_eq!(names, ["Tab\tand \\ backslash", "Émonda 王", "Two\nlines"]);
 }
+
+/// The stream way relies on its tables having no unique index but their primary key (a
+/// duplicate would be skipped with a warning): the list is checked against the schema.
+#[test]
+fn tables_loaded_in_one_stream_have_no_other_unique_index_on_mysql() {
+    let Some(t) = TestDb::mysql() else { return };
+    let mut conn = t.db.conn().unwrap();
+    let unique: Vec<String> = stockroom::db::dynamic::load_json(
+        &mut conn,
+        "SELECT JSON_ARRAY(TABLE_NAME) AS r FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .filter_map(|r| r.first().and_then(|v| v.as_str()).map(str::to_string))
+    .collect();
+    assert!(unique.iter().any(|t| t == "brands"), "{unique:?}");
+    for table in stockroom::etl::bulk::ONLY_KEY_UNIQUE {
+        assert!(!unique.iter().any(|u| u == table), "{table} in {unique:?}");
+    }
+}
