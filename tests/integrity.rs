@@ -112,7 +112,8 @@ fn a_deadlock_mid_import_rolls_everything_back_on_mysql() {
         let (auth, file) = (auth.clone(), file.clone());
         std::thread::spawn(move || import(&auth, &[file], &opts))
     };
-    // Once the import waits for customer 501, the other terminal asks for customer 1, which
+    // Once the import waits for customer 501 (reading it locked, to compare it), the other
+    // terminal asks for customer 1, which
     // the import holds: a deadlock.
     let started = Instant::now();
     loop {
@@ -123,7 +124,8 @@ fn a_deadlock_mid_import_rolls_everything_back_on_mysql() {
         }
         let waiting: N = diesel::sql_query(
             "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST \
-             WHERE INFO LIKE 'INSERT INTO customers%' AND TIME_MS > 500",
+             WHERE (INFO LIKE 'INSERT INTO customers%' OR INFO LIKE '%FROM customers WHERE%FOR UPDATE') \
+             AND TIME_MS > 500",
         )
         .get_result(&mut MysqlConnection::establish(&t.url).unwrap())
         .unwrap();
