@@ -80,12 +80,6 @@ impl From<diesel::ConnectionError> for Error {
     }
 }
 
-impl From<diesel::r2d2::PoolError> for Error {
-    fn from(e: diesel::r2d2::PoolError) -> Self {
-        Error::Database(crate::db::url::redact_text(&e.to_string()))
-    }
-}
-
 /// What kind of failure an [`Error`] is, so front ends route on the kind and never on the
 /// wording.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -55,6 +55,12 @@ fn signed_in(t: &TestDb, dir: &Path, who: &str, role: Role, size: (u16, u16)) ->
         add(&auth, "root", Role::Administrator);
     }
     add(&auth, who, role);
+    open_data(auth, dir, who, size)
+}
+
+/// A harness over `auth` signed in as `who` (an existing account without 2FA) with its data
+/// tab open.
+fn open_data(auth: Auth, dir: &Path, who: &str, size: (u16, u16)) -> Harness {
     let mut h = Harness::new(
         auth,
         Harness::options(ThemeName::Dark, dir.join("c.toml")),
@@ -635,18 +641,7 @@ fn a_frozen_server_is_named_on_the_status_line_and_the_keys_still_work() {
         "tty-frozen".into(),
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut h = Harness::new(
-        via_proxy,
-        Harness::options(ThemeName::Dark, dir.path().join("c.toml")),
-        100,
-        30,
-    );
-    h.type_text("mona");
-    h.press(KeyCode::Enter);
-    h.type_text(PASSWORD);
-    h.press(KeyCode::Enter);
-    let n = h.app.tabs().iter().position(|t| *t == "Data").unwrap() + 1;
-    h.press(KeyCode::Char(char::from_digit(n as u32, 10).unwrap()));
+    let mut h = open_data(via_proxy, dir.path(), "mona", (100, 30));
     assert_eq!(data_tab(&h).pane, Pane::Tables);
 
     proxy.freeze();

@@ -364,26 +364,29 @@ pub fn empty_table_sql(conn: &AnyConnection, table: &str) -> String {
     }
 }
 
+/// A MySQL/MariaDB server variable's value as `SHOW VARIABLES` gives it (`None` when the
+/// server has no such variable).
+pub fn server_variable(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<String>> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Var {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[diesel(column_name = Value)]
+        value: String,
+    }
+    let rows: Vec<Var> = diesel::sql_query(format!("SHOW VARIABLES LIKE '{name}'")).load(conn)?;
+    Ok(rows.into_iter().next().map(|v| v.value))
+}
+
 /// On a Galera cluster node, makes this session's reads (and updates/deletes) causal: they
 /// first wait until the node has applied every write set committed anywhere before them
 /// (`wsrep_sync_wait` = 1 | 2). Nothing on a single server or on SQLite.
 pub fn causal_reads(conn: &mut AnyConnection) -> QueryResult<()> {
-    use diesel::RunQueryDsl;
     use diesel::connection::SimpleConnection;
-    if let AnyConnection::Mysql(_) = conn {
-        #[derive(diesel::QueryableByName)]
-        struct Var {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            #[diesel(column_name = Value)]
-            value: String,
-        }
-        let on: Vec<Var> = diesel::sql_query("SHOW VARIABLES LIKE 'wsrep_on'").load(conn)?;
-        if on
-            .first()
-            .is_some_and(|v| v.value.eq_ignore_ascii_case("ON"))
-        {
-            conn.batch_execute("SET SESSION wsrep_sync_wait = 3")?;
-        }
+    if let AnyConnection::Mysql(_) = conn
+        && server_variable(conn, "wsrep_on")?.is_some_and(|v| v.eq_ignore_ascii_case("ON"))
+    {
+        conn.batch_execute("SET SESSION wsrep_sync_wait = 3")?;
     }
     Ok(())
 }

@@ -19,29 +19,16 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::Integer;
 
 use super::mapping::Mapping;
-use crate::db::AnyConnection;
 use crate::db::dynamic::{self, Cell};
+use crate::db::{AnyConnection, dialect};
 use crate::error::{Error, Result};
 
 /// Tables whose only unique index is their primary key (see the migrations; a test compares
 /// this list with the MySQL schema).
 pub const ONLY_KEY_UNIQUE: &[&str] = &["customers", "products", "stocks", "orders", "order_items"];
-
-#[derive(diesel::QueryableByName)]
-struct Var {
-    #[diesel(sql_type = Text)]
-    #[diesel(column_name = Value)]
-    value: String,
-}
-
-fn variable(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
-    let sql = format!("SHOW VARIABLES LIKE '{name}'");
-    let rows: Vec<Var> = dynamic::load_by_name(conn, &sql, &[])?;
-    Ok(rows.into_iter().next().map(|v| v.value))
-}
 
 /// Whether the rows of `m` may go through `LOAD DATA` on this connection now.
 pub fn usable(conn: &mut AnyConnection, m: &Mapping, cols: &[&str]) -> Result<bool> {
@@ -56,21 +43,16 @@ pub fn usable(conn: &mut AnyConnection, m: &Mapping, cols: &[&str]) -> Result<bo
     {
         return Ok(false);
     }
-    let on = |v: Option<String>| v.is_some_and(|v| v.eq_ignore_ascii_case("ON") || v == "1");
-    if !on(variable(conn, "local_infile")?) {
+    let local_infile = dialect::server_variable(conn, "local_infile")?
+        .is_some_and(|v| v.eq_ignore_ascii_case("ON") || v == "1");
+    if !local_infile {
         return Ok(false);
-    }
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
     }
     let sql = format!(
         "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} LIMIT 1) x",
         m.table.name
     );
-    let rows: Vec<N> = dynamic::load_by_name(conn, &sql, &[])?;
-    Ok(rows.first().is_some_and(|r| r.n == 0))
+    Ok(dynamic::load_count(conn, &sql, &[])? == 0)
 }
 
 /// The keys of each parent a table's rows point at, read once before its rows stream.
@@ -253,32 +235,21 @@ pub fn statement(table: &str, cols: &[&str], path: &Path) -> String {
 pub fn run(conn: &mut AnyConnection, sql: &str, table: &str) -> Result<()> {
     use diesel::connection::SimpleConnection;
     // The count is kept in the same round trip: the next statement would clear it.
-    let batch = format!("{sql}; SET @stockroom_load_warnings = @@warning_count");
-    if let Err(e) = conn.batch_execute(&batch) {
-        if let Some(frozen) = crate::db::watchdog::take_timeout() {
-            return Err(Error::Unavailable(frozen));
-        }
-        let f = crate::db::fault::classify(&e);
-        return Err(Error::from_db(f, &e.to_string()));
-    }
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let warnings: Vec<N> = dynamic::load_by_name(
+    conn.batch_execute(&format!(
+        "{sql}; SET @stockroom_load_warnings = @@warning_count"
+    ))?;
+    let warnings = dynamic::load_count(
         conn,
         "SELECT CAST(@stockroom_load_warnings AS SIGNED) AS n",
         &[],
     )?;
-    match warnings.first().map(|w| w.n) {
-        Some(0) => Ok(()),
-        n => Err(Error::Database(format!(
-            "the server skipped or changed {} row(s) of {table} while loading them; \
-             nothing was written (`--no-bulk-load` names the rows)",
-            n.map_or("some".into(), |n| n.to_string())
-        ))),
+    if warnings == 0 {
+        return Ok(());
     }
+    Err(Error::Database(format!(
+        "the server skipped or changed {warnings} row(s) of {table} while loading them; \
+         nothing was written (`--no-bulk-load` names the rows)"
+    )))
 }
 
 #[cfg(test)]

@@ -670,13 +670,31 @@ fn read_and_write(
             }
             Ok(())
         })();
-        let read = match reader.join() {
-            Ok(read) => read,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
+        let read = joined(reader);
         written?;
         read
     })
+}
+
+/// A scoped thread's result, its panic carried on to this thread.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// The progress event that says a table is done: every row read, `bytes` (read, size) all of
+/// the source.
+fn table_done(table: &'static str, report: &TableReport, bytes: (u64, Option<u64>)) -> Progress {
+    Progress {
+        table,
+        rows_done: report.read,
+        rows_total: Some(report.read),
+        bytes_done: bytes.1.unwrap_or(bytes.0),
+        bytes_total: bytes.1,
+        rejects: report.rejected,
+    }
 }
 
 /// Reads `src` on a reader thread, checks each row's parents and streams the rows into one
@@ -767,14 +785,8 @@ fn read_and_load(
             file.write_all(&buf).map_err(failed)?;
             Ok(sent)
         })();
-        let loaded = match loader.join() {
-            Ok(l) => l,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        let read = match reader.join() {
-            Ok(read) => read,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
+        let loaded = joined(loader);
+        let read = joined(reader);
         // The load's own failure says most (a broken pipe only follows from it).
         loaded?;
         let sent = fed?;
@@ -828,33 +840,25 @@ fn load_one(
     // Files whose rows need no look-ups in the store are read and checked on a thread of
     // their own while this one writes.
     let lookups = m.columns.iter().any(|(_, f)| matches!(f, From::Name(..)));
+    let read = Reading {
+        m: &m,
+        headers: &headers,
+        key_idx: &key_idx,
+        cols: &cols,
+        dates: &opts.date_format,
+        label: &label,
+        batch_rows,
+    };
     if opts.bulk
         && !by_row
         && !lookups
-        && src.as_send().is_some()
-        && bulk::usable(conn, &m, &cols)?
         && let Some(src) = src.as_send()
+        && bulk::usable(conn, &m, &cols)?
     {
-        let read = Reading {
-            m: &m,
-            headers: &headers,
-            key_idx: &key_idx,
-            cols: &cols,
-            dates: &opts.date_format,
-            label: &label,
-            batch_rows,
-        };
         report.bulk = true;
         let bytes = read_and_load(conn, src, &read, seen, &mut report, sink, cancel, progress)?;
         resolver.invalidate(m.table.name);
-        progress(Progress {
-            table: m.table.name,
-            rows_done: report.read,
-            rows_total: Some(report.read),
-            bytes_done: bytes.1.unwrap_or(bytes.0),
-            bytes_total: bytes.1,
-            rejects: report.rejected,
-        });
+        progress(table_done(m.table.name, &report, bytes));
         return Ok(report);
     }
     let mut w = Writer::new(conn, &m, &cols, &label, by_row)?;
@@ -862,15 +866,6 @@ fn load_one(
         && !lookups
         && let Some(src) = src.as_send()
     {
-        let read = Reading {
-            m: &m,
-            headers: &headers,
-            key_idx: &key_idx,
-            cols: &cols,
-            dates: &opts.date_format,
-            label: &label,
-            batch_rows,
-        };
         let bytes = read_and_write(
             conn,
             src,
@@ -884,14 +879,7 @@ fn load_one(
         )?;
         w.finish(conn, &mut report)?;
         resolver.invalidate(m.table.name);
-        progress(Progress {
-            table: m.table.name,
-            rows_done: report.read,
-            rows_total: Some(report.read),
-            bytes_done: bytes.1.unwrap_or(bytes.0),
-            bytes_total: bytes.1,
-            rejects: report.rejected,
-        });
+        progress(table_done(m.table.name, &report, bytes));
         return Ok(report);
     }
     let mut batch: Vec<Pending> = Vec::with_capacity(batch_rows);
@@ -1029,15 +1017,7 @@ fn load_one(
         }
     }
     resolver.invalidate(m.table.name);
-    let (done, total) = src.bytes();
-    progress(Progress {
-        table: m.table.name,
-        rows_done: report.read,
-        rows_total: Some(report.read),
-        bytes_done: total.unwrap_or(done),
-        bytes_total: total,
-        rejects: report.rejected,
-    });
+    progress(table_done(m.table.name, &report, src.bytes()));
     Ok(report)
 }
 
