@@ -60,6 +60,15 @@ pub fn transaction_alive(conn: &mut AnyConnection) -> bool {
     }
 }
 
+/// An inner join that reads its left side first, as written (the optimizer would
+/// otherwise scan the whole right side of a small derived table's join).
+pub fn join_in_order(conn: &AnyConnection) -> &'static str {
+    match conn {
+        AnyConnection::Mysql(_) => "STRAIGHT_JOIN",
+        AnyConnection::Sqlite(_) => "CROSS JOIN",
+    }
+}
+
 /// `expr` as a 64-bit integer (`SUM` of integers is a decimal on MySQL).
 pub fn as_bigint(conn: &AnyConnection, expr: &str) -> String {
     match conn {

@@ -4,6 +4,7 @@
 //! terminal changed meanwhile, refused in words when foreign keys forbid them, and audited.
 //! Every call checks the actor's permission with the role as stored now.
 
+mod by_parent;
 mod edit;
 mod related;
 pub mod value;
@@ -12,7 +13,7 @@ pub mod views;
 pub use edit::{Change, Field, FieldChange};
 pub use related::Related;
 pub use value::{Key, Value};
-pub use views::{Shown, VIEWS, View, ViewColumn};
+pub use views::{ByParent, Shown, VIEWS, View, ViewColumn};
 
 use crate::auth::{Actor, Auth, Permission};
 use crate::db::dynamic::{self, Cell};
@@ -202,11 +203,12 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
         },
     };
     let search = search_clause(&conn, view, q.search.as_deref());
-    let sort_sql = view.columns[sort_pos].sql;
+    let column = &view.columns[sort_pos];
+    let sort = column.sort_exprs();
     // Rows are picked on the table alone when the sort and the search allow it (the index
     // does the work), and only the picked rows are joined for their names.
     // Otherwise the pick joins only the tables the sort and the search read.
-    let mut read: Vec<&str> = vec![sort_sql];
+    let mut read: Vec<&str> = sort.clone();
     if search.as_ref().is_some_and(|s| !s.2) {
         read.extend(view.search);
     }
@@ -221,8 +223,10 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
         from: &pick_from,
         filter: &filter,
         cells: &refs,
-        sort: sort_sql,
+        sort: &sort,
         dir,
+        // Without a search, a list sorted by a parent is read parent by parent.
+        by: column.by.as_ref().filter(|_| search.is_none()),
     };
     // The first page of a search scans the matching rows once for the page and their count
     // together (a window count), instead of once for each.
@@ -238,9 +242,13 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
     }
     let total = match q.known_total {
         Some(n) => n,
+        // Counted joining only what the search reads (the sort changes no count).
         None => dynamic::load_count(
             &mut conn,
-            &format!("SELECT COUNT(*) AS n FROM {pick_from}{filter}"),
+            &format!(
+                "SELECT COUNT(*) AS n FROM {}{filter}",
+                view.from_for(&read[sort.len()..])
+            ),
             &refs,
         )? as u64,
     };
@@ -260,8 +268,63 @@ struct Pick<'a> {
     from: &'a str,
     filter: &'a str,
     cells: &'a [&'a Cell],
-    sort: &'a str,
+    /// The sort's expressions (then the key).
+    sort: &'a [&'a str],
     dir: Direction,
+    /// Set when the rows sort by a parent and no search narrows them.
+    by: Option<&'a ByParent>,
+}
+
+impl Pick<'_> {
+    /// `ORDER BY` of the sort and then the key, in `dir`: over the tables (`outer` false) or
+    /// over the picked copies `picked.s0…`, `picked.k0…`.
+    fn order(&self, view: &View, dir: Direction, outer: bool) -> String {
+        let sorts = self.sort.iter().enumerate().map(|(i, e)| {
+            if outer {
+                format!("picked.s{i}")
+            } else {
+                e.to_string()
+            }
+        });
+        let keys = view.key.iter().enumerate().map(|(i, k)| {
+            if outer {
+                format!("picked.k{i}")
+            } else {
+                k.to_string()
+            }
+        });
+        sorts
+            .chain(keys)
+            .map(|e| format!("{e} {}", dir.sql()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The picked copies: `t.order_id AS k0, … , cu.first_name AS s0, …`.
+    fn picked(&self, view: &View) -> String {
+        view.key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k} AS k{i}"))
+            .chain(
+                self.sort
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| format!("{e} AS s{i}")),
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `t.order_id = picked.k0 AND …`
+fn join_on(view: &View) -> String {
+    view.key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} = picked.k{i}"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 fn read_page(
@@ -279,50 +342,28 @@ fn read_page(
     } else {
         (pick.dir, offset, limit)
     };
-    // Inside the pick the columns' own expressions; outside, the picked copies.
-    let order = |outer: bool| {
-        let mut o = vec![format!(
-            "{} {}",
-            if outer { "picked.s" } else { pick.sort },
-            dir.sql()
-        )];
-        o.extend(view.key.iter().enumerate().map(|(i, k)| {
-            let k = if outer {
-                format!("picked.k{i}")
-            } else {
-                k.to_string()
-            };
-            format!("{k} {}", dir.sql())
-        }));
-        o.join(", ")
-    };
-    let keys: Vec<String> = view
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} AS k{i}"))
-        .collect();
-    let sort_col = format!("{} AS s", pick.sort);
-    let join_on: Vec<String> = view
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} = picked.k{i}"))
-        .collect();
+    if let Some(by) = pick.by
+        && let Some(mut rows) = by_parent::read(conn, view, by, dir, (skip, take, total))?
+    {
+        if from_end {
+            rows.reverse();
+        }
+        return Ok(rows);
+    }
     // The view's `FROM` is `<table> t` and then its joins: the picked rows join the table
     // first, then the rest for the names.
-    let joins = view.joins();
     let sql = format!(
-        "SELECT {} FROM (SELECT {}, {sort_col} FROM {}{} ORDER BY {} LIMIT {take} OFFSET {skip}) picked \
-         JOIN {} t ON {}{joins} ORDER BY {}",
+        "SELECT {} FROM (SELECT {} FROM {}{} ORDER BY {} LIMIT {take} OFFSET {skip}) picked \
+         JOIN {} t ON {}{} ORDER BY {}",
         select_list(view),
-        keys.join(", "),
+        pick.picked(view),
         pick.from,
         pick.filter,
-        order(false),
+        pick.order(view, dir, false),
         view.table,
-        join_on.join(" AND "),
-        order(true),
+        join_on(view),
+        view.joins(),
+        pick.order(view, dir, true),
     );
     let mut rows: Vec<Row> = dynamic::load_json(conn, &sql, pick.cells)?
         .iter()
@@ -341,37 +382,18 @@ fn read_first_counted(
     pick: &Pick,
     limit: u64,
 ) -> Result<(Vec<Row>, u64)> {
-    let keys: Vec<String> = view
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} AS k{i}"))
-        .collect();
-    let inner_order: Vec<String> = std::iter::once(format!("{} {}", pick.sort, pick.dir.sql()))
-        .chain(view.key.iter().map(|k| format!("{k} {}", pick.dir.sql())))
-        .collect();
-    let outer_order: Vec<String> = std::iter::once(format!("picked.s {}", pick.dir.sql()))
-        .chain((0..view.key.len()).map(|i| format!("picked.k{i} {}", pick.dir.sql())))
-        .collect();
-    let join_on: Vec<String> = view
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} = picked.k{i}"))
-        .collect();
     let sql = format!(
-        "SELECT {} FROM (SELECT {}, {} AS s, COUNT(*) OVER () AS n FROM {}{} ORDER BY {} LIMIT {limit}) picked \
+        "SELECT {} FROM (SELECT {}, COUNT(*) OVER () AS n FROM {}{} ORDER BY {} LIMIT {limit}) picked \
          JOIN {} t ON {}{} ORDER BY {}",
         select_list_with(view, Some("picked.n")),
-        keys.join(", "),
-        pick.sort,
+        pick.picked(view),
         pick.from,
         pick.filter,
-        inner_order.join(", "),
+        pick.order(view, pick.dir, false),
         view.table,
-        join_on.join(" AND "),
+        join_on(view),
         view.joins(),
-        outer_order.join(", "),
+        pick.order(view, pick.dir, true),
     );
     let json = dynamic::load_json(conn, &sql, pick.cells)?;
     let total = json

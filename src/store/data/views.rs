@@ -27,6 +27,23 @@ pub struct ViewColumn {
     pub shown: Shown,
     /// 1 is kept longest on a narrow screen.
     pub priority: u8,
+    /// For a parent's name: the parent it names, which also decides how the column sorts.
+    pub by: Option<ByParent>,
+}
+
+/// A column that names a row's parent (an order's customer). Its rows sort by the parent's
+/// `order` columns, then by the parent's key (one parent's rows stay together), then by the
+/// row's own key; a row without a parent comes first (ascending), as SQL puts NULL.
+#[derive(Debug, Clone, Copy)]
+pub struct ByParent {
+    /// The row's foreign key: `t.customer_id`.
+    pub fk: &'static str,
+    /// The parent as the view's `FROM` joins it: `customers cu`.
+    pub from: &'static str,
+    /// The parent's key: `cu.customer_id`.
+    pub key: &'static str,
+    /// The parent's columns the rows sort by: `cu.first_name`, `cu.last_name`.
+    pub order: &'static [&'static str],
 }
 
 /// A table as browsed.
@@ -64,8 +81,64 @@ const fn c(name: &'static str, sql: &'static str, shown: Shown, priority: u8) ->
         sql,
         shown,
         priority,
+        by: None,
     }
 }
+
+/// A column showing a parent's name (`sql`), sorted by the parent (`by`).
+const fn named(name: &'static str, sql: &'static str, priority: u8, by: ByParent) -> ViewColumn {
+    ViewColumn {
+        by: Some(by),
+        ..c(name, sql, Text, priority)
+    }
+}
+
+const fn parent(
+    fk: &'static str,
+    from: &'static str,
+    key: &'static str,
+    order: &'static [&'static str],
+) -> ByParent {
+    ByParent {
+        fk,
+        from,
+        key,
+        order,
+    }
+}
+
+const BRAND: ByParent = parent("t.brand_id", "brands b", "b.brand_id", &["b.brand_name"]);
+const CATEGORY: ByParent = parent(
+    "t.category_id",
+    "categories c",
+    "c.category_id",
+    &["c.category_name"],
+);
+const STORE: ByParent = parent("t.store_id", "stores s", "s.store_id", &["s.store_name"]);
+const PRODUCT: ByParent = parent(
+    "t.product_id",
+    "products p",
+    "p.product_id",
+    &["p.product_name"],
+);
+const MANAGER: ByParent = parent(
+    "t.manager_id",
+    "staffs m",
+    "m.staff_id",
+    &["m.first_name", "m.last_name"],
+);
+const CUSTOMER: ByParent = parent(
+    "t.customer_id",
+    "customers cu",
+    "cu.customer_id",
+    &["cu.first_name", "cu.last_name"],
+);
+const STAFF: ByParent = parent(
+    "t.staff_id",
+    "staffs st",
+    "st.staff_id",
+    &["st.first_name", "st.last_name"],
+);
 
 use Shown::*;
 
@@ -103,8 +176,8 @@ pub static VIEWS: [View; 9] = [
         columns: &[
             c("product_id", "t.product_id", Int, 1),
             c("product_name", "t.product_name", Text, 1),
-            c("brand", "b.brand_name", Text, 2),
-            c("category", "c.category_name", Text, 3),
+            named("brand", "b.brand_name", 2, BRAND),
+            named("category", "c.category_name", 3, CATEGORY),
             c("model_year", "t.model_year", Int, 4),
             c("list_price", "t.list_price_cents", Money, 1),
         ],
@@ -142,12 +215,12 @@ pub static VIEWS: [View; 9] = [
             c("email", "t.email", Text, 3),
             c("phone", "t.phone", Text, 4),
             c("active", "t.active", Bool, 3),
-            c("store", "s.store_name", Text, 2),
-            c(
+            named("store", "s.store_name", 2, STORE),
+            named(
                 "manager",
                 "CASE WHEN m.staff_id IS NULL THEN NULL ELSE CONCAT(m.first_name, ' ', m.last_name) END",
-                Text,
                 4,
+                MANAGER,
             ),
         ],
         search: &["t.first_name", "t.last_name", "t.email", "t.phone"],
@@ -161,9 +234,9 @@ pub static VIEWS: [View; 9] = [
         key: &["t.store_id", "t.product_id"],
         columns: &[
             c("store_id", "t.store_id", Int, 3),
-            c("store", "s.store_name", Text, 1),
+            named("store", "s.store_name", 1, STORE),
             c("product_id", "t.product_id", Int, 3),
-            c("product", "p.product_name", Text, 1),
+            named("product", "p.product_name", 1, PRODUCT),
             c("quantity", "t.quantity", Int, 1),
         ],
         search: &["s.store_name", "p.product_name"],
@@ -203,18 +276,23 @@ pub static VIEWS: [View; 9] = [
         key: &["t.order_id"],
         columns: &[
             c("order_id", "t.order_id", Int, 1),
-            c(
+            named(
                 "customer",
                 "CASE WHEN cu.customer_id IS NULL THEN NULL ELSE CONCAT(cu.first_name, ' ', cu.last_name) END",
-                Text,
                 1,
+                CUSTOMER,
             ),
             c("status", "t.order_status", Status, 1),
             c("order_date", "t.order_date", Date, 1),
             c("required_date", "t.required_date", Date, 4),
             c("shipped_date", "t.shipped_date", Date, 3),
-            c("store", "s.store_name", Text, 2),
-            c("staff", "CONCAT(st.first_name, ' ', st.last_name)", Text, 4),
+            named("store", "s.store_name", 2, STORE),
+            named(
+                "staff",
+                "CONCAT(st.first_name, ' ', st.last_name)",
+                4,
+                STAFF,
+            ),
         ],
         search: &["cu.first_name", "cu.last_name", "cu.email"],
         search_in: Some(SearchIn {
@@ -231,7 +309,7 @@ pub static VIEWS: [View; 9] = [
         columns: &[
             c("order_id", "t.order_id", Int, 1),
             c("item_id", "t.item_id", Int, 2),
-            c("product", "p.product_name", Text, 1),
+            named("product", "p.product_name", 1, PRODUCT),
             c("quantity", "t.quantity", Int, 1),
             c("list_price", "t.list_price_cents", Money, 2),
             c("discount", "t.discount_bp", Discount, 3),
@@ -325,6 +403,17 @@ impl View {
     }
 }
 
+impl ViewColumn {
+    /// What the column sorts by (before the row's key): itself, or its parent's columns and
+    /// key.
+    pub fn sort_exprs(&self) -> Vec<&'static str> {
+        match &self.by {
+            Some(by) => by.order.iter().copied().chain([by.fk]).collect(),
+            None => vec![self.sql],
+        }
+    }
+}
+
 /// Whether `expr` reads a column of `alias` (`cu.first_name` mentions `cu`, not `u`).
 fn mentions(expr: &str, alias: &str) -> bool {
     let pat = format!("{alias}.");
@@ -379,6 +468,25 @@ mod tests {
                 "{}",
                 v.table
             );
+        }
+    }
+
+    #[test]
+    fn a_column_sorted_by_its_parent_names_a_join_of_its_view() {
+        for v in &VIEWS {
+            for col in v.columns {
+                let Some(by) = col.by else { continue };
+                let join = format!("{} ON {} = {}", by.from, by.key, by.fk);
+                assert!(v.from.contains(&join), "{}.{}: {join}", v.table, col.name);
+                let alias = by.from.split_whitespace().nth(1).unwrap();
+                assert!(
+                    mentions(col.sql, alias),
+                    "{}.{} shows its parent",
+                    v.table,
+                    col.name
+                );
+                assert!(by.order.iter().all(|e| mentions(e, alias)));
+            }
         }
     }
 }
