@@ -87,10 +87,13 @@ pub fn null_safe_eq(conn: &AnyConnection, a: &str, b: &str) -> String {
 
 /// `expr` contains a pattern bound as `?` (lower case, `!` escaping), ignoring case: SQLite's
 /// `LIKE` already ignores ASCII case (and reads an index-free column fastest as it is);
-/// MySQL's binary collation needs `LOWER`.
+/// MySQL's binary collation is compared in a case-insensitive one (which also finds `José`
+/// by `jose`), half the cost of `LOWER` on every row.
 pub fn like_ci(conn: &AnyConnection, expr: &str) -> String {
     match conn {
-        AnyConnection::Mysql(_) => format!("LOWER({expr}) LIKE ? ESCAPE '!'"),
+        AnyConnection::Mysql(_) => {
+            format!("{expr} COLLATE utf8mb4_general_ci LIKE ? ESCAPE '!'")
+        }
         AnyConnection::Sqlite(_) => format!("{expr} LIKE ? ESCAPE '!'"),
     }
 }
