@@ -171,28 +171,28 @@ both_backends!(
                 "customer",
                 "SELECT o.order_id AS a, NULL AS b FROM orders o \
                  LEFT JOIN customers c ON c.customer_id = o.customer_id \
-                 ORDER BY c.first_name {d}, c.last_name {d}, o.customer_id {d}, o.order_id {d}",
+                 ORDER BY c.first_name {d}, c.last_name {d}, o.order_id {d}",
             ),
             (
                 "orders",
                 "staff",
                 "SELECT o.order_id AS a, NULL AS b FROM orders o \
                  JOIN staffs s ON s.staff_id = o.staff_id \
-                 ORDER BY s.first_name {d}, s.last_name {d}, o.staff_id {d}, o.order_id {d}",
+                 ORDER BY s.first_name {d}, s.last_name {d}, o.order_id {d}",
             ),
             (
                 "order_items",
                 "product",
                 "SELECT i.order_id AS a, i.item_id AS b FROM order_items i \
                  JOIN products p ON p.product_id = i.product_id \
-                 ORDER BY p.product_name {d}, i.product_id {d}, i.order_id {d}, i.item_id {d}",
+                 ORDER BY p.product_name {d}, i.order_id {d}, i.item_id {d}",
             ),
             (
                 "staffs",
                 "manager",
                 "SELECT s.staff_id AS a, NULL AS b FROM staffs s \
                  LEFT JOIN staffs m ON m.staff_id = s.manager_id \
-                 ORDER BY m.first_name {d}, m.last_name {d}, s.manager_id {d}, s.staff_id {d}",
+                 ORDER BY m.first_name {d}, m.last_name {d}, s.staff_id {d}",
             ),
         ];
         for (table, column, sql) in cases {
@@ -236,7 +236,7 @@ both_backends!(
             &t,
             "SELECT o.order_id AS a, NULL AS b FROM orders o \
              JOIN customers c ON c.customer_id = o.customer_id \
-             ORDER BY c.first_name, c.last_name, o.customer_id, o.order_id",
+             ORDER BY c.first_name, c.last_name, o.order_id",
         );
         let mut got = Vec::new();
         let mut offset = 0;

@@ -3,13 +3,14 @@
 //! page takes its rows from the few parents it spans, each parent's rows read in key order on
 //! the foreign key's index — instead of sorting every row of the table joined to its parent.
 //! The order is the one SQL gives the same sort (`ORDER BY cu.first_name, cu.last_name,
-//! t.customer_id, t.order_id`), rows without a parent first when ascending; a page too far
-//! from both ends for a short walk is left to that SQL.
+//! t.order_id`: namesakes' rows interleave), rows without a parent first when ascending; a
+//! page too far from both ends for a short walk is left to that SQL. Names are compared as
+//! the store's binary collation does, byte for byte.
 
 use std::collections::HashMap;
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::views::{ByParent, View};
 use super::{Direction, Row, join_on, select_list, to_row};
@@ -27,16 +28,17 @@ const DENSE: u64 = 32;
 const FIRST_STEP: u64 = 64;
 const MAX_STEP: u64 = 8_192;
 
-/// A run of rows that stay together in the list: those without a parent, or one parent's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A run of rows that stay together in the list: those without a parent, or those of the
+/// parents of one name (namesakes' rows interleave by key, as under any other sort).
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     NoParent,
-    Parent(i32),
+    Parents(Vec<i32>),
 }
 
 /// The part of a segment a page shows: `n` of its rows from its `from`-th (in the list's
 /// direction).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Span {
     segment: Segment,
     from: u64,
@@ -86,19 +88,38 @@ impl Spans {
     }
 }
 
+/// A parent as walked: its key and the values it sorts by (one or two).
 #[derive(QueryableByName)]
-struct ParentKey {
+struct Named {
     #[diesel(sql_type = Integer)]
     k: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    o0: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    o1: Option<String>,
 }
 
 #[derive(QueryableByName)]
-struct Parent {
+struct Counted {
     #[diesel(sql_type = Integer)]
     k: i32,
-    /// Its rows; when counted up to a cap, `cap + 1` stands for more.
     #[diesel(sql_type = BigInt)]
     n: i64,
+}
+
+/// A parent walked, with its rows (when counted up to a cap, `cap + 1` stands for more).
+struct Parent {
+    k: i32,
+    name: (Option<String>, Option<String>),
+    n: u64,
+}
+
+/// Parents of one name, gathered as the walk meets them.
+struct Namesakes {
+    name: (Option<String>, Option<String>),
+    ids: Vec<i32>,
+    rows: u64,
+    capped: bool,
 }
 
 /// The rows `skip..skip + take` of `view` listed in `dir` by the parent `by`, in that order;
@@ -156,15 +177,32 @@ fn spans(
     let cap = spans.end;
     let mut walked = 0;
     let mut step = FIRST_STEP;
+    // The page ends only after a name's last parent: namesakes' rows interleave.
+    let mut pending: Option<Namesakes> = None;
     loop {
         // Parents with many rows each are counted only up to the page's end, one by one; the
         // many parents of few rows are counted together, a step at a time.
-        let dense = walked == 0 || (spans.pos - first_row) / walked >= DENSE;
+        let held = pending.as_ref().map_or(0, |g| g.rows);
+        let dense = walked == 0 || (spans.pos - first_row + held) / walked >= DENSE;
         let batch = parents(conn, view, by, dir, (walked, step), dense.then_some(cap))?;
         let read = batch.len() as u64;
         for p in batch {
-            let n = p.n as u64;
-            if spans.add(Segment::Parent(p.k), n, dense && n > cap) {
+            let capped = dense && p.n > cap;
+            if let Some(same) = pending.as_mut().filter(|g| g.name == p.name) {
+                same.ids.push(p.k);
+                same.rows += p.n;
+                same.capped |= capped;
+                continue;
+            }
+            let next = Namesakes {
+                name: p.name,
+                ids: vec![p.k],
+                rows: p.n,
+                capped,
+            };
+            if let Some(g) = pending.replace(next)
+                && spans.add(Segment::Parents(g.ids), g.rows, g.capped)
+            {
                 return Ok(Some(spans.spans));
             }
         }
@@ -173,8 +211,13 @@ fn spans(
             break;
         }
         // The parents still to walk, guessed from the rows per parent so far.
-        let rows = (spans.pos - first_row).max(1);
-        let more = (spans.end - spans.pos).saturating_mul(walked) / rows;
+        let held = pending.as_ref().map_or(0, |g| g.rows);
+        let rows = (spans.pos - first_row + held).max(1);
+        let more = spans
+            .end
+            .saturating_sub(spans.pos + held)
+            .saturating_mul(walked)
+            / rows;
         if walked.saturating_add(more) > max_walk {
             return Ok(None);
         }
@@ -182,6 +225,11 @@ fn spans(
             .min(MAX_STEP)
             .min(max_walk.saturating_sub(walked))
             .max(1);
+    }
+    if let Some(g) = pending
+        && spans.add(Segment::Parents(g.ids), g.rows, g.capped)
+    {
+        return Ok(Some(spans.spans));
     }
     if dir == Direction::Descending {
         spans.add(Segment::NoParent, orphans, false);
@@ -202,42 +250,61 @@ fn parents(
 ) -> Result<Vec<Parent>> {
     let d = dir.sql();
     let inner: Vec<String> = by.order.iter().map(|e| format!("{e} {d}")).collect();
-    let walk = format!(
-        "SELECT {key} AS k FROM {from} ORDER BY {inner}, {key} {d} LIMIT {take} OFFSET {skip}",
-        key = by.key,
-        from = by.from,
-        inner = inner.join(", "),
-    );
-    let order: Vec<ParentKey> = dynamic::load_by_name(conn, &walk, &[])?;
+    let names: Vec<String> = (0..2)
+        .map(|i| match by.order.get(i) {
+            Some(e) => format!("{e} AS o{i}"),
+            None => format!("NULL AS o{i}"),
+        })
+        .collect();
+    let walk = |cols: &str| {
+        format!(
+            "SELECT {key} AS k{cols} FROM {from} ORDER BY {inner}, {key} {d} LIMIT {take} OFFSET {skip}",
+            key = by.key,
+            from = by.from,
+            inner = inner.join(", "),
+        )
+    };
+    let order: Vec<Named> =
+        dynamic::load_by_name(conn, &walk(&format!(", {}", names.join(", "))), &[])?;
     // The same parents' rows counted: each on its own up to the cap, or all together, each
     // parent's on the foreign key's index (grouped by the parent alone: grouped and sorted by
     // its name too it costs three times more).
+    let keys = walk("");
     let count = match cap {
         Some(cap) => {
             let rows = format!("FROM {} t WHERE {} = p.k", view.table, by.fk);
             format!(
                 "SELECT p.k AS k, CASE WHEN (SELECT 1 {rows} LIMIT 1 OFFSET {cap}) IS NULL \
-                 THEN (SELECT COUNT(*) {rows}) ELSE {more} END AS n FROM ({walk}) p",
+                 THEN (SELECT COUNT(*) {rows}) ELSE {more} END AS n FROM ({keys}) p",
                 more = cap + 1,
             )
         }
         None => format!(
-            "SELECT p.k AS k, COUNT(*) AS n FROM ({walk}) p {join} {table} t ON {fk} = p.k \
+            "SELECT p.k AS k, COUNT(*) AS n FROM ({keys}) p {join} {table} t ON {fk} = p.k \
              GROUP BY p.k",
             join = dialect::join_in_order(conn),
             table = view.table,
             fk = by.fk,
         ),
     };
-    let counted: Vec<Parent> = dynamic::load_by_name(conn, &count, &[])?;
+    let counted: Vec<Counted> = dynamic::load_by_name(conn, &count, &[])?;
     let counted: HashMap<i32, i64> = counted.into_iter().map(|p| (p.k, p.n)).collect();
     Ok(order
         .into_iter()
         .map(|p| Parent {
             k: p.k,
-            n: counted.get(&p.k).copied().unwrap_or(0),
+            name: (p.o0, p.o1),
+            n: counted.get(&p.k).copied().unwrap_or(0) as u64,
         })
         .collect())
+}
+
+/// `1, 2, 3`
+fn list(ids: &[i32]) -> String {
+    ids.iter()
+        .map(|id| id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The page's rows: the first and the last span each read on their own (in key order, from
@@ -255,7 +322,10 @@ fn page_sql(view: &View, by: &ByParent, dir: Direction, spans: &[Span]) -> Strin
     let key_order = key_order.join(", ");
     let of = |s: &Segment| match s {
         Segment::NoParent => format!("{} IS NULL", by.fk),
-        Segment::Parent(id) => format!("{} = {id}", by.fk),
+        Segment::Parents(ids) => match ids.as_slice() {
+            [id] => format!("{} = {id}", by.fk),
+            _ => format!("{} IN ({})", by.fk, list(ids)),
+        },
     };
     let one = |g: usize, s: &Span| {
         let limit = if s.whole && s.from == 0 {
@@ -276,23 +346,23 @@ fn page_sql(view: &View, by: &ByParent, dir: Direction, spans: &[Span]) -> Strin
         let ids: Vec<(usize, i32)> = spans[1..last]
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| match s.segment {
-                Segment::Parent(id) => Some((i + 1, id)),
-                Segment::NoParent => None,
+            .flat_map(|(i, s)| match &s.segment {
+                Segment::Parents(ids) => ids.iter().map(|id| (i + 1, *id)).collect(),
+                Segment::NoParent => Vec::new(),
             })
             .collect();
         let cases: Vec<String> = ids
             .iter()
             .map(|(g, id)| format!("WHEN {id} THEN {g}"))
             .collect();
-        let list: Vec<String> = ids.iter().map(|(_, id)| id.to_string()).collect();
+        let all: Vec<i32> = ids.iter().map(|(_, id)| *id).collect();
         members.push(format!(
             "SELECT * FROM (SELECT {keys}, CASE {} {} END AS g FROM {} t WHERE {} IN ({})) mid",
             by.fk,
             cases.join(" "),
             view.table,
             by.fk,
-            list.join(", ")
+            list(&all)
         ));
     }
     if last > 0 {
@@ -320,21 +390,21 @@ mod tests {
     fn a_page_takes_the_rows_it_spans_from_each_segment() {
         let mut s = Spans::new(5, 10);
         assert!(!s.add(Segment::NoParent, 3, false));
-        assert!(!s.add(Segment::Parent(7), 4, false));
-        assert!(!s.add(Segment::Parent(8), 0, false));
-        assert!(!s.add(Segment::Parent(9), 2, false));
-        assert!(s.add(Segment::Parent(1), 6, true));
+        assert!(!s.add(Segment::Parents(vec![7]), 4, false));
+        assert!(!s.add(Segment::Parents(vec![8]), 0, false));
+        assert!(!s.add(Segment::Parents(vec![9, 4]), 2, false));
+        assert!(s.add(Segment::Parents(vec![1]), 6, true));
         let got: Vec<(Segment, u64, u64, bool)> = s
             .spans
             .iter()
-            .map(|s| (s.segment, s.from, s.n, s.whole))
+            .map(|s| (s.segment.clone(), s.from, s.n, s.whole))
             .collect();
         assert_eq!(
             got,
             [
-                (Segment::Parent(7), 2, 2, false),
-                (Segment::Parent(9), 0, 2, true),
-                (Segment::Parent(1), 0, 6, false),
+                (Segment::Parents(vec![7]), 2, 2, false),
+                (Segment::Parents(vec![9, 4]), 0, 2, true),
+                (Segment::Parents(vec![1]), 0, 6, false),
             ]
         );
     }

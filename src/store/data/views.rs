@@ -32,8 +32,8 @@ pub struct ViewColumn {
 }
 
 /// A column that names a row's parent (an order's customer). Its rows sort by the parent's
-/// `order` columns, then by the parent's key (one parent's rows stay together), then by the
-/// row's own key; a row without a parent comes first (ascending), as SQL puts NULL.
+/// `order` columns (one or two), then by the row's own key; a row without a parent comes
+/// first (ascending), as SQL puts NULL.
 #[derive(Debug, Clone, Copy)]
 pub struct ByParent {
     /// The row's foreign key: `t.customer_id`.
@@ -404,11 +404,10 @@ impl View {
 }
 
 impl ViewColumn {
-    /// What the column sorts by (before the row's key): itself, or its parent's columns and
-    /// key.
+    /// What the column sorts by (before the row's key): itself, or its parent's columns.
     pub fn sort_exprs(&self) -> Vec<&'static str> {
         match &self.by {
-            Some(by) => by.order.iter().copied().chain([by.fk]).collect(),
+            Some(by) => by.order.to_vec(),
             None => vec![self.sql],
         }
     }
@@ -486,6 +485,10 @@ mod tests {
                     col.name
                 );
                 assert!(by.order.iter().all(|e| mentions(e, alias)));
+                assert!(
+                    (1..=2).contains(&by.order.len()),
+                    "walked with one or two names"
+                );
             }
         }
     }
