@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use crossterm::event::{KeyCode, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use diesel::prelude::*;
 use stockroom::auth::{Actor, Auth, Role};
 use stockroom::store::data::{self, FieldChange, Key};
@@ -152,6 +152,37 @@ both_backends!(
         assert_eq!(*shown_ids(&h).last().unwrap(), *seen.last().unwrap());
         h.press(KeyCode::Home);
         assert_eq!(shown_ids(&h)[0], seen[0]);
+    }
+);
+
+both_backends!(
+    page_keys_pressed_before_the_page_arrives_all_count,
+    |t: TestDb| {
+        demo(&t);
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (80, 24));
+        open_table(&mut h, "orders");
+        let rows = stockroom::tui::tabs::data::page_rows((80, 24));
+        // Three PageDowns before any page comes back, as a quick hand does.
+        for _ in 0..3 {
+            h.feed(Msg::Key(KeyEvent::new(
+                KeyCode::PageDown,
+                KeyModifiers::NONE,
+            )));
+        }
+        h.settle();
+        assert_eq!(data_tab(&h).page.as_ref().unwrap().offset, 3 * rows);
+        for _ in 0..2 {
+            h.feed(Msg::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)));
+        }
+        h.settle();
+        assert_eq!(data_tab(&h).page.as_ref().unwrap().offset, rows);
+        assert!(
+            h.render()
+                .contains(&format!("rows {}–{}", rows + 1, 2 * rows)),
+            "{}",
+            h.render()
+        );
     }
 );
 

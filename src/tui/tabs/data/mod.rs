@@ -86,6 +86,9 @@ pub struct DataTab {
     /// `s` was pressed: the next digit picks the sort column.
     pub picking_sort: bool,
     pub loading: bool,
+    /// The offset of the page asked for and not shown yet: paging keys pressed meanwhile
+    /// page on from it, so three quick PageDowns move three pages.
+    asked: Option<u64>,
     pub record: Option<Record>,
     pub detail_scroll: usize,
     pub editor: Option<Editor>,
@@ -110,6 +113,7 @@ impl Default for DataTab {
             sort: None,
             picking_sort: false,
             loading: false,
+            asked: None,
             record: None,
             detail_scroll: 0,
             editor: None,
@@ -149,6 +153,7 @@ impl DataTab {
             known_total: self.page.as_ref().filter(|_| paging).map(|p| p.total),
         };
         self.loading = true;
+        self.asked = Some(offset);
         self.land = land;
         Cmd::Run(Work::new("page", move |w| {
             DataReply::Page(data::list(w.auth, w.actor, &q))
@@ -295,6 +300,8 @@ impl DataTab {
             .map_or((0, 0, 0), |p| (p.offset, p.rows.len() as u64, p.total));
         let rows = page_rows(ctx.size);
         let last_offset = total.saturating_sub(rows);
+        // Where the next page key pages on from: the page asked for, else the one shown.
+        let base = self.asked.unwrap_or(offset);
         if self.picking_sort {
             self.picking_sort = false;
             if let (KeyCode::Char(c), Some(page)) = (key.code, &self.page)
@@ -338,18 +345,15 @@ impl DataTab {
                     Cmd::Done
                 }
             }
-            KeyCode::PageDown if offset + len < total => self.load_with(
+            KeyCode::PageDown if base + len.max(rows) < total => self.load_with(
                 ctx,
-                (offset + rows).min(last_offset),
+                (base + rows).min(last_offset),
                 Land::At(self.cursor),
                 true,
             ),
-            KeyCode::PageUp if offset > 0 => self.load_with(
-                ctx,
-                offset.saturating_sub(rows),
-                Land::At(self.cursor),
-                true,
-            ),
+            KeyCode::PageUp if base > 0 => {
+                self.load_with(ctx, base.saturating_sub(rows), Land::At(self.cursor), true)
+            }
             KeyCode::Home | KeyCode::Char('g') => self.load_with(ctx, 0, Land::First, true),
             KeyCode::End | KeyCode::Char('G') => self.load_with(ctx, last_offset, Land::Last, true),
             KeyCode::Char('/') => {
@@ -592,6 +596,7 @@ impl Tab for DataTab {
     fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Option<Cmd> {
         let Some(reply) = reply.done::<DataReply>() else {
             self.loading = false;
+            self.asked = None;
             if let Some(ed) = self.editor.as_mut() {
                 ed.saving = false;
             }
@@ -600,6 +605,7 @@ impl Tab for DataTab {
         match reply {
             DataReply::Page(r) => {
                 self.loading = false;
+                self.asked = None;
                 match r {
                     Ok(page) => {
                         let n = page.rows.len();
