@@ -248,6 +248,12 @@ impl Tab for DashboardTab {
                 Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(b);
             (a, b1, b2)
         };
+        // A blank column after the best lists, so a name cut short never runs into the
+        // next panel's title.
+        let best_area = Rect {
+            width: best_area.width.saturating_sub(1),
+            ..best_area
+        };
         f.render_widget(Paragraph::new(best).style(t.base), best_area);
         f.render_widget(Paragraph::new(lows).style(t.base), low_area);
         // Revenue by month as bars; the amounts as text where there is room.
