@@ -336,6 +336,37 @@ both_backends!(search_finds_by_each_searchable_column, |t: TestDb| {
         o.rows.iter().all(|r| r.values[1].display().contains(&who)),
         "{who}"
     );
+    // A full name as typed, in any case: every word in one of the columns. Customer 42 by
+    // its name; order 1 by its customer's name, which narrows a search by the last name.
+    let order_1 = data::show(&auth, &cli(), "orders", &Key(vec![1])).unwrap();
+    let customer_of_1 = order_1.row.values[1].display();
+    for (table, key, full) in [
+        (
+            "customers",
+            42,
+            format!("{} {}", value("first_name"), value("last_name")),
+        ),
+        ("orders", 1, customer_of_1.clone()),
+    ] {
+        let search = |text: &str| {
+            data::list(
+                &auth,
+                &cli(),
+                &ListQuery {
+                    search: Some(text.to_string()),
+                    ..q(table, None, 0, 1000)
+                },
+            )
+            .unwrap()
+        };
+        let p = search(&full.to_uppercase());
+        assert!(
+            p.rows.iter().any(|r| r.key == Key(vec![key])),
+            "{table} {key} by `{full}`"
+        );
+        let last = full.rsplit(' ').next().unwrap();
+        assert!(p.total <= search(last).total, "`{full}` narrows `{last}`");
+    }
     // A search with LIKE's wildcards takes them literally.
     let none = data::list(
         &auth,

@@ -107,6 +107,26 @@ both_backends!(
         .unwrap();
         assert_eq!(listed.orders[0].order_id, id, "newest first");
         assert_eq!(listed.total as i64, count(&t, "orders"));
+        // Found by the customer's full name as typed, in any case and word order.
+        let name = o.summary.customer.clone().unwrap();
+        let typed: Vec<String> = name.split(' ').rev().map(str::to_uppercase).collect();
+        let found = orders::list(
+            &auth,
+            &cli(),
+            &OrderQuery {
+                limit: 10,
+                search: Some(typed.join("  ")),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(found.orders.iter().any(|s| s.order_id == id), "{typed:?}");
+        assert!(
+            found
+                .orders
+                .iter()
+                .all(|s| s.customer.as_deref() == Some(name.as_str()))
+        );
         let audited: i64 = {
             use stockroom::db::schema::audit_events::dsl::*;
             audit_events

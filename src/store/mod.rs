@@ -8,6 +8,7 @@ pub mod money;
 mod names;
 pub mod orders;
 pub mod sales_summary;
+pub mod words;
 
 /// Whether the store holds no data yet (no products, customers or orders), so a front end
 /// can say how to load some. Reads counts only; needs no permission beyond being signed in.

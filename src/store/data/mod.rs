@@ -16,8 +16,8 @@ pub use value::{Key, Value};
 pub use views::{ByParent, Shown, VIEWS, View, ViewColumn};
 
 use crate::auth::{Actor, Auth, Permission};
+use crate::db::AnyConnection;
 use crate::db::dynamic::{self, Cell};
-use crate::db::{AnyConnection, dialect};
 use crate::error::{Error, Result};
 
 /// Sort direction.
@@ -97,19 +97,6 @@ pub fn view_of(table: &str) -> Result<&'static View> {
     })
 }
 
-/// `LIKE` pattern for a search text (its `%`, `_` and `!` taken literally, `!` escaping).
-fn like_pattern(text: &str) -> String {
-    let mut p = String::from("%");
-    for ch in text.to_lowercase().chars() {
-        if matches!(ch, '%' | '_' | '!') {
-            p.push('!');
-        }
-        p.push(ch);
-    }
-    p.push('%');
-    p
-}
-
 /// The search predicate and its values; `None` without a search. The second value says
 /// whether the predicate reads only the table itself.
 fn search_clause(
@@ -118,22 +105,16 @@ fn search_clause(
     search: Option<&str>,
 ) -> Option<(String, Vec<Cell>, bool)> {
     let text = search.map(str::trim).filter(|s| !s.is_empty())?;
-    let mut parts = Vec::new();
-    let mut cells = Vec::new();
-    for expr in view.search {
-        parts.push(dialect::like_ci(conn, expr));
-        cells.push(Cell::Text(Some(like_pattern(text))));
-    }
+    // Every word in one of the searched columns: `adelle moon` finds Adelle Moon.
+    let (words, mut cells) = crate::store::words::clause(conn, text, view.search)?;
+    let mut parts = vec![words];
     let mut on_base = view.search.iter().all(|e| View::on_base(e));
     if let Some(si) = view.search_in {
         // The parent's matching keys are gathered once (DISTINCT keeps MariaDB from turning
         // the subquery into a join that tests every row's parent: twice as slow).
         parts = vec![format!(
             "{} IN (SELECT k FROM (SELECT DISTINCT {} AS k FROM {} WHERE {}) m)",
-            si.column,
-            si.key,
-            si.from,
-            parts.join(" OR ")
+            si.column, si.key, si.from, parts[0]
         )];
         on_base = true;
     }
@@ -516,12 +497,4 @@ pub fn export_csv(
         ),
     )?;
     Ok(rows)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn search_text_is_taken_literally() {
-        assert_eq!(super::like_pattern("50%_o!K"), "%50!%!_o!!k%");
-    }
 }

@@ -4,7 +4,6 @@
 //! the till.
 
 use crate::auth::{Actor, Auth, Permission};
-use crate::db::dialect;
 use crate::db::dynamic::{self, Cell};
 use crate::error::Result;
 
@@ -31,28 +30,9 @@ pub struct ProductChoice {
     pub stock_left: i64,
 }
 
-fn pattern(text: &str) -> String {
-    format!(
-        "%{}%",
-        text.trim()
-            .to_lowercase()
-            .replace('!', "!!")
-            .replace('%', "!%")
-            .replace('_', "!_")
-    )
-}
-
-/// Every word typed must be found in one of `cols` (any case): `debra burks` finds Debra
-/// Burks, `trek fuel` the Trek Fuel bikes.
+/// Every word typed must be found in one of `cols` (any case).
 fn words_clause(conn: &crate::db::AnyConnection, text: &str, cols: &[&str]) -> (String, Vec<Cell>) {
-    let mut parts = Vec::new();
-    let mut cells = Vec::new();
-    for word in text.split_whitespace().take(8) {
-        let any: Vec<String> = cols.iter().map(|c| dialect::like_ci(conn, c)).collect();
-        parts.push(format!("({})", any.join(" OR ")));
-        cells.extend(cols.iter().map(|_| Cell::Text(Some(pattern(word)))));
-    }
-    (parts.join(" AND "), cells)
+    crate::store::words::clause(conn, text, cols).unwrap_or_else(|| ("1 = 1".into(), Vec::new()))
 }
 
 fn int(j: &[serde_json::Value], i: usize) -> i64 {

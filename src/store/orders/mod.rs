@@ -137,28 +137,17 @@ pub fn list(auth: &Auth, actor: &Actor, q: &OrderQuery) -> Result<OrderPage> {
         if let Ok(id) = text.trim_start_matches('#').parse::<i32>() {
             parts.push("o.order_id = ?".into());
             cells.push(Cell::Int(Some(id)));
-        } else {
-            let pattern = format!(
-                "%{}%",
-                text.to_lowercase()
-                    .replace('!', "!!")
-                    .replace('%', "!%")
-                    .replace('_', "!_")
-            );
-            let like: Vec<String> = ["cu.first_name", "cu.last_name", "cu.email"]
-                .iter()
-                .map(|c| dialect::like_ci(&conn, c))
-                .collect();
-            // DISTINCT: see `store::data`'s search (MariaDB would test every order's
-            // customer instead of finding the customers once).
+        } else if let Some((words, more)) =
+            crate::store::words::clause(&conn, text, &["cu.first_name", "cu.last_name", "cu.email"])
+        {
+            // Every word in the customer's name or e-mail (`debra burks`). DISTINCT: see
+            // `store::data`'s search (MariaDB would test every order's customer instead of
+            // finding the customers once).
             parts.push(format!(
                 "o.customer_id IN (SELECT k FROM (SELECT DISTINCT cu.customer_id AS k \
-                 FROM customers cu WHERE {}) m)",
-                like.join(" OR ")
+                 FROM customers cu WHERE {words}) m)"
             ));
-            for _ in 0..3 {
-                cells.push(Cell::Text(Some(pattern.clone())));
-            }
+            cells.extend(more);
         }
     }
     let filter = if parts.is_empty() {

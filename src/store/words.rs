@@ -1,0 +1,47 @@
+//! Text searches as people type them: every word must be found in one of the searched columns,
+//! in any case (`debra burks` finds Debra Burks, `trek fuel` the Trek Fuel bikes), each word
+//! taken literally (`%`, `_` and `!` are not wildcards).
+
+use crate::db::dialect;
+use crate::db::dynamic::Cell;
+
+/// Words read from a search at most.
+const MAX_WORDS: usize = 8;
+
+/// The `LIKE` pattern of one word (lower case, `!` escaping).
+pub fn pattern(word: &str) -> String {
+    let mut p = String::from("%");
+    for ch in word.trim().to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '!') {
+            p.push('!');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+/// `(a LIKE ? OR b LIKE ?) AND (…)`, one group per word, and the cells to bind; `None` when
+/// `text` has no word.
+pub fn clause(
+    conn: &crate::db::AnyConnection,
+    text: &str,
+    cols: &[&str],
+) -> Option<(String, Vec<Cell>)> {
+    let mut parts = Vec::new();
+    let mut cells = Vec::new();
+    for word in text.split_whitespace().take(MAX_WORDS) {
+        let any: Vec<String> = cols.iter().map(|c| dialect::like_ci(conn, c)).collect();
+        parts.push(format!("({})", any.join(" OR ")));
+        cells.extend(cols.iter().map(|_| Cell::Text(Some(pattern(word)))));
+    }
+    (!parts.is_empty()).then(|| (parts.join(" AND "), cells))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_word_is_taken_literally() {
+        assert_eq!(super::pattern(" 50%_o!K "), "%50!%!_o!!k%");
+    }
+}
