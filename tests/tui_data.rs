@@ -186,6 +186,56 @@ both_backends!(
     }
 );
 
+both_backends!(
+    a_column_hidden_at_80_columns_is_sorted_by_its_number,
+    |t: TestDb| {
+        demo(&t);
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (80, 24));
+        open_table(&mut h, "staffs");
+        let screen = h.render();
+        assert!(screen.contains("Hidden at this width:"), "{screen}");
+        let header = |screen: &str| {
+            screen
+                .lines()
+                .find(|l| l.contains("staff_id"))
+                .unwrap()
+                .to_string()
+        };
+        assert!(!header(&screen).contains("manager"), "{screen}");
+        // `s` numbers every column, the hidden ones on the line below the rows.
+        h.press(KeyCode::Char('s'));
+        let screen = h.render();
+        let manager = data::view_of("staffs")
+            .unwrap()
+            .column("manager")
+            .unwrap()
+            .0
+            + 1;
+        assert!(screen.contains(&format!("{manager}:manager")), "{screen}");
+        h.press(KeyCode::Char(char::from_digit(manager as u32, 10).unwrap()));
+        let screen = h.render();
+        assert!(screen.contains("sorted by manager ↑ ascending"), "{screen}");
+        assert!(
+            header(&screen).contains("manager↑"),
+            "the sorted column is shown: {screen}"
+        );
+        // Staff without a manager first, then by the manager's name.
+        let tab = data_tab(&h);
+        let page = tab.page.as_ref().unwrap();
+        assert_eq!(page.sort.0 + 1, manager);
+        assert!(page.rows[0].values[manager - 1].display() == "—");
+        // A number past the last column says how many there are.
+        h.press(KeyCode::Char('s'));
+        h.press(KeyCode::Char('9'));
+        assert!(
+            h.render().contains("staffs has 8 columns: press 1 to 8"),
+            "{}",
+            h.render()
+        );
+    }
+);
+
 both_backends!(sort_and_search_are_done_in_sql, |t: TestDb| {
     demo(&t);
     let dir = tempfile::tempdir().unwrap();

@@ -92,7 +92,8 @@ pub struct Grid<'a> {
     pub selected: Option<usize>,
     /// Column and whether descending.
     pub sort: Option<(usize, bool)>,
-    /// Number the shown columns in the header (for picking one by its digit).
+    /// Number the columns (the hidden ones too, in what `draw` returns) by their place, for
+    /// picking one by its digit.
     pub numbered: bool,
 }
 
@@ -101,10 +102,8 @@ impl Grid<'_> {
     pub fn draw(&self, t: &Theme, f: &mut Frame, area: Rect) -> Vec<String> {
         let widths = fit(self.columns, self.rows, area.width as usize);
         let mut header = vec![Span::styled("  ", t.base)];
-        let mut n = 0;
         for (i, c) in self.columns.iter().enumerate() {
             let Some(w) = widths[i] else { continue };
-            n += 1;
             if header.len() > 1 {
                 header.push(Span::styled(" ", t.base));
             }
@@ -113,11 +112,7 @@ impl Grid<'_> {
                 Some((s, true)) if s == i => "↓",
                 _ => "",
             };
-            let title = if self.numbered {
-                format!("{n}:{}{arrow}", c.title)
-            } else {
-                format!("{}{arrow}", c.title)
-            };
+            let title = format!("{}{arrow}", self.title(i));
             header.push(Span::styled(cell(&title, w, c.numeric), t.title));
         }
         let mut lines = vec![Line::from(header)];
@@ -138,12 +133,19 @@ impl Grid<'_> {
             lines.push(Line::from(spans));
         }
         f.render_widget(Paragraph::new(lines).style(t.base), area);
-        self.columns
-            .iter()
-            .zip(&widths)
-            .filter(|(_, w)| w.is_none())
-            .map(|(c, _)| c.title.clone())
+        (0..self.columns.len())
+            .filter(|&i| widths[i].is_none())
+            .map(|i| self.title(i))
             .collect()
+    }
+
+    /// Column `i`'s title, numbered from 1 when picking.
+    fn title(&self, i: usize) -> String {
+        if self.numbered {
+            format!("{}:{}", i + 1, self.columns[i].title)
+        } else {
+            self.columns[i].title.clone()
+        }
     }
 }
 

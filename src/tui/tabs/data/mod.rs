@@ -307,20 +307,23 @@ impl DataTab {
             if let (KeyCode::Char(c), Some(page)) = (key.code, &self.page)
                 && let Some(n) = c.to_digit(10).filter(|n| *n > 0)
             {
-                let labels = columns(page);
-                let widths = grid::fit(&labels, &texts(page), grid_width(ctx.size) as usize);
-                let shown: Vec<usize> =
-                    (0..widths.len()).filter(|i| widths[*i].is_some()).collect();
-                if let Some(&col) = shown.get(n as usize - 1) {
-                    let name = page.view.columns[col].name.to_string();
-                    let dir = match (&self.sort, page.sort) {
-                        (_, (c, Direction::Ascending)) if c == col => Direction::Descending,
+                // Any column by its number, a hidden one too (it is shown once sorted by).
+                if let Some(col) = page.view.columns.get(n as usize - 1) {
+                    let name = col.name.to_string();
+                    let dir = match page.sort {
+                        (c, Direction::Ascending) if c == n as usize - 1 => Direction::Descending,
                         _ => Direction::Ascending,
                     };
                     self.sort = Some((name, dir));
                     // The same rows in another order: their count stands.
                     return Some(self.load_with(ctx, 0, Land::First, true));
                 }
+                return Some(Cmd::Notice(Notice::error(format!(
+                    "{} has {} columns: press 1 to {}",
+                    page.view.table,
+                    page.view.columns.len(),
+                    page.view.columns.len()
+                ))));
             }
             return Some(Cmd::Done);
         }
@@ -363,7 +366,7 @@ impl DataTab {
             KeyCode::Char('s') => {
                 self.picking_sort = true;
                 Cmd::Notice(Notice::info(
-                    "Sort: press the number of a column (the same column again reverses it).",
+                    "Sort: press a column's number (hidden ones too); the same again reverses it.",
                 ))
             }
             KeyCode::Char('r') => self.load(ctx, offset, Land::At(self.cursor)),
@@ -440,14 +443,15 @@ impl DataTab {
     }
 }
 
-/// The grid's columns of a page.
+/// The grid's columns of a page; the column sorted by is kept on the narrowest screen.
 fn columns(page: &Page) -> Vec<grid::Column> {
     page.view
         .columns
         .iter()
-        .map(|c| grid::Column {
+        .enumerate()
+        .map(|(i, c)| grid::Column {
             title: c.name.to_string(),
-            priority: c.priority,
+            priority: if i == page.sort.0 { 0 } else { c.priority },
             numeric: matches!(
                 c.shown,
                 data::Shown::Int | data::Shown::Money | data::Shown::Discount
