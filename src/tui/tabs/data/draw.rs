@@ -113,7 +113,8 @@ fn rows(tab: &DataTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         parts.push(format!("search “{}”", clean(s)));
     }
     if tab.loading {
-        parts.push("loading…".into());
+        // First, so a narrow screen never cuts it: what follows is the page still shown.
+        parts.insert(0, "loading…".into());
     }
     let status_line = if tab.searching {
         Line::from(vec![
