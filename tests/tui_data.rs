@@ -170,6 +170,9 @@ both_backends!(
                 KeyModifiers::NONE,
             )));
         }
+        // Meanwhile the status line says so first, where 80 columns never cut it.
+        let screen = h.render();
+        assert!(screen.contains("│loading… · rows 1–"), "{screen}");
         h.settle();
         assert_eq!(data_tab(&h).page.as_ref().unwrap().offset, 3 * rows);
         for _ in 0..2 {
