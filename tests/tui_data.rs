@@ -216,6 +216,7 @@ both_backends!(
             .0
             + 1;
         assert!(screen.contains(&format!("{manager}:manager")), "{screen}");
+        assert!(screen.contains("1–9 sort by that column"), "{screen}");
         h.press(KeyCode::Char(char::from_digit(manager as u32, 10).unwrap()));
         let screen = h.render();
         assert!(screen.contains("sorted by manager ↑ ascending"), "{screen}");

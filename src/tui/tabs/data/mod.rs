@@ -757,6 +757,12 @@ impl Tab for DataTab {
         if self.searching {
             return vec![h("Enter", "search"), h("Esc", "stop typing")];
         }
+        if self.picking_sort {
+            return vec![
+                h("1–9", "sort by that column (the same again reverses)"),
+                h("any other key", "keep the sort"),
+            ];
+        }
         let edit = ctx.role.allows(Permission::EditRecords);
         let delete = ctx.role.allows(Permission::DeleteRecords);
         match self.pane {
