@@ -291,6 +291,14 @@ fn the_dashboard_draws_at_80x24_and_200x60_in_both_themes() {
             h.press(KeyCode::Char('p'));
             h.press(KeyCode::Char('p'));
             assert!(h.render().contains("all time"), "{}", h.render());
+            // Counts in thousands are grouped as money is.
+            let all = stockroom::store::money::group_digits(common::count(&t, "orders") as u64);
+            assert!(all.contains(','), "the demo has over 999 orders");
+            assert!(
+                h.render().contains(&format!("Orders    {all} ·")),
+                "{}",
+                h.render()
+            );
         }
     }
 }

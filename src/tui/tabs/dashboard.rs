@@ -166,6 +166,8 @@ impl Tab for DashboardTab {
             return;
         };
         let money = |c: i64| ctx.shop.money(c);
+        // Counts with thousands separators, as money is shown.
+        let n = |v: i64| crate::store::money::group_digits(v.max(0) as u64);
         let wide = inner.width >= 120;
         let [top, rest] =
             Layout::vertical([Constraint::Length(5), Constraint::Min(1)]).areas(inner);
@@ -177,18 +179,18 @@ impl Tab for DashboardTab {
             Line::from(vec![
                 Span::styled("Revenue   ", t.dim),
                 Span::styled(money(fig.revenue_cents), t.title),
-                Span::styled(format!("   items sold {}", fig.items_sold), t.base),
+                Span::styled(format!("   items sold {}", n(fig.items_sold)), t.base),
             ]),
             Line::from(format!(
-                "Target    {}  [{}{}] {:.0} % of it",
+                "Target    {}  [{}{}] {} % of it",
                 money(fig.target_cents),
                 "#".repeat(filled),
                 "-".repeat(bar_w - filled),
-                ratio * 100.0
+                n((ratio * 100.0).round() as i64)
             )),
             Line::from(format!(
                 "Orders    {} · average {} · {:.0} % completed",
-                fig.orders,
+                n(fig.orders as i64),
                 money(fig.average_order_cents),
                 fig.completion_rate * 100.0
             )),
@@ -196,7 +198,7 @@ impl Tab for DashboardTab {
                 "          {}",
                 fig.orders_by_status
                     .iter()
-                    .map(|(s, n)| format!("{} {n}", s.name()))
+                    .map(|(s, c)| format!("{} {}", s.name(), n(*c as i64)))
                     .collect::<Vec<_>>()
                     .join(" · ")
             )),
