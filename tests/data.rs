@@ -130,6 +130,19 @@ both_backends!(
     }
 );
 
+/// The keys of every row `query` lists, page after page of its size.
+fn every_key(auth: &stockroom::auth::Auth, mut query: ListQuery) -> Vec<Key> {
+    let mut keys = Vec::new();
+    loop {
+        let p = data::list(auth, &cli(), &query).unwrap();
+        keys.extend(p.rows.into_iter().map(|r| r.key));
+        query.offset += query.limit;
+        if query.offset >= p.total {
+            return keys;
+        }
+    }
+}
+
 /// Keys of `sql` (one or two integer columns `a`, `b`), in its order.
 fn keys_of(t: &TestDb, sql: &str) -> Vec<Key> {
     use diesel::RunQueryDsl;
@@ -238,29 +251,13 @@ both_backends!(
              JOIN customers c ON c.customer_id = o.customer_id \
              ORDER BY c.first_name, c.last_name, o.order_id",
         );
-        let mut got = Vec::new();
-        let mut offset = 0;
-        loop {
-            let p = data::list(
-                &auth,
-                &cli(),
-                &ListQuery {
-                    search: Some("@".into()),
-                    ..q(
-                        "orders",
-                        Some(("customer", Direction::Ascending)),
-                        offset,
-                        500,
-                    )
-                },
-            )
-            .unwrap();
-            got.extend(p.rows.into_iter().map(|r| r.key));
-            offset += 500;
-            if offset >= p.total {
-                break;
-            }
-        }
+        let got = every_key(
+            &auth,
+            ListQuery {
+                search: Some("@".into()),
+                ..q("orders", Some(("customer", Direction::Ascending)), 0, 500)
+            },
+        );
         assert_eq!(got, want, "searched orders by customer");
     }
 );
@@ -285,25 +282,17 @@ both_backends!(search_finds_by_each_searchable_column, |t: TestDb| {
         ("city", value("city")),
         ("id", "42".to_string()),
     ] {
-        let mut found = false;
-        let mut offset = 0;
-        loop {
-            let p = data::list(
-                &auth,
-                &cli(),
-                &ListQuery {
-                    search: Some(text.clone()),
-                    ..q("customers", None, offset, 500)
-                },
-            )
-            .unwrap();
-            found |= p.rows.iter().any(|r| r.key == Key(vec![42]));
-            offset += 500;
-            if offset >= p.total {
-                break;
-            }
-        }
-        assert!(found, "customer 42 found by {field} `{text}`");
+        let found = every_key(
+            &auth,
+            ListQuery {
+                search: Some(text.clone()),
+                ..q("customers", None, 0, 500)
+            },
+        );
+        assert!(
+            found.contains(&Key(vec![42])),
+            "customer 42 found by {field} `{text}`"
+        );
     }
     // Products by brand and category names; orders by customer name.
     let p = data::list(

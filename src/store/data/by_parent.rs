@@ -13,7 +13,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::views::{ByParent, View};
-use super::{Direction, Row, join_on, select_list, to_row};
+use super::{Direction, Row, join_on, key_order, picked_keys, select_list, to_row};
 use crate::db::{AnyConnection, dialect, dynamic};
 use crate::error::{Error, Result};
 
@@ -310,16 +310,8 @@ fn list(ids: &[i32]) -> String {
 /// The page's rows: the first and the last span each read on their own (in key order, from
 /// their offset), the whole segments between them at once, all joined for the shown values.
 fn page_sql(view: &View, by: &ByParent, dir: Direction, spans: &[Span]) -> String {
-    let d = dir.sql();
-    let keys: Vec<String> = view
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} AS k{i}"))
-        .collect();
-    let keys = keys.join(", ");
-    let key_order: Vec<String> = view.key.iter().map(|k| format!("{k} {d}")).collect();
-    let key_order = key_order.join(", ");
+    let keys = picked_keys(view).collect::<Vec<_>>().join(", ");
+    let inner_order = key_order(view, dir, false).collect::<Vec<_>>().join(", ");
     let of = |s: &Segment| match s {
         Segment::NoParent => format!("{} IS NULL", by.fk),
         Segment::Parents(ids) => match ids.as_slice() {
@@ -331,7 +323,7 @@ fn page_sql(view: &View, by: &ByParent, dir: Direction, spans: &[Span]) -> Strin
         let limit = if s.whole && s.from == 0 {
             String::new()
         } else {
-            format!(" ORDER BY {key_order} LIMIT {} OFFSET {}", s.n, s.from)
+            format!(" ORDER BY {inner_order} LIMIT {} OFFSET {}", s.n, s.from)
         };
         format!(
             "SELECT * FROM (SELECT {keys}, {g} AS g FROM {} t WHERE {}{limit}) m{g}",
@@ -368,9 +360,7 @@ fn page_sql(view: &View, by: &ByParent, dir: Direction, spans: &[Span]) -> Strin
     if last > 0 {
         members.push(one(last, &spans[last]));
     }
-    let outer: Vec<String> = (0..view.key.len())
-        .map(|i| format!("picked.k{i} {d}"))
-        .collect();
+    let outer: Vec<String> = key_order(view, dir, true).collect();
     format!(
         "SELECT {} FROM ({}) picked JOIN {} t ON {}{} ORDER BY picked.g, {}",
         select_list(view),

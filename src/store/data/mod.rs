@@ -110,11 +110,8 @@ fn search_clause(
     let mut parts = vec![words];
     let mut on_base = view.search.iter().all(|e| View::on_base(e));
     if let Some(si) = view.search_in {
-        // The parent's matching keys are gathered once (DISTINCT keeps MariaDB from turning
-        // the subquery into a join that tests every row's parent: twice as slow).
-        parts = vec![format!(
-            "{} IN (SELECT k FROM (SELECT DISTINCT {} AS k FROM {} WHERE {}) m)",
-            si.column, si.key, si.from, parts[0]
+        parts = vec![crate::store::words::in_parent(
+            si.column, si.key, si.from, &parts[0],
         )];
         on_base = true;
     }
@@ -264,31 +261,20 @@ impl Pick<'_> {
     fn order(&self, view: &View, dir: Direction, outer: bool) -> String {
         let sorts = self.sort.iter().enumerate().map(|(i, e)| {
             if outer {
-                format!("picked.s{i}")
+                format!("picked.s{i} {}", dir.sql())
             } else {
-                e.to_string()
-            }
-        });
-        let keys = view.key.iter().enumerate().map(|(i, k)| {
-            if outer {
-                format!("picked.k{i}")
-            } else {
-                k.to_string()
+                format!("{e} {}", dir.sql())
             }
         });
         sorts
-            .chain(keys)
-            .map(|e| format!("{e} {}", dir.sql()))
+            .chain(key_order(view, dir, outer))
             .collect::<Vec<_>>()
             .join(", ")
     }
 
     /// The picked copies: `t.order_id AS k0, … , cu.first_name AS s0, …`.
     fn picked(&self, view: &View) -> String {
-        view.key
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!("{k} AS k{i}"))
+        picked_keys(view)
             .chain(
                 self.sort
                     .iter()
@@ -298,6 +284,26 @@ impl Pick<'_> {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// The key's columns as a pick copies them: `t.order_id AS k0, …`.
+fn picked_keys(view: &View) -> impl Iterator<Item = String> + '_ {
+    view.key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} AS k{i}"))
+}
+
+/// The key in `dir`, over the table (`t.order_id DESC`) or over the picked copies
+/// (`picked.k0 DESC`, `outer`).
+fn key_order(view: &View, dir: Direction, outer: bool) -> impl Iterator<Item = String> + '_ {
+    view.key.iter().enumerate().map(move |(i, k)| {
+        if outer {
+            format!("picked.k{i} {}", dir.sql())
+        } else {
+            format!("{k} {}", dir.sql())
+        }
+    })
 }
 
 /// `t.order_id = picked.k0 AND …`

@@ -140,12 +140,12 @@ pub fn list(auth: &Auth, actor: &Actor, q: &OrderQuery) -> Result<OrderPage> {
         } else if let Some((words, more)) =
             crate::store::words::clause(&conn, text, &["cu.first_name", "cu.last_name", "cu.email"])
         {
-            // Every word in the customer's name or e-mail (`debra burks`). DISTINCT: see
-            // `store::data`'s search (MariaDB would test every order's customer instead of
-            // finding the customers once).
-            parts.push(format!(
-                "o.customer_id IN (SELECT k FROM (SELECT DISTINCT cu.customer_id AS k \
-                 FROM customers cu WHERE {words}) m)"
+            // Every word in the customer's name or e-mail (`debra burks`).
+            parts.push(crate::store::words::in_parent(
+                "o.customer_id",
+                "cu.customer_id",
+                "customers cu",
+                &words,
             ));
             cells.extend(more);
         }
