@@ -43,13 +43,16 @@ pub enum Event {
     RecordDeleted,
     OrderCreated,
     OrderStatusChanged,
+    StockReceived,
+    StockTransferred,
+    StockCounted,
     SchemaMigrated,
     ConnectionTested,
 }
 
 impl Event {
     /// Every kind, in the order listed to users.
-    pub const ALL: [Event; 33] = [
+    pub const ALL: [Event; 36] = [
         Event::SignInSuccess,
         Event::SignInFailure,
         Event::AccountLocked,
@@ -81,6 +84,9 @@ impl Event {
         Event::RecordDeleted,
         Event::OrderCreated,
         Event::OrderStatusChanged,
+        Event::StockReceived,
+        Event::StockTransferred,
+        Event::StockCounted,
         Event::SchemaMigrated,
         Event::ConnectionTested,
     ];
@@ -129,6 +135,9 @@ impl Event {
             Event::RecordDeleted => "record.deleted",
             Event::OrderCreated => "order.created",
             Event::OrderStatusChanged => "order.status_changed",
+            Event::StockReceived => "stock.received",
+            Event::StockTransferred => "stock.transferred",
+            Event::StockCounted => "stock.counted",
             Event::SchemaMigrated => "schema.migrated",
             Event::ConnectionTested => "connection.tested",
         }

@@ -41,7 +41,7 @@ impl Role {
         use Permission::*;
         match p {
             ViewData | ExportData | CreateOrders => true,
-            ImportCsv | EditRecords | ViewUsers | ViewAudit => self >= Role::Manager,
+            ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => self >= Role::Manager,
             DeleteRecords | ImportApi | ManageSchema | TestConnection | ManageUsers
             | ChangeSettings => self == Role::Administrator,
         }
@@ -76,6 +76,8 @@ pub enum Permission {
     ViewUsers,
     /// View the audit log.
     ViewAudit,
+    /// Receive, transfer and count stock.
+    ManageStock,
     /// Delete records.
     DeleteRecords,
     /// Import from a REST API.
@@ -91,7 +93,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ViewData,
         Permission::ExportData,
         Permission::CreateOrders,
@@ -99,6 +101,7 @@ impl Permission {
         Permission::EditRecords,
         Permission::ViewUsers,
         Permission::ViewAudit,
+        Permission::ManageStock,
         Permission::DeleteRecords,
         Permission::ImportApi,
         Permission::ManageSchema,
@@ -117,6 +120,7 @@ impl Permission {
             Permission::EditRecords => "edit records",
             Permission::ViewUsers => "view users",
             Permission::ViewAudit => "view the audit log",
+            Permission::ManageStock => "receive, transfer or count stock",
             Permission::DeleteRecords => "delete records",
             Permission::ImportApi => "import from an API",
             Permission::ManageSchema => "run migrations",

@@ -17,6 +17,7 @@ pub mod progress;
 mod report;
 mod settings;
 mod stats;
+mod stock;
 mod user;
 
 use std::path::PathBuf;
@@ -78,6 +79,11 @@ pub enum Command {
     Order {
         #[command(subcommand)]
         command: order::OrderCommand,
+    },
+    /// The stock ledger: verify, moves, receive, transfer, count
+    Stock {
+        #[command(subcommand)]
+        command: stock::StockCommand,
     },
     /// Write a PDF report (customer or sales)
     Report {
@@ -206,6 +212,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo(args)) => demo::run(&ctx, args),
         Some(Command::User { command }) => user::run(&ctx, command),
         Some(Command::Order { command }) => order::run(&ctx, command),
+        Some(Command::Stock { command }) => stock::run(&ctx, command),
         Some(Command::Stats(args)) => stats::run(&ctx, args),
         Some(Command::Report { command }) => report::run(&ctx, command),
         Some(Command::Import { command }) => etl::import(&ctx, command),
@@ -235,6 +242,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Bench { .. } => "bench",
         Command::User { .. } => "user",
         Command::Order { .. } => "order",
+        Command::Stock { .. } => "stock",
         Command::Stats(_) => "stats",
         Command::Report { .. } => "report",
         Command::Import { .. } => "import",

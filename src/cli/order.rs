@@ -119,7 +119,7 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                 .iter()
                 .map(|l| parse_line(l))
                 .collect::<Result<Vec<_>>>()?;
-            let id = orders::create(
+            let sold = orders::sell(
                 &auth,
                 &actor,
                 &NewOrder {
@@ -129,11 +129,11 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                     lines,
                 },
             )?;
-            let o = orders::show(&auth, &actor, id)?;
             crate::outln!(
-                "order {id} created: {} lines, total {}",
-                o.lines.len(),
-                format_cents(o.summary.total_cents)
+                "order {} created: {} lines, total {}",
+                sold.order_id,
+                sold.lines,
+                format_cents(sold.total_cents)
             );
         }
         OrderCommand::List(a) => {

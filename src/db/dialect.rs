@@ -24,6 +24,14 @@ pub fn line_total_sql(conn: &AnyConnection, prefix: &str) -> String {
     )
 }
 
+/// The database's clock as Unix seconds, in SQL.
+pub fn unix_now_sql(conn: &AnyConnection) -> &'static str {
+    match conn {
+        AnyConnection::Mysql(_) => "UNIX_TIMESTAMP()",
+        AnyConnection::Sqlite(_) => "CAST(strftime('%s', 'now') AS INTEGER)",
+    }
+}
+
 /// The key of the row this connection inserted last (`LAST_INSERT_ID()` /
 /// `last_insert_rowid()`): exact whatever other terminals insert, on one server or a cluster.
 pub fn last_insert_id(conn: &mut AnyConnection) -> diesel::QueryResult<i64> {

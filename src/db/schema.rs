@@ -185,6 +185,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stock_moves (move_id) {
+        move_id -> Integer,
+        store_id -> Integer,
+        product_id -> Integer,
+        quantity -> Integer,
+        reason -> Text,
+        reference -> Nullable<Text>,
+        note -> Nullable<Text>,
+        actor -> Text,
+        at -> BigInt,
+    }
+}
+
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(staffs -> stores (store_id));
@@ -198,6 +212,8 @@ diesel::joinable!(order_items -> products (product_id));
 diesel::joinable!(users -> staffs (staff_id));
 diesel::joinable!(backup_codes -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(stock_moves -> stores (store_id));
+diesel::joinable!(stock_moves -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     categories,
@@ -214,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     audit_events,
     import_runs,
+    stock_moves,
     guards,
 );
 

@@ -100,6 +100,7 @@ pub fn clear_store_data(conn: &mut AnyConnection) -> QueryResult<()> {
     diesel::delete(orders::table).execute(conn)?;
     super::sales_summary::forget_all(conn)?;
     diesel::delete(customers::table).execute(conn)?;
+    diesel::delete(crate::db::schema::stock_moves::table).execute(conn)?;
     diesel::delete(stocks::table).execute(conn)?;
     diesel::update(staffs::table)
         .set(staffs::manager_id.eq(None::<i32>))
@@ -255,6 +256,8 @@ fn generate(
         bulk_insert!(conn, stocks::table, chunk)?;
     }
     summary.tables.push(("stocks", stock_rows.len() as u64));
+    // The demo's stock enters the ledger as opening moves.
+    crate::store::stock::record_opening(conn, "demo", "demo data")?;
 
     // Customers, streamed in batches.
     let mut batch = Vec::with_capacity(BATCH_ROWS);

@@ -8,6 +8,7 @@ pub mod money;
 mod names;
 pub mod orders;
 pub mod sales_summary;
+pub mod stock;
 pub mod words;
 
 /// Whether the store holds no data yet (no products, customers or orders), so a front end

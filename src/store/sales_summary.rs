@@ -3,13 +3,12 @@
 //! lines of orders not rejected by store and staff member (`sales_by_staff`) and by store and
 //! product (`sales_by_product`).
 //!
-//! Derived data, summed on first need and never for the current month or later: new orders
-//! are dated today, so selling never touches a summed month (and if a terminal's clock runs
-//! behind another's, a sale dated in a summed month forgets it). Whatever else changes past
-//! orders or their lines — an import, an edit, addition or delete in the Data tab, a demo
-//! load, rejecting an order — forgets the months in the same transaction, so they are summed
-//! again on the next look. Summing and forgetting both begin by updating one lock row: on
-//! MySQL or a cluster a month is never recorded as summed from lines that a concurrent change
+//! Derived data, summed on first need and never for the current month or later. The database
+//! forgets a month itself whenever orders or their lines in it change, whoever writes them —
+//! Stockroom, a DBA, another program — by triggers the migrations create
+//! (`2026-12-23-000000_stock_ledger`), in the writer's own transaction; the month is summed
+//! again on the next look. Summing updates one lock row first and the MySQL triggers read it
+//! in share mode, so a month is never recorded as summed from lines that a concurrent change
 //! was rewriting (on SQLite writers are serialised anyway).
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -47,50 +46,6 @@ pub fn forget_all(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
         dynamic::execute(conn, &format!("DELETE FROM {table}"), &[])?;
     }
     Ok(())
-}
-
-/// Forgets the months of these days (inside the caller's transaction).
-pub fn forget_days(conn: &mut AnyConnection, days: &[NaiveDate]) -> diesel::QueryResult<()> {
-    let mut months: Vec<String> = days.iter().map(|d| month_key(*d)).collect();
-    months.sort();
-    months.dedup();
-    if months.is_empty() {
-        return Ok(());
-    }
-    lock(conn)?;
-    for m in &months {
-        let cell = Cell::Text(Some(m.clone()));
-        for table in ["sales_months", "sales_by_staff", "sales_by_product"] {
-            dynamic::execute(
-                conn,
-                &format!("DELETE FROM {table} WHERE month = ?"),
-                &[&cell],
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// A sale dated `day`: forgets its month only when it was summed (a terminal whose clock is
-/// behind another's); otherwise touches nothing, so sales never contend on the lock row.
-pub fn sold_on(conn: &mut AnyConnection, day: NaiveDate) -> diesel::QueryResult<()> {
-    let n = dynamic::load_count(
-        conn,
-        "SELECT COUNT(*) AS n FROM sales_months WHERE month = ?",
-        &[&Cell::Text(Some(month_key(day)))],
-    )?;
-    if n > 0 {
-        forget_days(conn, &[day])?;
-    }
-    Ok(())
-}
-
-/// Forgets the months when `table` holds orders or their lines (the Data tab's writes).
-pub fn table_changed(conn: &mut AnyConnection, table: &str) -> diesel::QueryResult<()> {
-    match table {
-        "orders" | "order_items" => forget_all(conn),
-        _ => Ok(()),
-    }
 }
 
 /// Makes sure every month from `from` up to (not including) `to` is summed, except the

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::rules;
 use super::value::{Key, Value};
 use super::views::View;
 use super::{find, view_of};
@@ -56,7 +57,7 @@ const UNIQUE: [(&str, &str); 4] = [
 
 /// Records that depend on a record: (parent table, child table, child column, what one is,
 /// what several are).
-const DEPENDENTS: [(&str, &str, &str, &str, &str); 12] = [
+const DEPENDENTS: [(&str, &str, &str, &str, &str); 14] = [
     (
         "categories",
         "products",
@@ -99,15 +100,72 @@ const DEPENDENTS: [(&str, &str, &str, &str, &str); 12] = [
     ),
     ("customers", "orders", "customer_id", "order", "orders"),
     ("orders", "order_items", "order_id", "line", "lines"),
+    (
+        "products",
+        "stock_moves",
+        "product_id",
+        "stock move",
+        "stock moves",
+    ),
+    (
+        "stores",
+        "stock_moves",
+        "store_id",
+        "stock move",
+        "stock moves",
+    ),
 ];
 
 fn spec_of(view: &View) -> &'static TableSpec {
     spec::table(view.table).expect("every view is a table spec")
 }
 
-/// The editable fields of `table`, in table order.
+/// The editable fields of `table`, in table order (a stock row also takes the reason for a
+/// change of its quantity, which is a count).
 pub fn fields(table: &str) -> Result<Vec<Field>> {
-    Ok(fields_of(spec_of(view_of(table)?)))
+    let view = view_of(table)?;
+    let mut fields = fields_of(spec_of(view));
+    if view.table == "stocks" {
+        fields.push(REASON_FIELD);
+    }
+    Ok(fields)
+}
+
+/// The reason a change of stock gives (not a column: it goes with the move).
+const REASON_FIELD: Field = Field {
+    column: rules::REASON,
+    name: rules::REASON,
+    kind: Kind::Text(255),
+    required: false,
+    key: false,
+    refers_to: None,
+};
+
+/// Takes the reason out of a stock edit's changes (other tables have no such field).
+fn take_reason(table: &str, changes: &[FieldChange]) -> (Vec<FieldChange>, Option<String>) {
+    if table != "stocks" {
+        return (changes.to_vec(), None);
+    }
+    let mut reason = None;
+    let rest = changes
+        .iter()
+        .filter(|c| {
+            let is = c.field.trim().eq_ignore_ascii_case(rules::REASON);
+            if is {
+                reason = Some(c.value.clone());
+            }
+            !is
+        })
+        .cloned()
+        .collect();
+    (rest, reason)
+}
+
+fn this_year(auth: &Auth) -> i32 {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp(auth.now(), 0)
+        .map(|d| d.year())
+        .unwrap_or(2026)
 }
 
 fn fields_of(spec: &'static TableSpec) -> Vec<Field> {
@@ -145,8 +203,8 @@ fn field<'a>(fields: &'a [Field], name: &str, table: &str) -> Result<&'a Field> 
         })
 }
 
-/// Checks one typed value for a field; `Ok(null)` for an empty optional field.
-fn parse_field(f: &Field, text: &str) -> Result<Cell> {
+/// Checks one typed value for a field of `table`; `Ok(null)` for an empty optional field.
+fn parse_field(table: &str, f: &Field, text: &str, this_year: i32) -> Result<Cell> {
     let invalid = |message: String| Error::InvalidField {
         field: f.name.into(),
         message,
@@ -154,6 +212,16 @@ fn parse_field(f: &Field, text: &str) -> Result<Cell> {
     let cell = cell_value::parse(text, f.kind, &DateFormat::Auto).map_err(invalid)?;
     if cell.is_null() && f.required {
         return Err(invalid("is required".into()));
+    }
+    let number = match &cell {
+        Cell::Int(Some(v)) => Some(i64::from(*v)),
+        Cell::BigInt(Some(v)) => Some(*v),
+        _ => None,
+    };
+    if let Some(v) = number
+        && f.kind != Kind::Discount
+    {
+        crate::bounds::check(table, f.column, v, this_year).map_err(invalid)?;
     }
     if f.column == "email"
         && let Cell::Text(Some(t)) = &cell
@@ -284,10 +352,12 @@ fn edit_text(f: &Field, c: &Cell) -> String {
 pub fn edit_form(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<EditForm> {
     let pairs = form_values(auth, actor, table, key)?;
     let base = Base(pairs.iter().map(|(_, c)| c.clone()).collect());
-    Ok(EditForm {
-        fields: pairs.iter().map(|(f, c)| (*f, edit_text(f, c))).collect(),
-        base,
-    })
+    let mut fields: Vec<(Field, String)> =
+        pairs.iter().map(|(f, c)| (*f, edit_text(f, c))).collect();
+    if view_of(table)?.table == "stocks" {
+        fields.push((REASON_FIELD, String::new()));
+    }
+    Ok(EditForm { fields, base })
 }
 
 /// Saves the fields of an edit form whose text differs from where it started, checked
@@ -377,8 +447,10 @@ pub fn set(
 ) -> Result<Change> {
     let view = view_of(table)?;
     let fields = fields_of(spec_of(view));
+    let (changes, reason) = take_reason(view.table, changes);
+    let year = this_year(auth);
     let mut parsed: Vec<(usize, Cell)> = Vec::new();
-    for ch in changes {
+    for ch in &changes {
         let f = field(&fields, &ch.field, view.table)?;
         if f.key {
             return Err(Error::InvalidField {
@@ -391,7 +463,7 @@ pub fn set(
             .position(|x| x.column == f.column)
             .expect("found");
         parsed.retain(|(j, _)| *j != i);
-        parsed.push((i, parse_field(f, &ch.value)?));
+        parsed.push((i, parse_field(view.table, f, &ch.value, year)?));
     }
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
@@ -411,6 +483,33 @@ pub fn set(
         let owned: Vec<(usize, Cell)> = writes.iter().map(|w| (*w).clone()).collect();
         check_parents(conn, &fields, &owned)?;
         let spec = spec_of(view);
+        let columns: Vec<&'static str> = fields.iter().map(|f| f.column).collect();
+        let row = rules::Row {
+            columns: &columns,
+            before: &now,
+            writes: &owned,
+        };
+        let by = rules::Doer {
+            actor: &actor.name,
+            at: auth.now(),
+        };
+        let through_ledger = match view.table {
+            "orders" => {
+                rules::order_edit(conn, key.0[0], &row)?;
+                false
+            }
+            "order_items" => {
+                rules::line_edit(conn, key.0[0], &row, &by)?;
+                false
+            }
+            "stocks" => {
+                let why = rules::count_reason(reason.as_deref())?;
+                let counted = row.new("quantity").unwrap_or(0);
+                rules::stock_count(conn, key.0[0], key.0[1], counted, why, &by)?;
+                true
+            }
+            _ => false,
+        };
         let set = writes
             .iter()
             .map(|(i, _)| format!("{} = ?", fields[*i].column))
@@ -431,10 +530,13 @@ pub fn set(
             spec.name,
             conds.join(" AND ")
         );
-        let n = dynamic::execute(conn, &sql, &binds)
-            .map_err(|e| write_error(view, &fields, &owned, e))?;
-        if n != 1 {
-            return Err(changed_elsewhere(view, key));
+        // A stock row's only field, its quantity, went through the ledger.
+        if !through_ledger {
+            let n = dynamic::execute(conn, &sql, &binds)
+                .map_err(|e| write_error(view, &fields, &owned, e))?;
+            if n != 1 {
+                return Err(changed_elsewhere(view, key));
+            }
         }
         let changed: Vec<(String, String, String)> = writes
             .iter()
@@ -443,8 +545,6 @@ pub fn set(
                 (f.name.to_string(), display(f, &now[*i]), display(f, c))
             })
             .collect();
-        // Orders or lines changed: the Dashboard's monthly totals are summed again.
-        crate::store::sales_summary::table_changed(conn, spec.name)?;
         audit::record(
             conn,
             auth.now(),
@@ -452,13 +552,18 @@ pub fn set(
             &actor.terminal,
             Event::RecordEdited,
             &format!(
-                "table={} key={key} {}",
+                "table={} key={key} {}{}",
                 view.table,
                 changed
                     .iter()
                     .map(|(f, old, new)| format!("{f}: {old} → {new}"))
                     .collect::<Vec<_>>()
-                    .join("; ")
+                    .join("; "),
+                reason
+                    .as_deref()
+                    .filter(|_| through_ledger)
+                    .map(|r| format!(" (reason: {})", r.trim()))
+                    .unwrap_or_default()
             ),
         )?;
         Ok(Change {
@@ -493,16 +598,40 @@ pub(crate) fn add_with(
     let view = view_of(table)?;
     let spec = spec_of(view);
     let fields = fields_of(spec);
+    let (values, reason) = take_reason(view.table, values);
+    let year = this_year(auth);
     let auto_key = spec.key.len() == 1 && view.table != "order_items";
     let mut parsed: Vec<(usize, Cell)> = Vec::new();
-    for v in values {
+    for v in &values {
         let f = field(&fields, &v.field, view.table)?;
         let i = fields
             .iter()
             .position(|x| x.column == f.column)
             .expect("found");
         parsed.retain(|(j, _)| *j != i);
-        parsed.push((i, parse_field(f, &v.value)?));
+        parsed.push((i, parse_field(view.table, f, &v.value, year)?));
+    }
+    // A new order starts Pending (the only status it may be given).
+    if view.table == "orders"
+        && let Some(i) = fields.iter().position(|f| f.column == "order_status")
+        && !parsed.iter().any(|(j, c)| *j == i && !c.is_null())
+    {
+        parsed.retain(|(j, _)| *j != i);
+        parsed.push((
+            i,
+            Cell::SmallInt(Some(crate::db::models::OrderStatus::Pending.code())),
+        ));
+    }
+    // A new stock row starts empty; what it holds enters through the ledger as a count.
+    let mut counted = None;
+    if view.table == "stocks"
+        && let Some(i) = fields.iter().position(|f| f.column == "quantity")
+        && let Some((_, c)) = parsed.iter_mut().find(|(j, _)| *j == i)
+        && let Some(q) = c.as_int()
+        && q != 0
+    {
+        counted = Some((q, rules::count_reason(reason.as_deref())?.to_string()));
+        *c = Cell::Int(Some(0));
     }
     for (i, f) in fields.iter().enumerate() {
         let given = parsed.iter().any(|(j, c)| *j == i && !c.is_null());
@@ -518,6 +647,25 @@ pub(crate) fn add_with(
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, permission)?;
         check_parents(conn, &fields, &parsed)?;
+        let columns: Vec<&'static str> = fields.iter().map(|f| f.column).collect();
+        let empty: Vec<Cell> = fields.iter().map(|_| Cell::Int(None)).collect();
+        let row = rules::Row {
+            columns: &columns,
+            before: &empty,
+            writes: &parsed,
+        };
+        let by = rules::Doer {
+            actor: &actor.name,
+            at: auth.now(),
+        };
+        match view.table {
+            "orders" => rules::order_add(conn, &row)?,
+            "order_items" => {
+                let order = row.new("order_id").unwrap_or(0);
+                rules::line_add(conn, order, &row, &by)?;
+            }
+            _ => {}
+        }
         let cols: Vec<&str> = parsed.iter().map(|(i, _)| fields[*i].column).collect();
         let marks = vec!["?"; cols.len()].join(", ");
         let sql = format!(
@@ -543,8 +691,9 @@ pub(crate) fn add_with(
             .collect::<Option<Vec<i32>>>()
             .map(Ok)
             .unwrap_or_else(|| dialect::last_insert_id(conn).map(|id| vec![id as i32]))?);
-        // Orders or lines changed: the Dashboard's monthly totals are summed again.
-        crate::store::sales_summary::table_changed(conn, spec.name)?;
+        if let Some((q, why)) = &counted {
+            rules::stock_count(conn, key.0[0], key.0[1], *q, why, &by)?;
+        }
         audit::record(
             conn,
             auth.now(),
@@ -603,6 +752,27 @@ pub fn delete(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<Stri
                 blockers.join(" and ")
             )));
         }
+        let by = rules::Doer {
+            actor: &actor.name,
+            at: auth.now(),
+        };
+        match view.table {
+            "orders" => rules::order_delete(conn, key.0[0], &by)?,
+            "order_items" => {
+                let line = dynamic::load_json(
+                    conn,
+                    "SELECT JSON_ARRAY(product_id, quantity) AS r FROM order_items \
+                     WHERE order_id = ? AND item_id = ?",
+                    &[&Cell::Int(Some(key.0[0])), &Cell::Int(Some(key.0[1]))],
+                )?;
+                if let Some(l) = line.first() {
+                    let int = |i: usize| l.get(i).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
+                    rules::line_delete(conn, key.0[0], int(0), int(1), &by)?;
+                }
+            }
+            "stocks" => rules::stock_delete(conn, key.0[0], key.0[1], &by)?,
+            _ => {}
+        }
         let clause = spec
             .key
             .iter()
@@ -627,8 +797,6 @@ pub fn delete(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<Stri
         } else {
             format!("{} {key}", view.noun)
         };
-        // Orders or lines changed: the Dashboard's monthly totals are summed again.
-        crate::store::sales_summary::table_changed(conn, spec.name)?;
         audit::record(
             conn,
             auth.now(),

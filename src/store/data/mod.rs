@@ -7,6 +7,7 @@
 mod by_parent;
 mod edit;
 mod related;
+mod rules;
 pub mod value;
 pub mod views;
 

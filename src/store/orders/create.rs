@@ -8,9 +8,11 @@ use diesel::prelude::*;
 
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
-use crate::db::schema::{customers, order_items, orders, products, staffs, stocks, stores};
+use crate::bounds::MAX_LINE_UNITS;
+use crate::db::schema::{customers, order_items, orders, products, staffs, stores};
 use crate::db::{AnyConnection, dialect, tx};
 use crate::error::{Error, Result};
+use crate::store::stock::{self, MoveInfo, Reason};
 
 /// A line to sell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,18 +42,36 @@ fn invalid(field: &str, message: String) -> Error {
     }
 }
 
+/// What a sale wrote, known before its commit (a front end reports it without reading again:
+/// nothing may fail after the commit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sold {
+    pub order_id: i32,
+    pub lines: usize,
+    pub total_cents: i64,
+}
+
 /// Creates an order (needs `CreateOrders`); returns its id.
 pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
+    sell(auth, actor, order).map(|s| s.order_id)
+}
+
+/// [`create`], returning what was written.
+pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
     if order.lines.is_empty() {
         return Err(invalid("lines", "an order needs at least one line".into()));
     }
     // The same product twice is one line of the sum.
     let mut lines: Vec<NewLine> = Vec::new();
     for (i, l) in order.lines.iter().enumerate() {
-        if l.quantity < 1 {
+        if !(1..=MAX_LINE_UNITS).contains(&l.quantity) {
             return Err(invalid(
                 &format!("line {}", i + 1),
-                format!("quantity {} is not a positive number", l.quantity),
+                format!(
+                    "quantity {} is not a number from 1 to {}",
+                    l.quantity,
+                    crate::store::money::group_digits(MAX_LINE_UNITS as u64)
+                ),
             ));
         }
         if !(0..=10_000).contains(&l.discount_bp) {
@@ -61,7 +81,20 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
             ));
         }
         match lines.iter_mut().find(|x| x.product_id == l.product_id) {
-            Some(x) if x.discount_bp == l.discount_bp => x.quantity += l.quantity,
+            Some(x) if x.discount_bp == l.discount_bp => {
+                x.quantity += l.quantity;
+                if x.quantity > MAX_LINE_UNITS {
+                    return Err(invalid(
+                        &format!("line {}", i + 1),
+                        format!(
+                            "product {} comes to {} units on its lines; a line holds at most {}",
+                            l.product_id,
+                            x.quantity,
+                            crate::store::money::group_digits(MAX_LINE_UNITS as u64)
+                        ),
+                    ));
+                }
+            }
             Some(_) => {
                 return Err(invalid(
                     &format!("line {}", i + 1),
@@ -80,29 +113,36 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::CreateOrders)?;
-        let store_name = check_parties(conn, order)?;
+        check_parties(conn, order)?;
+        let id = insert_order(conn, order, today)?;
         // Stock rows are taken in product order, so two terminals selling the same products
         // lock them in the same order and do not deadlock (a deadlock would still be re-run).
         let mut by_product: Vec<&NewLine> = lines.iter().collect();
         by_product.sort_by_key(|l| l.product_id);
         let mut prices = std::collections::HashMap::with_capacity(lines.len());
+        let sale = MoveInfo {
+            reason: Reason::Sale,
+            reference: Some(format!("order {id}")),
+            note: None,
+            actor: &actor.name,
+            at: auth.now(),
+        };
         for l in by_product {
-            let (name, price): (String, i64) = products::table
+            let price: i64 = products::table
                 .find(l.product_id)
-                .select((products::product_name, products::list_price_cents))
+                .select(products::list_price_cents)
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| {
                     invalid("product", format!("there is no product {}", l.product_id))
                 })?;
-            take_stock(conn, order.store_id, &store_name, l, &name)?;
+            stock::apply(conn, order.store_id, l.product_id, -l.quantity, &sale)?;
             prices.insert(l.product_id, price);
         }
         // The lines keep the order they were given in.
         let priced: Vec<(&NewLine, i64)> =
             lines.iter().map(|l| (l, prices[&l.product_id])).collect();
-        let id = insert_order(conn, order, today)?;
-        crate::store::sales_summary::sold_on(conn, today)?;
+        let total = order_total(&priced)?;
         for (i, (l, price)) in priced.iter().enumerate() {
             diesel::insert_into(order_items::table)
                 .values((
@@ -115,10 +155,6 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
                 ))
                 .execute(conn)?;
         }
-        let total: i64 = priced
-            .iter()
-            .map(|(l, p)| crate::store::money::line_total_cents(*p, l.quantity, l.discount_bp))
-            .sum();
         audit::record(
             conn,
             auth.now(),
@@ -132,12 +168,46 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
                 crate::store::money::format_cents(total)
             ),
         )?;
-        Ok(id)
+        Ok(Sold {
+            order_id: id,
+            lines: priced.len(),
+            total_cents: total,
+        })
     })
 }
 
 /// The customer, store and staff exist (and the staff member works there); the store's name.
 fn check_parties(conn: &mut AnyConnection, order: &NewOrder) -> Result<String> {
+    check_customer_store_staff(conn, order.customer_id, order.store_id, order.staff_id)
+}
+
+/// The total of priced lines with checked arithmetic: a sum past 64 bits is refused before
+/// anything is kept (the bounds make it unreachable, but never a wrapped number).
+pub(crate) fn order_total(priced: &[(&NewLine, i64)]) -> Result<i64> {
+    priced.iter().try_fold(0i64, |sum, (l, p)| {
+        sum.checked_add(crate::store::money::line_total_cents(
+            *p,
+            l.quantity,
+            l.discount_bp,
+        ))
+        .ok_or_else(|| invalid("lines", "the order's total is too large".into()))
+    })
+}
+
+/// The customer, store and staff exist, and the member of staff is active and works at the
+/// store (an order's parties, on a sale or an edit); the store's name.
+pub(crate) fn check_customer_store_staff(
+    conn: &mut AnyConnection,
+    customer: Option<i32>,
+    store_id: i32,
+    staff_id: i32,
+) -> Result<String> {
+    let order = NewOrder {
+        customer_id: customer,
+        store_id,
+        staff_id,
+        lines: Vec::new(),
+    };
     if let Some(c) = order.customer_id {
         let n: i64 = customers::table.find(c).count().get_result(conn)?;
         if n == 0 {
@@ -151,9 +221,9 @@ fn check_parties(conn: &mut AnyConnection, order: &NewOrder) -> Result<String> {
         .optional()?;
     let store =
         store.ok_or_else(|| invalid("store", format!("there is no store {}", order.store_id)))?;
-    let staff_store: Option<i32> = staffs::table
+    let staff_store: Option<(i32, bool)> = staffs::table
         .find(order.staff_id)
-        .select(staffs::store_id)
+        .select((staffs::store_id, staffs::active))
         .first(conn)
         .optional()?;
     match staff_store {
@@ -161,7 +231,14 @@ fn check_parties(conn: &mut AnyConnection, order: &NewOrder) -> Result<String> {
             "staff",
             format!("there is no staff member {}", order.staff_id),
         )),
-        Some(s) if s != order.store_id => Err(invalid(
+        Some((_, false)) => Err(invalid(
+            "staff",
+            format!(
+                "staff member {} is not active; an order is taken by active staff",
+                order.staff_id
+            ),
+        )),
+        Some((s, _)) if s != order.store_id => Err(invalid(
             "staff",
             format!(
                 "staff member {} works at another store than {store}",
@@ -170,35 +247,6 @@ fn check_parties(conn: &mut AnyConnection, order: &NewOrder) -> Result<String> {
         )),
         Some(_) => Ok(store),
     }
-}
-
-/// Takes `l.quantity` from the store's stock, or says what is left.
-fn take_stock(
-    conn: &mut AnyConnection,
-    store_id: i32,
-    store: &str,
-    l: &NewLine,
-    product: &str,
-) -> Result<()> {
-    let taken = diesel::update(stocks::table.find((store_id, l.product_id)))
-        .filter(stocks::quantity.ge(l.quantity))
-        .set(stocks::quantity.eq(stocks::quantity - l.quantity))
-        .execute(conn)?;
-    if taken == 1 {
-        return Ok(());
-    }
-    let left: Option<i32> = stocks::table
-        .find((store_id, l.product_id))
-        .select(stocks::quantity)
-        .first(conn)
-        .optional()?;
-    Err(Error::Conflict(format!(
-        "not enough stock: {} at {}: {} left, {} asked; nothing was written",
-        crate::text::escape(product),
-        crate::text::escape(store),
-        left.unwrap_or(0),
-        l.quantity
-    )))
 }
 
 fn insert_order(conn: &mut AnyConnection, order: &NewOrder, today: NaiveDate) -> Result<i32> {

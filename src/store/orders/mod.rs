@@ -7,7 +7,9 @@ pub mod choose;
 mod create;
 mod status;
 
-pub use create::{NewLine, NewOrder, create};
+pub(crate) use create::check_customer_store_staff as check_parties;
+pub use create::{NewLine, NewOrder, Sold, create, sell};
+pub(crate) use status::give_back;
 pub use status::set_status;
 
 use chrono::NaiveDate;

@@ -8,9 +8,10 @@ use diesel::prelude::*;
 use super::OrderStatus;
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
-use crate::db::schema::{order_items, orders, stocks};
-use crate::db::tx;
+use crate::db::schema::{order_items, orders};
+use crate::db::{AnyConnection, tx};
 use crate::error::{Error, Result};
+use crate::store::stock::{self, MoveInfo, Reason};
 
 /// The statuses an order may come from to reach `to`.
 fn allowed_from(to: OrderStatus) -> &'static [OrderStatus] {
@@ -81,30 +82,7 @@ pub fn set_status(auth: &Auth, actor: &Actor, order_id: i32, to: OrderStatus) ->
         }
         if to == OrderStatus::Rejected {
             // The stock goes back exactly once: only the update that made it Rejected gets here.
-            let lines: Vec<(i32, i32)> = order_items::table
-                .filter(order_items::order_id.eq(order_id))
-                .select((order_items::product_id, order_items::quantity))
-                .load(conn)?;
-            let (store, day): (i32, chrono::NaiveDate) = orders::table
-                .find(order_id)
-                .select((orders::store_id, orders::order_date))
-                .first(conn)?;
-            // Its month's totals no longer hold (summed again on the next look).
-            crate::store::sales_summary::forget_days(conn, &[day])?;
-            for (product, qty) in lines {
-                let n = diesel::update(stocks::table.find((store, product)))
-                    .set(stocks::quantity.eq(stocks::quantity + qty))
-                    .execute(conn)?;
-                if n == 0 {
-                    diesel::insert_into(stocks::table)
-                        .values((
-                            stocks::store_id.eq(store),
-                            stocks::product_id.eq(product),
-                            stocks::quantity.eq(qty),
-                        ))
-                        .execute(conn)?;
-                }
-            }
+            give_back(conn, order_id, &actor.name, auth.now(), None)?;
         }
         audit::record(
             conn,
@@ -116,4 +94,35 @@ pub fn set_status(auth: &Auth, actor: &Actor, order_id: i32, to: OrderStatus) ->
         )?;
         Ok(())
     })
+}
+
+/// Puts an order's units back into its store's stock as `reject` moves (inside the caller's
+/// transaction): a rejected order, or a Pending one deleted.
+pub(crate) fn give_back(
+    conn: &mut AnyConnection,
+    order_id: i32,
+    actor: &str,
+    at: i64,
+    note: Option<&str>,
+) -> Result<()> {
+    let mut lines: Vec<(i32, i32)> = order_items::table
+        .filter(order_items::order_id.eq(order_id))
+        .select((order_items::product_id, order_items::quantity))
+        .load(conn)?;
+    lines.sort_unstable();
+    let store: i32 = orders::table
+        .find(order_id)
+        .select(orders::store_id)
+        .first(conn)?;
+    let info = MoveInfo {
+        reason: Reason::Reject,
+        reference: Some(format!("order {order_id}")),
+        note,
+        actor,
+        at,
+    };
+    for (product, qty) in lines {
+        stock::apply(conn, store, product, qty, &info)?;
+    }
+    Ok(())
 }

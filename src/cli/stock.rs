@@ -1,0 +1,261 @@
+//! `stockroom stock verify|moves|receive|transfer|count`: the stock ledger for scripts and
+//! headless terminals, through the same service as the TUI (Managers' and Administrators'
+//! rights for receiving, transferring and counting; every change audited).
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::Context;
+use super::output::{Format, print_rows};
+use crate::auth::Actor;
+use crate::error::{Error, Result};
+use crate::store::stock::{self, MoveQuery, StockLine};
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Compare every stock row with the sum of its moves (exit 1 listing those that differ)
+    Verify {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The ledger's moves, newest first
+    Moves(MovesArgs),
+    /// Goods in from a supplier: `stock receive --store 1 --line 12:10 --ref PO-88`
+    Receive {
+        #[arg(long)]
+        store: i32,
+        /// PRODUCT_ID:UNITS, once per line
+        #[arg(long = "line", required = true, value_name = "PRODUCT:UNITS")]
+        lines: Vec<String>,
+        /// The supplier's delivery note or order number
+        #[arg(long = "ref", value_name = "TEXT")]
+        reference: Option<String>,
+    },
+    /// Move units between stores: `stock transfer --from 1 --to 2 --line 12:3`
+    Transfer {
+        #[arg(long)]
+        from: i32,
+        #[arg(long)]
+        to: i32,
+        /// PRODUCT_ID:UNITS, once per line
+        #[arg(long = "line", required = true, value_name = "PRODUCT:UNITS")]
+        lines: Vec<String>,
+    },
+    /// Record a count: `stock count --store 1 --line 12:7` (the difference becomes a move)
+    Count {
+        #[arg(long)]
+        store: i32,
+        /// PRODUCT_ID:COUNTED, once per line
+        #[arg(long = "line", required = true, value_name = "PRODUCT:COUNTED")]
+        lines: Vec<String>,
+        /// Why, or what was counted
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MovesArgs {
+    #[arg(long)]
+    pub store: Option<i32>,
+    #[arg(long)]
+    pub product: Option<i32>,
+    /// Moves on or after this day (UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `12:10`: a product id and a number of units (a usage error otherwise).
+pub fn parse_line(text: &str) -> Result<StockLine> {
+    let bad = |why: &str| {
+        Error::Usage(format!(
+            "--line `{}` {why}",
+            crate::text::escape_bounded(text, 40)
+        ))
+    };
+    let (p, u) = text
+        .split_once(':')
+        .ok_or_else(|| bad("is not PRODUCT_ID:UNITS"))?;
+    let product_id = p
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| bad("has no product id (a whole number)"))?;
+    let units = u
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| bad("has no units (a whole number)"))?;
+    let units = i32::try_from(units).map_err(|_| {
+        bad(&format!(
+            "names more units than a line may hold ({})",
+            crate::store::money::group_digits(crate::bounds::MAX_LINE_UNITS as u64)
+        ))
+    })?;
+    Ok(StockLine { product_id, units })
+}
+
+fn lines(texts: &[String]) -> Result<Vec<StockLine>> {
+    texts.iter().map(|t| parse_line(t)).collect()
+}
+
+fn when(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
+    let auth = match cmd {
+        StockCommand::Verify { .. } | StockCommand::Moves(_) => ctx.auth_existing()?,
+        _ => ctx.auth()?,
+    };
+    let actor = Actor::cli(&ctx.sources);
+    match cmd {
+        StockCommand::Verify { format } => {
+            let wrong = stock::verify(&auth, &actor)?;
+            if wrong.is_empty() {
+                if format == Format::Table {
+                    crate::outln!("every stock row equals the sum of its moves");
+                } else {
+                    print_rows(format, &["store_id", "product_id", "stock", "moves"], &[]);
+                }
+                return Ok(super::exit::OK);
+            }
+            let rows: Vec<Vec<String>> = wrong
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.store_id.to_string(),
+                        m.product_id.to_string(),
+                        m.stock.to_string(),
+                        m.moves.to_string(),
+                    ]
+                })
+                .collect();
+            print_rows(format, &["store_id", "product_id", "stock", "moves"], &rows);
+            eprintln!(
+                "stockroom: {} stock row{} differ from the sum of their moves",
+                wrong.len(),
+                if wrong.len() == 1 { "" } else { "s" }
+            );
+            Ok(super::exit::FAILURE)
+        }
+        StockCommand::Moves(a) => {
+            let since = a
+                .since
+                .as_deref()
+                .map(|t| {
+                    NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+                        Error::Usage(format!(
+                            "--since `{}` is not a date (YYYY-MM-DD)",
+                            crate::text::escape_bounded(t, 40)
+                        ))
+                    })
+                })
+                .transpose()?;
+            let (moves, total) = stock::moves(
+                &auth,
+                &actor,
+                &MoveQuery {
+                    store: a.store,
+                    product: a.product,
+                    since,
+                    offset: a.offset,
+                    limit: a.limit,
+                },
+            )?;
+            let rows: Vec<Vec<String>> = moves
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.move_id.to_string(),
+                        when(m.at),
+                        m.store_id.to_string(),
+                        m.store.clone(),
+                        m.product_id.to_string(),
+                        m.product.clone(),
+                        format!("{:+}", m.quantity),
+                        m.reason.clone(),
+                        m.reference.clone().unwrap_or_default(),
+                        m.note.clone().unwrap_or_default(),
+                        m.actor.clone(),
+                    ]
+                })
+                .collect();
+            print_rows(
+                a.format,
+                &[
+                    "move_id",
+                    "at",
+                    "store_id",
+                    "store",
+                    "product_id",
+                    "product",
+                    "quantity",
+                    "reason",
+                    "reference",
+                    "note",
+                    "actor",
+                ],
+                &rows,
+            );
+            if a.format == Format::Table {
+                eprintln!(
+                    "moves {}–{} of {total}",
+                    (a.offset + 1).min(total),
+                    a.offset + moves.len() as u64
+                );
+            }
+            Ok(super::exit::OK)
+        }
+        StockCommand::Receive {
+            store,
+            lines: l,
+            reference,
+        } => {
+            let l = lines(&l)?;
+            stock::receive(&auth, &actor, store, &l, reference.as_deref())?;
+            crate::outln!(
+                "received {} units on {} line{} at store {store}",
+                l.iter().map(|x| i64::from(x.units)).sum::<i64>(),
+                l.len(),
+                if l.len() == 1 { "" } else { "s" }
+            );
+            Ok(super::exit::OK)
+        }
+        StockCommand::Transfer { from, to, lines: l } => {
+            let l = lines(&l)?;
+            stock::transfer(&auth, &actor, from, to, &l)?;
+            crate::outln!(
+                "transferred {} units on {} line{} from store {from} to store {to}",
+                l.iter().map(|x| i64::from(x.units)).sum::<i64>(),
+                l.len(),
+                if l.len() == 1 { "" } else { "s" }
+            );
+            Ok(super::exit::OK)
+        }
+        StockCommand::Count {
+            store,
+            lines: l,
+            note,
+        } => {
+            let l = lines(&l)?;
+            let found = stock::count(&auth, &actor, store, &l, note.as_deref())?;
+            for c in &found {
+                crate::outln!(
+                    "product {}: counted {}, the ledger said {} ({:+})",
+                    c.product_id,
+                    c.counted,
+                    c.expected,
+                    c.counted - c.expected
+                );
+            }
+            Ok(super::exit::OK)
+        }
+    }
+}

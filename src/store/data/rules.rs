@@ -1,0 +1,326 @@
+//! The store's rules on the Data tab's generic edits (DESIGN §3), so `data set|add|delete`
+//! cannot go around the orders and stock services: an order's status changes only through
+//! its workflow; its store cannot change while it has lines; its staff member is active and
+//! works at its store; lines change only while the order is Pending, moving stock with them;
+//! a Pending order deleted gives its stock back, a Processing or Completed one cannot be
+//! deleted; a stock quantity typed is a count with a reason, written through the ledger.
+
+use crate::db::AnyConnection;
+use crate::db::dynamic::{self, Cell};
+use crate::db::models::OrderStatus;
+use crate::error::{Error, Result};
+use crate::store::stock::{self, MoveInfo, Reason};
+
+/// Who changes what, when: for the moves an edit writes.
+pub struct Doer<'a> {
+    pub actor: &'a str,
+    pub at: i64,
+}
+
+/// The pseudo-field a stock edit gives its reason in (`reason=found in the back room`).
+pub const REASON: &str = "reason";
+
+fn invalid(field: &str, message: String) -> Error {
+    Error::InvalidField {
+        field: field.into(),
+        message,
+    }
+}
+
+/// The value of `column` after an edit: the new one when it is written, else the stored one.
+pub struct Row<'a> {
+    pub columns: &'a [&'static str],
+    pub before: &'a [Cell],
+    pub writes: &'a [(usize, Cell)],
+}
+
+impl Row<'_> {
+    fn idx(&self, column: &str) -> usize {
+        self.columns
+            .iter()
+            .position(|c| *c == column)
+            .expect("a column of the table")
+    }
+
+    pub fn old(&self, column: &str) -> Option<i32> {
+        self.before[self.idx(column)].as_int()
+    }
+
+    pub fn new(&self, column: &str) -> Option<i32> {
+        let i = self.idx(column);
+        self.writes
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, c)| c.as_int())
+            .unwrap_or_else(|| self.before[i].as_int())
+    }
+
+    pub fn changes(&self, column: &str) -> bool {
+        let i = self.idx(column);
+        self.writes.iter().any(|(j, _)| *j == i)
+    }
+}
+
+/// An order's status and store, its row locked to the end of the transaction (MySQL), so a
+/// status change on another terminal waits for this edit or is seen by it.
+pub fn order_locked(conn: &mut AnyConnection, order_id: i32) -> Result<(OrderStatus, i32)> {
+    let lock = match conn {
+        AnyConnection::Mysql(_) => " FOR UPDATE",
+        AnyConnection::Sqlite(_) => "",
+    };
+    let rows = dynamic::load_json(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(order_status, store_id) AS r FROM orders WHERE order_id = ?{lock}"
+        ),
+        &[&Cell::Int(Some(order_id))],
+    )?;
+    let row = rows
+        .first()
+        .ok_or_else(|| invalid("order_id", format!("there is no order {order_id}")))?;
+    let int = |i: usize| row.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
+    Ok((
+        OrderStatus::from_code(int(0) as i16).unwrap_or(OrderStatus::Pending),
+        int(1) as i32,
+    ))
+}
+
+fn lines_of(conn: &mut AnyConnection, order_id: i32) -> Result<i64> {
+    Ok(dynamic::load_count(
+        conn,
+        "SELECT COUNT(*) AS n FROM order_items WHERE order_id = ?",
+        &[&Cell::Int(Some(order_id))],
+    )?)
+}
+
+fn status_refused() -> Error {
+    invalid(
+        "order_status",
+        "changes only through the order's actions (`stockroom order set-status ID …`, or p, c \
+         and x on the order in the Orders tab)"
+            .into(),
+    )
+}
+
+fn pending_only(order_id: i32, status: OrderStatus) -> Error {
+    Error::Conflict(format!(
+        "order {order_id} is {}: its lines change only while it is Pending; nothing was written",
+        status.name()
+    ))
+}
+
+/// An edit of an order: never its status; its store only while it has no lines; its parties
+/// checked as on a sale.
+pub fn order_edit(conn: &mut AnyConnection, order_id: i32, row: &Row<'_>) -> Result<()> {
+    if row.changes("order_status") {
+        return Err(status_refused());
+    }
+    if row.changes("store_id") && lines_of(conn, order_id)? > 0 {
+        return Err(invalid(
+            "store_id",
+            format!(
+                "order {order_id} has lines, whose stock came from its store: its store cannot \
+                 change (reject it and sell again from the other store)"
+            ),
+        ));
+    }
+    if row.changes("store_id") || row.changes("staff_id") || row.changes("customer_id") {
+        crate::store::orders::check_parties(
+            conn,
+            row.new("customer_id"),
+            row.new("store_id").unwrap_or(0),
+            row.new("staff_id").unwrap_or(0),
+        )?;
+    }
+    Ok(())
+}
+
+/// A new order: Pending (no other status may be given), its parties checked as on a sale.
+pub fn order_add(conn: &mut AnyConnection, row: &Row<'_>) -> Result<()> {
+    if row
+        .new("order_status")
+        .is_some_and(|s| s != i32::from(OrderStatus::Pending.code()))
+    {
+        return Err(invalid(
+            "order_status",
+            "a new order starts Pending; it moves on through the order's actions".into(),
+        ));
+    }
+    crate::store::orders::check_parties(
+        conn,
+        row.new("customer_id"),
+        row.new("store_id").unwrap_or(0),
+        row.new("staff_id").unwrap_or(0),
+    )?;
+    Ok(())
+}
+
+/// Deleting an order: a Pending one gives its stock back; a Processing or Completed one is
+/// refused; a Rejected one (its stock back already) just goes.
+pub fn order_delete(conn: &mut AnyConnection, order_id: i32, by: &Doer<'_>) -> Result<()> {
+    let (status, _) = order_locked(conn, order_id)?;
+    match status {
+        OrderStatus::Pending => {
+            crate::store::orders::give_back(conn, order_id, by.actor, by.at, Some("order deleted"))
+        }
+        OrderStatus::Rejected => Ok(()),
+        OrderStatus::Processing | OrderStatus::Completed => Err(Error::Conflict(format!(
+            "order {order_id} is {}: a Processing or Completed order cannot be deleted \
+             (reject a Processing one instead); nothing was deleted",
+            status.name()
+        ))),
+    }
+}
+
+fn sale<'a>(order_id: i32, note: &'a str, by: &Doer<'a>) -> MoveInfo<'a> {
+    MoveInfo {
+        reason: Reason::Sale,
+        reference: Some(format!("order {order_id}")),
+        note: Some(note),
+        actor: by.actor,
+        at: by.at,
+    }
+}
+
+/// Applies stock changes of several products in product order (the lock order of a sale).
+fn move_all(
+    conn: &mut AnyConnection,
+    store: i32,
+    mut deltas: Vec<(i32, i32)>,
+    info: &MoveInfo<'_>,
+) -> Result<()> {
+    deltas.sort_unstable();
+    for (product, delta) in deltas {
+        if delta != 0 {
+            stock::apply(conn, store, product, delta, info)?;
+        }
+    }
+    Ok(())
+}
+
+/// An edit of a line of a Pending order: a change of product or quantity gives the old units
+/// back and takes the new ones (short stock refused with what is left).
+pub fn line_edit(
+    conn: &mut AnyConnection,
+    order_id: i32,
+    row: &Row<'_>,
+    by: &Doer<'_>,
+) -> Result<()> {
+    let (status, store) = order_locked(conn, order_id)?;
+    if status != OrderStatus::Pending {
+        return Err(pending_only(order_id, status));
+    }
+    let (old_p, old_q) = (
+        row.old("product_id").unwrap_or(0),
+        row.old("quantity").unwrap_or(0),
+    );
+    let (new_p, new_q) = (
+        row.new("product_id").unwrap_or(0),
+        row.new("quantity").unwrap_or(0),
+    );
+    let deltas = if old_p == new_p {
+        vec![(old_p, old_q - new_q)]
+    } else {
+        vec![(old_p, old_q), (new_p, -new_q)]
+    };
+    move_all(conn, store, deltas, &sale(order_id, "line changed", by))
+}
+
+/// A new line on a Pending order: its units taken from the order's store.
+pub fn line_add(
+    conn: &mut AnyConnection,
+    order_id: i32,
+    row: &Row<'_>,
+    by: &Doer<'_>,
+) -> Result<()> {
+    let (status, store) = order_locked(conn, order_id)?;
+    if status != OrderStatus::Pending {
+        return Err(pending_only(order_id, status));
+    }
+    let (p, q) = (
+        row.new("product_id").unwrap_or(0),
+        row.new("quantity").unwrap_or(0),
+    );
+    move_all(
+        conn,
+        store,
+        vec![(p, -q)],
+        &sale(order_id, "line added", by),
+    )
+}
+
+/// A line removed from a Pending order: its units back in the order's store.
+pub fn line_delete(
+    conn: &mut AnyConnection,
+    order_id: i32,
+    product: i32,
+    quantity: i32,
+    by: &Doer<'_>,
+) -> Result<()> {
+    let (status, store) = order_locked(conn, order_id)?;
+    if status != OrderStatus::Pending {
+        return Err(pending_only(order_id, status));
+    }
+    move_all(
+        conn,
+        store,
+        vec![(product, quantity)],
+        &sale(order_id, "line removed", by),
+    )
+}
+
+/// The reason a stock edit gives, required when the quantity changes.
+pub fn count_reason(reason: Option<&str>) -> Result<&str> {
+    reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| {
+            invalid(
+                REASON,
+                "a change of stock is a count: say why (reason=…, e.g. reason=\"counted on the \
+                 shelf\"); receipts and transfers have commands of their own"
+                    .into(),
+            )
+        })
+}
+
+/// A stock quantity typed in the Data tab: the new quantity as a `count` move with its reason.
+pub fn stock_count(
+    conn: &mut AnyConnection,
+    store: i32,
+    product: i32,
+    counted: i32,
+    reason: &str,
+    by: &Doer<'_>,
+) -> Result<()> {
+    let info = MoveInfo {
+        reason: Reason::Count,
+        reference: None,
+        note: Some(reason),
+        actor: by.actor,
+        at: by.at,
+    };
+    stock::count_one(conn, store, product, counted, &info)?;
+    Ok(())
+}
+
+/// A stock row deleted: what it held leaves as an `adjust` move first.
+pub fn stock_delete(
+    conn: &mut AnyConnection,
+    store: i32,
+    product: i32,
+    by: &Doer<'_>,
+) -> Result<()> {
+    let held = stock::current(conn, store, product)?.unwrap_or(0);
+    if held != 0 {
+        let info = MoveInfo {
+            reason: Reason::Adjust,
+            reference: None,
+            note: Some("stock row deleted"),
+            actor: by.actor,
+            at: by.at,
+        };
+        stock::apply(conn, store, product, -held, &info)?;
+    }
+    Ok(())
+}
