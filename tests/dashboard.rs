@@ -693,14 +693,15 @@ both_backends!(
         // Rejecting it: its month is summed again.
         sell::set_status(&auth, &cli(), open, OrderStatus::Rejected).unwrap();
         check("after a rejection");
-        // A line of a past order edited in the Data tab.
-        let (order, item, qty): (i32, i32, i32) = order_items::table
+        // A line of a past Pending order edited in the Data tab (lines change only while
+        // the order is Pending).
+        let (order, item, price): (i32, i32, i64) = order_items::table
             .inner_join(orders::table)
-            .filter(orders::order_status.ne(3))
+            .filter(orders::order_status.eq(1))
             .select((
                 order_items::order_id,
                 order_items::item_id,
-                order_items::quantity,
+                order_items::list_price_cents,
             ))
             .order(order_items::order_id.desc())
             .first(&mut *t.db.conn().unwrap())
@@ -712,8 +713,8 @@ both_backends!(
             &Key(vec![order, item]),
             None,
             &[FieldChange {
-                field: "quantity".into(),
-                value: (qty + 7).to_string(),
+                field: "list_price".into(),
+                value: format!("{}.{:02}", (price + 700) / 100, (price + 700) % 100),
             }],
         )
         .unwrap();
@@ -772,5 +773,25 @@ both_backends!(
         )
         .unwrap();
         check("after an import");
+        // Changes made with SQL behind Stockroom's back (a DBA's correction, another program):
+        // the database forgets the months itself, on each backend.
+        let completed: i32 = orders::table
+            .filter(orders::order_status.eq(4))
+            .select(orders::order_id)
+            .order(orders::order_id)
+            .first(&mut *t.db.conn().unwrap())
+            .unwrap();
+        check("before the SQL");
+        for sql in [
+            format!("UPDATE order_items SET quantity = quantity + 10 WHERE order_id = {completed}"),
+            format!("UPDATE orders SET order_date = '2016-02-03' WHERE order_id = {completed}"),
+            format!("DELETE FROM order_items WHERE order_id = {completed} AND item_id = 1"),
+            format!("UPDATE orders SET order_status = 3 WHERE order_id = {completed}"),
+        ] {
+            diesel::sql_query(&sql)
+                .execute(&mut *t.db.conn().unwrap())
+                .unwrap();
+            check(&sql);
+        }
     }
 );

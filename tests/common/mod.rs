@@ -168,9 +168,14 @@ pub mod accounts {
     }
 
     pub fn auth(t: &super::TestDb) -> (Auth, ManualClock) {
+        auth_on(t.db.clone())
+    }
+
+    /// [`auth`] over a database handle (a thread of its own shares the test's store).
+    pub fn auth_on(db: stockroom::db::Database) -> (Auth, ManualClock) {
         let clock = ManualClock::new(START);
         let auth = Auth::new(
-            t.db.clone(),
+            db,
             settings(),
             SecretKey::generate(),
             Arc::new(clock.clone()),

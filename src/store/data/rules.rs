@@ -48,11 +48,15 @@ impl Row<'_> {
 
     pub fn new(&self, column: &str) -> Option<i32> {
         let i = self.idx(column);
+        let int = |c: &Cell| match c {
+            Cell::SmallInt(v) => v.map(i32::from),
+            c => c.as_int(),
+        };
         self.writes
             .iter()
             .find(|(j, _)| *j == i)
-            .map(|(_, c)| c.as_int())
-            .unwrap_or_else(|| self.before[i].as_int())
+            .map(|(_, c)| int(c))
+            .unwrap_or_else(|| int(&self.before[i]))
     }
 
     pub fn changes(&self, column: &str) -> bool {

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use super::{MAX_LINE_UNITS, MoveInfo, Reason, apply, current_locked};
+use super::{MAX_LINE_UNITS, MAX_STOCK, MoveInfo, Reason, apply};
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
 use crate::db::schema::{products, stores};
@@ -34,17 +34,21 @@ fn checked(lines: &[StockLine], counted: bool) -> Result<Vec<StockLine>> {
             "give at least one PRODUCT:UNITS line".into(),
         ));
     }
-    let low = if counted { 0 } else { 1 };
+    let (low, high) = if counted {
+        (0, MAX_STOCK)
+    } else {
+        (1, MAX_LINE_UNITS)
+    };
     let mut out: Vec<StockLine> = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
-        if !(low..=MAX_LINE_UNITS).contains(&l.units) {
+        if !(low..=high).contains(&l.units) {
             return Err(invalid(
                 &format!("line {}", i + 1),
                 format!(
                     "{} units of product {} is not a number from {low} to {}",
                     l.units,
                     l.product_id,
-                    crate::store::money::group_digits(MAX_LINE_UNITS as u64)
+                    crate::store::money::group_digits(high as u64)
                 ),
             ));
         }
@@ -248,7 +252,9 @@ pub fn count(
 }
 
 /// Sets one stock row to `counted` as a count move, inside the caller's transaction; returns
-/// what the ledger held before.
+/// what the ledger held before. The move is the difference from the sum of the ledger's moves
+/// (which the stock row equals, unless something wrote behind Stockroom's back: then the count
+/// puts the books right, and `stock verify` holds again).
 pub(crate) fn count_one(
     conn: &mut AnyConnection,
     store: i32,
@@ -256,7 +262,5 @@ pub(crate) fn count_one(
     counted: i32,
     info: &MoveInfo<'_>,
 ) -> Result<i32> {
-    let before = current_locked(conn, store, product)?.unwrap_or(0);
-    apply(conn, store, product, counted - before, info)?;
-    Ok(before)
+    super::set_counted(conn, store, product, counted, info)
 }

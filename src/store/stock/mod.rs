@@ -173,6 +173,44 @@ fn insert_row(conn: &mut AnyConnection, store: i32, product: i32, delta: i32) ->
     }
 }
 
+/// A count: the stock row becomes `counted` and the move is the difference from the sum of
+/// the pair's moves (see [`actions::count_one`]); returns that sum. The stock row is locked
+/// first, and every move of the pair is written under that lock, so the sum is stable.
+pub(crate) fn set_counted(
+    conn: &mut AnyConnection,
+    store: i32,
+    product: i32,
+    counted: i32,
+    info: &MoveInfo<'_>,
+) -> Result<i32> {
+    if !(0..=MAX_STOCK).contains(&counted) {
+        return Err(over(conn, store, product, 0, counted)?);
+    }
+    let held = current_locked(conn, store, product)?;
+    let ledger = dynamic::load_count(
+        conn,
+        &format!(
+            "SELECT {} AS n FROM stock_moves WHERE store_id = ? AND product_id = ?",
+            crate::db::dialect::as_bigint(conn, "COALESCE(SUM(quantity), 0)")
+        ),
+        &[&Cell::Int(Some(store)), &Cell::Int(Some(product))],
+    )?;
+    let ledger = i32::try_from(ledger).unwrap_or(i32::MAX);
+    match held {
+        Some(_) => {
+            diesel::update(stocks::table.find((store, product)))
+                .set(stocks::quantity.eq(counted))
+                .execute(conn)?;
+        }
+        None if counted != 0 => {
+            insert_row(conn, store, product, counted)?;
+        }
+        None => {}
+    }
+    record(conn, store, product, counted - ledger, info)?;
+    Ok(ledger)
+}
+
 /// Writes one move.
 pub(crate) fn record(
     conn: &mut AnyConnection,
