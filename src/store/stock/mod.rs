@@ -6,11 +6,13 @@
 //! disagree with its moves.
 
 mod actions;
+mod levels;
 mod moves;
 mod verify;
 
 pub(crate) use actions::count_one;
 pub use actions::{Counted, StockLine, count, receive, transfer};
+pub use levels::{Level, LevelQuery, levels};
 pub use moves::{MoveQuery, MoveRow, moves};
 pub use verify::{Mismatch, verify};
 
