@@ -12,7 +12,7 @@ CREATE TABLE stock_moves (
     note VARCHAR(255),
     actor VARCHAR(128) NOT NULL,
     at BIGINT NOT NULL,
-    INDEX idx_stock_moves_item (store_id, product_id),
+    INDEX idx_stock_moves_item (store_id, product_id, quantity),
     INDEX idx_stock_moves_product (product_id),
     INDEX idx_stock_moves_at (at),
     CONSTRAINT fk_stock_moves_store FOREIGN KEY (store_id) REFERENCES stores (store_id),

@@ -13,7 +13,7 @@ CREATE TABLE stock_moves (
     actor VARCHAR(128) NOT NULL,
     at BIGINT NOT NULL
 );
-CREATE INDEX idx_stock_moves_item ON stock_moves (store_id, product_id);
+CREATE INDEX idx_stock_moves_item ON stock_moves (store_id, product_id, quantity);
 CREATE INDEX idx_stock_moves_product ON stock_moves (product_id);
 CREATE INDEX idx_stock_moves_at ON stock_moves (at);
 INSERT INTO stock_moves (store_id, product_id, quantity, reason, reference, note, actor, at)

@@ -24,19 +24,20 @@ pub fn verify(auth: &Auth, actor: &Actor) -> Result<Vec<Mismatch>> {
     let mut conn = auth.db().conn()?;
     auth.authorize(&mut conn, actor, Permission::ViewData)?;
     let total = dialect::as_bigint(&conn, "SUM(quantity)");
+    // One grouped pass over the covering index (store, product, quantity) for the pairs with
+    // moves, and a probe of that index for stock rows without any.
     let sql = format!(
         "SELECT JSON_ARRAY(x.store_id, x.product_id, x.stock, x.moved) AS r FROM ( \
-           SELECT s.store_id, s.product_id, s.quantity AS stock, COALESCE(m.total, 0) AS moved \
-           FROM stocks s LEFT JOIN (SELECT store_id, product_id, {total} AS total \
-             FROM stock_moves GROUP BY store_id, product_id) m \
-             ON m.store_id = s.store_id AND m.product_id = s.product_id \
-           UNION ALL \
-           SELECT m.store_id, m.product_id, 0 AS stock, m.total AS moved \
+           SELECT g.store_id, g.product_id, COALESCE(s.quantity, 0) AS stock, g.total AS moved \
            FROM (SELECT store_id, product_id, {total} AS total \
-             FROM stock_moves GROUP BY store_id, product_id) m \
-           WHERE NOT EXISTS (SELECT 1 FROM stocks s \
-             WHERE s.store_id = m.store_id AND s.product_id = m.product_id) \
-         ) x WHERE x.stock <> x.moved ORDER BY x.store_id, x.product_id"
+             FROM stock_moves GROUP BY store_id, product_id) g \
+           LEFT JOIN stocks s ON s.store_id = g.store_id AND s.product_id = g.product_id \
+           WHERE COALESCE(s.quantity, 0) <> g.total \
+           UNION ALL \
+           SELECT s.store_id, s.product_id, s.quantity AS stock, 0 AS moved FROM stocks s \
+           WHERE s.quantity <> 0 AND NOT EXISTS (SELECT 1 FROM stock_moves m \
+             WHERE m.store_id = s.store_id AND m.product_id = s.product_id) \
+         ) x ORDER BY x.store_id, x.product_id"
     );
     Ok(dynamic::load_json(&mut conn, &sql, &[])?
         .iter()
