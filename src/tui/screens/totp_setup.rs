@@ -7,10 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{boxed, centered, form_lines};
 use crate::auth::{TotpSetup, totp};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::form::Form;
+use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::{Form, form_lines};
 use crate::tui::widgets::qr::QrBlocks;
 
 /// The QR code of a setup, with a full quiet zone and with a narrower one for small windows.

@@ -1,5 +1,7 @@
-//! Reusable pieces: text inputs, the QR code, the hint bar.
+//! Reusable pieces the screens and the tabs draw with: boxes, forms and text inputs, the
+//! grid of rows and its page size, the QR code. None of them knows the app or a tab.
 
+pub mod boxed;
 pub mod form;
 pub mod grid;
 pub mod input;

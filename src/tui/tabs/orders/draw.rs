@@ -8,9 +8,9 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::editor::{FieldKind, HEAD, LINES, Offer, id_of, kind};
 use super::{OrdersTab, Pane};
-use crate::tui::screens::{boxed, centered};
 use crate::tui::tabs::Ctx;
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::grid::{Column, Grid};
 
 pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {

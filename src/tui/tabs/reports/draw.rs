@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Mode, ReportsTab};
-use crate::tui::screens::{boxed, form_lines};
 use crate::tui::tabs::Ctx;
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::boxed;
+use crate::tui::widgets::form::form_lines;
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 

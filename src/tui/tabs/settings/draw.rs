@@ -9,9 +9,11 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::{FormKind, SettingsTab};
 use crate::auth::Permission;
 use crate::auth::store_settings::{self, CURRENCY, EDITABLE};
-use crate::tui::screens::{boxed, centered, form_lines, totp_setup};
+use crate::tui::screens::totp_setup;
 use crate::tui::tabs::Ctx;
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::form_lines;
 
 /// A store-wide setting's value in force, as typed into its form.
 pub fn value_of(tab: &SettingsTab, ctx: &Ctx, key: &str) -> String {
