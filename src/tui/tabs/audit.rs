@@ -21,6 +21,7 @@ use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::form::{Form, FormEvent, form_lines};
 use crate::tui::widgets::grid::{Column, Grid};
 use crate::tui::widgets::input::TextInput;
+use crate::tui::widgets::page::page_rows;
 use crate::tui::work::{Reply, Work};
 
 #[derive(Debug)]
@@ -81,7 +82,7 @@ fn day_start(text: &str, field: &str) -> Result<Option<i64>, String> {
 
 impl AuditTab {
     fn load(&mut self, ctx: &Ctx, offset: u64) -> Cmd {
-        self.rows = super::data::page_rows(ctx.size);
+        self.rows = page_rows(ctx.size);
         let f = AuditFilter {
             limit: self.rows as i64,
             offset: offset as i64,

@@ -23,6 +23,7 @@ use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::form::{Form, FormEvent, form_lines};
 use crate::tui::widgets::grid::{Column, Grid};
 use crate::tui::widgets::input::TextInput;
+use crate::tui::widgets::page::page_rows;
 use crate::tui::work::{Reply, Work};
 use staff_picker::{Picked, StaffPicker};
 
@@ -131,7 +132,7 @@ impl UsersTab {
     }
 
     fn load_at(&mut self, ctx: &Ctx, offset: i64) -> Cmd {
-        self.rows = super::data::page_rows(ctx.size) as i64;
+        self.rows = page_rows(ctx.size) as i64;
         self.offset = offset.max(0);
         self.load()
     }

@@ -5,4 +5,5 @@ pub mod boxed;
 pub mod form;
 pub mod grid;
 pub mod input;
+pub mod page;
 pub mod qr;

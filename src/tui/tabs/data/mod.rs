@@ -22,6 +22,8 @@ use crate::tui::keymap::Action;
 use crate::tui::widgets::form::{Form, FormEvent};
 use crate::tui::widgets::grid;
 use crate::tui::widgets::input::TextInput;
+// Also reachable here, where they lived before they were shared (tests size pages by them).
+pub use crate::tui::widgets::page::{grid_width, page_rows};
 use crate::tui::work::{Reply, Work};
 
 /// Which part of the tab is in front.
@@ -121,16 +123,6 @@ impl Default for DataTab {
             land: Land::First,
         }
     }
-}
-
-/// Rows on a page for a terminal of `size` (the lines around the grid subtracted).
-pub fn page_rows(size: (u16, u16)) -> u64 {
-    u64::from(size.1.saturating_sub(12)).max(3)
-}
-
-/// The width the grid is drawn in (the body's margins and borders subtracted).
-pub fn grid_width(size: (u16, u16)) -> u16 {
-    size.0.saturating_sub(4)
 }
 
 impl DataTab {
