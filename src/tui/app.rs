@@ -14,6 +14,7 @@ use super::theme::{Theme, ThemeName};
 use super::widgets::form::{Form, FormEvent};
 use super::widgets::input::TextInput;
 use super::widgets::qr::QrBlocks;
+use super::widgets::totp::{self, code_form};
 use super::work::{Body, Reply, TabJob, TabReply};
 use crate::auth::{Actor, Session, SessionState, Step, TotpSetup};
 use crate::error::ErrorKind;
@@ -110,12 +111,6 @@ fn login_form() -> Form {
         TextInput::new("Username"),
         TextInput::secret("Password"),
     ])
-}
-
-pub(crate) fn code_form() -> Form {
-    let mut code = TextInput::new("Code");
-    code.max_chars = 16;
-    Form::new(vec![code])
 }
 
 fn lock_form() -> Form {
@@ -783,7 +778,7 @@ impl App {
             JobResult::Step(step) => self.route(step),
             JobResult::Setup(setup) => {
                 if let Screen::TotpSetup { setup: s, qr, .. } = &mut self.screen {
-                    *qr = super::screens::totp_setup::qr_pair(&setup);
+                    *qr = totp::qr_pair(&setup);
                     *s = Some(setup);
                 }
             }

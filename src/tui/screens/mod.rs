@@ -4,7 +4,6 @@
 mod main_tabs;
 mod overlay;
 mod sign_in;
-pub mod totp_setup;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,6 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, Screen};
 use super::text::clean;
+use super::widgets::totp;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
@@ -59,7 +59,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         }
         Screen::PasswordChange(form) => sign_in::password_change(app, form, f, body),
         Screen::Lock(form) => sign_in::lock(app, form, f, body),
-        Screen::TotpSetup { setup, qr, form } => totp_setup::setup(
+        Screen::TotpSetup { setup, qr, form } => totp::setup(
             &app.theme,
             "Administrators must use 2FA.",
             setup.as_ref(),
@@ -68,7 +68,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             f,
             body,
         ),
-        Screen::BackupCodes { codes, .. } => totp_setup::backup_codes(
+        Screen::BackupCodes { codes, .. } => totp::backup_codes(
             &app.theme,
             "2FA is on. Save these backup codes now.",
             "Press Enter once you have saved them.",
