@@ -7,8 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::editor::{FieldKind, HEAD, LINES, Offer, id_of, kind};
-use super::{OrdersTab, Pane};
-use crate::tui::tabs::Ctx;
+use super::{Ctx, OrdersTab, Pane};
 use crate::tui::text::clean;
 use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::grid::{Column, Grid};

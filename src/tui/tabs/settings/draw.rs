@@ -6,10 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::{FormKind, SettingsTab};
+use super::{Ctx, FormKind, SettingsTab};
 use crate::auth::Permission;
 use crate::auth::store_settings::{self, CURRENCY, EDITABLE};
-use crate::tui::tabs::Ctx;
 use crate::tui::text::clean;
 use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::form::form_lines;
