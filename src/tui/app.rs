@@ -291,11 +291,6 @@ impl App {
             .find_map(|t| t.as_any().downcast_ref::<T>())
     }
 
-    /// The ETL tab, when the user has one.
-    pub fn etl(&self) -> Option<&tabs::etl::EtlTab> {
-        self.tab()
-    }
-
     /// What tabs read from around them.
     pub fn ctx(&self) -> Ctx<'_> {
         Ctx {
