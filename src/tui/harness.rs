@@ -12,6 +12,7 @@ use super::app::{App, AppOptions, Msg};
 use super::jobs::{JobResult, Workers};
 use super::keymap::KeyMap;
 use super::screens;
+use super::tabs::etl::EtlTab;
 use super::theme::ThemeName;
 use crate::auth::Auth;
 
@@ -172,5 +173,14 @@ impl Harness {
 impl Drop for Harness {
     fn drop(&mut self) {
         self.workers.take();
+    }
+}
+
+/// Accessors for tests and benchmarks that name a concrete tab: they live here, so the app
+/// itself knows tabs only through the `Tab` trait.
+impl App {
+    /// The ETL tab, when the user has one.
+    pub fn etl(&self) -> Option<&EtlTab> {
+        self.tab()
     }
 }

@@ -4,7 +4,6 @@
 mod main_tabs;
 mod overlay;
 mod sign_in;
-pub mod totp_setup;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,8 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, Screen};
 use super::text::clean;
-use super::theme::Theme;
-use super::widgets::form::Form;
+use super::widgets::totp;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
@@ -61,7 +59,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         }
         Screen::PasswordChange(form) => sign_in::password_change(app, form, f, body),
         Screen::Lock(form) => sign_in::lock(app, form, f, body),
-        Screen::TotpSetup { setup, qr, form } => totp_setup::setup(
+        Screen::TotpSetup { setup, qr, form } => totp::setup(
             &app.theme,
             "Administrators must use 2FA.",
             setup.as_ref(),
@@ -70,7 +68,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             f,
             body,
         ),
-        Screen::BackupCodes { codes, .. } => totp_setup::backup_codes(
+        Screen::BackupCodes { codes, .. } => totp::backup_codes(
             &app.theme,
             "2FA is on. Save these backup codes now.",
             "Press Enter once you have saved them.",
@@ -181,43 +179,4 @@ pub fn short_store(label: &str, room: usize) -> String {
     }
     let tail: String = label.chars().skip(n - keep).collect();
     format!("{prefix}{tail}")
-}
-
-/// Draws a form's fields, one per line: `› Label: value▏` for the focused one.
-pub(crate) fn form_lines(form: &Form, t: &Theme) -> Vec<Line<'static>> {
-    form.fields
-        .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            let focused = i == form.focus;
-            let marker = if focused { "› " } else { "  " };
-            let value = format!("{}{}", field.shown(), if focused { "▏" } else { "" });
-            Line::from(vec![
-                Span::styled(
-                    format!("{marker}{:<14}", format!("{}:", field.label)),
-                    if focused { t.accent } else { t.base },
-                ),
-                Span::styled(value, if focused { t.focus } else { t.base }),
-            ])
-        })
-        .collect()
-}
-
-/// A centred box of at most `w`×`h`.
-pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
-
-pub(crate) fn boxed<'a>(t: &Theme, title: &'a str) -> Block<'a> {
-    Block::bordered()
-        .title(format!(" {title} "))
-        .border_style(t.border)
-        .style(t.base)
 }

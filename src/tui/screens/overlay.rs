@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::{boxed, centered};
 use crate::tui::app::{App, MIN_SIZE, Screen};
 use crate::tui::keymap::Action;
+use crate::tui::widgets::boxed::{boxed, centered};
 
 /// The keys of the current screen, most used first: (key, what it does).
 pub fn hints(app: &App) -> Vec<(String, &'static str)> {

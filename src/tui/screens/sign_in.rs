@@ -5,10 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{boxed, centered, form_lines};
 use crate::tui::app::App;
 use crate::tui::text::clean;
-use crate::tui::widgets::form::Form;
+use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::{Form, form_lines};
 
 fn panel(
     app: &App,

@@ -16,11 +16,12 @@ use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::auth::audit::{AuditEvent, AuditFilter};
 use crate::error::Error;
 use crate::tui::keymap::Action;
-use crate::tui::screens::{boxed, centered, form_lines};
 use crate::tui::text::clean;
-use crate::tui::widgets::form::{Form, FormEvent};
+use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::{Form, FormEvent, form_lines};
 use crate::tui::widgets::grid::{Column, Grid};
 use crate::tui::widgets::input::TextInput;
+use crate::tui::widgets::page::page_rows;
 use crate::tui::work::{Reply, Work};
 
 #[derive(Debug)]
@@ -81,7 +82,7 @@ fn day_start(text: &str, field: &str) -> Result<Option<i64>, String> {
 
 impl AuditTab {
     fn load(&mut self, ctx: &Ctx, offset: u64) -> Cmd {
-        self.rows = super::data::page_rows(ctx.size);
+        self.rows = page_rows(ctx.size);
         let f = AuditFilter {
             limit: self.rows as i64,
             offset: offset as i64,

@@ -15,8 +15,8 @@ use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::error::Error;
 use crate::store::dashboard::{self, DashboardQuery, Figures, Period};
 use crate::tui::keymap::Action;
-use crate::tui::screens::boxed;
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::boxed;
 use crate::tui::work::{Reply, Work};
 
 #[derive(Debug)]

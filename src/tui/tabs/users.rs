@@ -18,11 +18,12 @@ use crate::auth::users::{StaffMatch, UserPage, UserQuery, UserSummary};
 use crate::auth::{OpenSession, Permission, Role};
 use crate::error::Error;
 use crate::tui::keymap::Action;
-use crate::tui::screens::{boxed, centered};
 use crate::tui::text::clean;
-use crate::tui::widgets::form::{Form, FormEvent};
+use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::{Form, FormEvent, form_lines};
 use crate::tui::widgets::grid::{Column, Grid};
 use crate::tui::widgets::input::TextInput;
+use crate::tui::widgets::page::page_rows;
 use crate::tui::work::{Reply, Work};
 use staff_picker::{Picked, StaffPicker};
 
@@ -131,7 +132,7 @@ impl UsersTab {
     }
 
     fn load_at(&mut self, ctx: &Ctx, offset: i64) -> Cmd {
-        self.rows = super::data::page_rows(ctx.size) as i64;
+        self.rows = page_rows(ctx.size) as i64;
         self.offset = offset.max(0);
         self.load()
     }
@@ -680,7 +681,7 @@ impl Tab for UsersTab {
                 FormKind::Create => "New user".to_string(),
                 FormKind::ResetPassword => format!("Reset the password of {}", clean(user)),
             };
-            let mut lines = crate::tui::screens::form_lines(form, t);
+            let mut lines = form_lines(form, t);
             let pw_at = match kind {
                 FormKind::Create => 2,
                 FormKind::ResetPassword => 0,

@@ -1,10 +1,12 @@
 //! A form of text inputs: Tab/Shift-Tab and Enter move between fields, Enter on the last
-//! field submits, Esc leaves.
+//! field submits, Esc leaves; [`form_lines`] draws one, a field a line.
 
 use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::text::{Line, Span};
 
 use super::input::TextInput;
 use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
@@ -79,4 +81,24 @@ impl Form {
             f.value.clear();
         }
     }
+}
+
+/// Draws a form's fields, one per line: `› Label: value▏` for the focused one.
+pub(crate) fn form_lines(form: &Form, t: &Theme) -> Vec<Line<'static>> {
+    form.fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let focused = i == form.focus;
+            let marker = if focused { "› " } else { "  " };
+            let value = format!("{}{}", field.shown(), if focused { "▏" } else { "" });
+            Line::from(vec![
+                Span::styled(
+                    format!("{marker}{:<14}", format!("{}:", field.label)),
+                    if focused { t.accent } else { t.base },
+                ),
+                Span::styled(value, if focused { t.focus } else { t.base }),
+            ])
+        })
+        .collect()
 }

@@ -6,12 +6,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::{DataTab, Pane, columns, texts};
+use super::{Ctx, DataTab, Pane, columns, texts};
 use crate::store::data::{Direction, VIEWS};
 use crate::store::money::group_digits;
-use crate::tui::screens::{boxed, centered};
-use crate::tui::tabs::Ctx;
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::grid::{self, Grid};
 
 fn describe(table: &str) -> &'static str {

@@ -1,9 +1,13 @@
 //! The Data tab: the nine store tables; a table's rows paged, sorted and searched in SQL; a
 //! record with its related records; edit, add and delete through the data service (which
 //! checks permissions and refuses an edit another terminal overtook); export of what is
-//! listed. Drawing is in `draw`.
+//! listed. Drawing is in `draw`; the list's keys in `rows`, the record form in `editor`, what
+//! the service answered in `replies`.
 
 mod draw;
+mod editor;
+mod replies;
+mod rows;
 
 use std::any::Any;
 use std::path::PathBuf;
@@ -14,15 +18,15 @@ use ratatui::layout::Rect;
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::auth::Permission;
-use crate::error::{Error, ErrorKind};
-use crate::store::data::{
-    self, Change, Direction, EditForm, Field, Key, ListQuery, Page, Record, VIEWS,
-};
+use crate::error::Error;
+use crate::store::data::{self, Change, Direction, EditForm, Key, ListQuery, Page, Record, VIEWS};
 use crate::tui::keymap::Action;
-use crate::tui::widgets::form::{Form, FormEvent};
 use crate::tui::widgets::grid;
 use crate::tui::widgets::input::TextInput;
+// Also reachable here, where they lived before they were shared (tests size pages by them).
+pub use crate::tui::widgets::page::{grid_width, page_rows};
 use crate::tui::work::{Reply, Work};
+pub use editor::Editor;
 
 /// Which part of the tab is in front.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,22 +42,6 @@ enum Land {
     First,
     Last,
     At(usize),
-}
-
-/// An edit or a new record being typed.
-#[derive(Debug)]
-pub struct Editor {
-    pub table: &'static str,
-    /// `None` for a new record.
-    pub key: Option<Key>,
-    pub fields: Vec<Field>,
-    pub form: Form,
-    /// What the edit started from (an edit only).
-    pub base: Option<EditForm>,
-    pub saving: bool,
-    /// For a field that refers to another table: the records matching what is typed there,
-    /// `(id, how it reads)`; Enter takes the first.
-    pub matches: Vec<(i32, String)>,
 }
 
 /// The typed replies of the tab's work.
@@ -121,16 +109,6 @@ impl Default for DataTab {
             land: Land::First,
         }
     }
-}
-
-/// Rows on a page for a terminal of `size` (the lines around the grid subtracted).
-pub fn page_rows(size: (u16, u16)) -> u64 {
-    u64::from(size.1.saturating_sub(12)).max(3)
-}
-
-/// The width the grid is drawn in (the body's margins and borders subtracted).
-pub fn grid_width(size: (u16, u16)) -> u16 {
-    size.0.saturating_sub(4)
 }
 
 impl DataTab {
@@ -203,200 +181,6 @@ impl DataTab {
         self.load(ctx, 0, Land::First)
     }
 
-    fn new_record(&mut self) -> Cmd {
-        let Some(table) = self.table else {
-            return Cmd::Done;
-        };
-        match data::fields(table) {
-            Ok(fields) => {
-                let form = Form::new(fields.iter().map(|f| TextInput::new(f.name)).collect());
-                self.editor = Some(Editor {
-                    table,
-                    key: None,
-                    fields,
-                    form,
-                    base: None,
-                    saving: false,
-                    matches: Vec::new(),
-                });
-                Cmd::Done
-            }
-            Err(e) => Cmd::failed(&e),
-        }
-    }
-
-    fn submit(&mut self) -> Cmd {
-        let Some(ed) = self.editor.as_mut() else {
-            return Cmd::Done;
-        };
-        ed.saving = true;
-        let table = ed.table;
-        let typed: Vec<String> = ed.form.fields.iter().map(|f| f.value.clone()).collect();
-        match (&ed.key, &ed.base) {
-            (Some(key), Some(base)) => {
-                let (key, base) = (key.clone(), base.clone());
-                Cmd::Run(Work::new("save", move |w| {
-                    DataReply::Saved(data::save(w.auth, w.actor, table, &key, &base, &typed))
-                }))
-            }
-            _ => {
-                let values: Vec<data::FieldChange> = ed
-                    .fields
-                    .iter()
-                    .zip(typed)
-                    .filter(|(_, v)| !v.trim().is_empty())
-                    .map(|(f, v)| data::FieldChange {
-                        field: f.name.to_string(),
-                        value: v.trim().to_string(),
-                    })
-                    .collect();
-                Cmd::Run(Work::new("save", move |w| {
-                    DataReply::Added(data::add(w.auth, w.actor, table, &values))
-                }))
-            }
-        }
-    }
-
-    /// A failed save: the field to blame gets the cursor; the form stays as typed.
-    fn save_failed(&mut self, e: &Error) -> Cmd {
-        if let Some(ed) = self.editor.as_mut() {
-            ed.saving = false;
-            if let ErrorKind::Invalid { field: Some(name) } = e.kind()
-                && let Some(i) = ed.fields.iter().position(|f| f.name == name)
-            {
-                ed.form.focus = i;
-            }
-        }
-        Cmd::failed(e)
-    }
-
-    fn export(&mut self, ctx: &Ctx) -> Cmd {
-        let Some(table) = self.table else {
-            return Cmd::Done;
-        };
-        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-        let path = ctx
-            .data_dir
-            .join("exports")
-            .join(format!("{table}-{stamp}.csv"));
-        let q = ListQuery {
-            table: table.to_string(),
-            search: self.applied_search.clone(),
-            sort: self.sort.clone(),
-            offset: 0,
-            limit: data::MAX_PAGE,
-            known_total: None,
-        };
-        Cmd::Run(Work::new("export", move |w| {
-            let r = data::export_csv(w.auth, w.actor, &q, &path);
-            DataReply::Exported(path, r)
-        }))
-    }
-
-    fn rows_key(&mut self, key: &KeyEvent, ctx: &Ctx) -> Option<Cmd> {
-        let (offset, len, total) = self
-            .page
-            .as_ref()
-            .map_or((0, 0, 0), |p| (p.offset, p.rows.len() as u64, p.total));
-        let rows = page_rows(ctx.size);
-        let last_offset = total.saturating_sub(rows);
-        // Where the next page key pages on from: the page asked for, else the one shown.
-        let base = self.asked.unwrap_or(offset);
-        if self.picking_sort {
-            self.picking_sort = false;
-            if let (KeyCode::Char(c), Some(page)) = (key.code, &self.page)
-                && let Some(n) = c.to_digit(10).filter(|n| *n > 0)
-            {
-                // Any column by its number, a hidden one too (it is shown once sorted by).
-                if let Some(col) = page.view.columns.get(n as usize - 1) {
-                    let name = col.name.to_string();
-                    let dir = match page.sort {
-                        (c, Direction::Ascending) if c == n as usize - 1 => Direction::Descending,
-                        _ => Direction::Ascending,
-                    };
-                    self.sort = Some((name, dir));
-                    // The same rows in another order: their count stands.
-                    return Some(self.load_with(ctx, 0, Land::First, true));
-                }
-                return Some(Cmd::Notice(Notice::error(format!(
-                    "{} has {} columns: press 1 to {}",
-                    page.view.table,
-                    page.view.columns.len(),
-                    page.view.columns.len()
-                ))));
-            }
-            return Some(Cmd::Done);
-        }
-        Some(match key.code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                if (self.cursor as u64) + 1 < len {
-                    self.cursor += 1;
-                    Cmd::Done
-                } else if offset + len < total {
-                    self.load_with(ctx, offset + len, Land::First, true)
-                } else {
-                    Cmd::Done
-                }
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                if self.cursor > 0 {
-                    self.cursor -= 1;
-                    Cmd::Done
-                } else if offset > 0 {
-                    self.load_with(ctx, offset.saturating_sub(rows), Land::Last, true)
-                } else {
-                    Cmd::Done
-                }
-            }
-            KeyCode::PageDown if base + len.max(rows) < total => self.load_with(
-                ctx,
-                (base + rows).min(last_offset),
-                Land::At(self.cursor),
-                true,
-            ),
-            KeyCode::PageUp if base > 0 => {
-                self.load_with(ctx, base.saturating_sub(rows), Land::At(self.cursor), true)
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.load_with(ctx, 0, Land::First, true),
-            KeyCode::End | KeyCode::Char('G') => self.load_with(ctx, last_offset, Land::Last, true),
-            KeyCode::Char('/') => {
-                self.searching = true;
-                Cmd::Done
-            }
-            KeyCode::Char('s') => {
-                self.picking_sort = true;
-                Cmd::Notice(Notice::info(
-                    "Sort: press a column's number (hidden ones too); the same again reverses it.",
-                ))
-            }
-            KeyCode::Char('r') => self.load(ctx, offset, Land::At(self.cursor)),
-            KeyCode::Char('x') => self.export(ctx),
-            KeyCode::Char('n') if !ctx.role.allows(Permission::EditRecords) => {
-                Cmd::Notice(Notice::error(format!(
-                    "permission denied: {}s may not add records",
-                    ctx.role
-                )))
-            }
-            KeyCode::Char('n') => self.new_record(),
-            KeyCode::Enter => match self.selected_key() {
-                Some(k) => self.show(k),
-                None => Cmd::Done,
-            },
-            KeyCode::Esc if self.applied_search.is_some() => {
-                self.applied_search = None;
-                self.search.value.clear();
-                self.load(ctx, 0, Land::First)
-            }
-            KeyCode::Esc | KeyCode::Backspace => {
-                self.pane = Pane::Tables;
-                self.page = None;
-                self.table = None;
-                Cmd::Done
-            }
-            _ => return self.record_key(key, ctx),
-        })
-    }
-
     fn show(&mut self, key: Key) -> Cmd {
         let Some(table) = self.table else {
             return Cmd::Done;
@@ -405,41 +189,6 @@ impl DataTab {
         Cmd::Run(Work::new("record", move |w| {
             DataReply::Record(data::show(w.auth, w.actor, table, &key))
         }))
-    }
-
-    /// Keys on a record (in the list or its detail): edit, delete.
-    fn record_key(&mut self, key: &KeyEvent, ctx: &Ctx) -> Option<Cmd> {
-        Some(match key.code {
-            KeyCode::Char('e') => {
-                if !ctx.role.allows(Permission::EditRecords) {
-                    return Some(Cmd::Notice(Notice::error(format!(
-                        "permission denied: {}s may not edit records",
-                        ctx.role
-                    ))));
-                }
-                let (Some(table), Some(k)) = (self.table, self.selected_key()) else {
-                    return Some(Cmd::Done);
-                };
-                Cmd::Run(Work::new("form", move |w| {
-                    let r = data::edit_form(w.auth, w.actor, table, &k);
-                    DataReply::EditForm(table, k, r)
-                }))
-            }
-            KeyCode::Char('d') if !ctx.role.allows(Permission::DeleteRecords) => {
-                Cmd::Notice(Notice::error(format!(
-                    "permission denied: {}s may not delete records (Administrators do)",
-                    ctx.role
-                )))
-            }
-            KeyCode::Char('d') => match self.selected_name() {
-                Some(named) => {
-                    self.confirm = Some(named);
-                    Cmd::Done
-                }
-                None => Cmd::Done,
-            },
-            _ => return None,
-        })
     }
 }
 
@@ -485,84 +234,11 @@ impl Tab for DataTab {
             }
             return Some(Cmd::Notice(Notice::info(format!("Kept {name}."))));
         }
-        if let Some(ed) = self.editor.as_mut() {
-            if ed.saving {
-                return Some(Cmd::Done);
-            }
-            // On a field that refers to another table, Enter on a name takes the first match.
-            let i = ed.form.focus;
-            let typed = ed.form.value(i).trim().to_string();
-            if key.code == KeyCode::Enter
-                && ed.fields.get(i).is_some_and(|f| f.refers_to.is_some())
-                && !typed.is_empty()
-                && typed.parse::<i64>().is_err()
-                && let Some((id, _)) = ed.matches.first()
-            {
-                ed.form.fields[i].value = id.to_string();
-                ed.matches.clear();
-                return Some(Cmd::Done);
-            }
-            let before = (ed.form.focus, typed);
-            let cmd = match ed.form.handle(key, action) {
-                FormEvent::Submit => return Some(self.submit()),
-                FormEvent::Cancel => {
-                    self.editor = None;
-                    return Some(Cmd::Notice(Notice::info("Nothing was saved.")));
-                }
-                _ => Cmd::Done,
-            };
-            let i = ed.form.focus;
-            let now = ed.form.value(i).trim().to_string();
-            if (i, now.clone()) != before {
-                ed.matches.clear();
-                if let Some(parent) = ed.fields.get(i).and_then(|f| f.refers_to)
-                    && !now.is_empty()
-                    && now.parse::<i64>().is_err()
-                {
-                    return Some(Cmd::Run(Work::new("matches", move |w| {
-                        let q = ListQuery {
-                            table: parent.to_string(),
-                            search: Some(now),
-                            sort: None,
-                            offset: 0,
-                            limit: 6,
-                            known_total: None,
-                        };
-                        let r = data::list(w.auth, w.actor, &q).map(|p| {
-                            p.rows
-                                .iter()
-                                .map(|r| {
-                                    let text: Vec<String> = r
-                                        .values
-                                        .iter()
-                                        .skip(1)
-                                        .take(3)
-                                        .map(|v| v.display())
-                                        .collect();
-                                    (r.key.0[0], text.join(" · "))
-                                })
-                                .collect()
-                        });
-                        DataReply::Matches(i, r)
-                    })));
-                }
-            }
-            return Some(cmd);
+        if self.editor.is_some() {
+            return self.editor_key(key, action);
         }
         if self.searching {
-            match key.code {
-                KeyCode::Enter => {
-                    self.searching = false;
-                    let text = self.search.value.trim().to_string();
-                    self.applied_search = (!text.is_empty()).then_some(text);
-                    return Some(self.load(ctx, 0, Land::First));
-                }
-                KeyCode::Esc => self.searching = false,
-                _ => {
-                    self.search.handle(key);
-                }
-            }
-            return Some(Cmd::Done);
+            return Some(self.search_key(key, ctx));
         }
         match self.pane {
             Pane::Tables => Some(match key.code {
@@ -606,136 +282,7 @@ impl Tab for DataTab {
             }
             return None;
         };
-        match reply {
-            DataReply::Page(r) => {
-                self.loading = false;
-                self.asked = None;
-                match r {
-                    Ok(page) => {
-                        let n = page.rows.len();
-                        self.cursor = match self.land {
-                            Land::First => 0,
-                            Land::Last => n.saturating_sub(1),
-                            Land::At(i) => i.min(n.saturating_sub(1)),
-                        };
-                        self.page = Some(page);
-                        None
-                    }
-                    Err(e) => Some(Cmd::failed(&e)),
-                }
-            }
-            DataReply::Record(r) => {
-                self.loading = false;
-                match r {
-                    Ok(rec) => {
-                        self.record = Some(rec);
-                        self.pane = Pane::Detail;
-                        self.detail_scroll = 0;
-                        None
-                    }
-                    Err(e) => Some(Cmd::failed(&e)),
-                }
-            }
-            DataReply::EditForm(table, key, r) => match r {
-                Ok(form) => {
-                    let fields: Vec<Field> = form.fields.iter().map(|(f, _)| *f).collect();
-                    let inputs = form
-                        .fields
-                        .iter()
-                        .filter(|(f, _)| !f.key)
-                        .map(|(f, v)| {
-                            let mut t = TextInput::new(f.name);
-                            t.value = v.clone();
-                            t.max_chars = 2_000;
-                            t
-                        })
-                        .collect();
-                    self.editor = Some(Editor {
-                        table,
-                        key: Some(key),
-                        fields: fields.into_iter().filter(|f| !f.key).collect(),
-                        form: Form::new(inputs),
-                        base: Some(EditForm {
-                            fields: form.fields.into_iter().filter(|(f, _)| !f.key).collect(),
-                            base: form.base,
-                        }),
-                        saving: false,
-                        matches: Vec::new(),
-                    });
-                    None
-                }
-                Err(e) => Some(Cmd::failed(&e)),
-            },
-            DataReply::Saved(r) => match r {
-                Ok(change) => {
-                    self.editor = None;
-                    // The record on screen shows what was saved.
-                    let reopen = match (self.pane, &self.record) {
-                        (Pane::Detail, Some(r)) => Some(r.row.key.clone()),
-                        _ => None,
-                    };
-                    let text = if change.changed.is_empty() {
-                        "Nothing changed.".to_string()
-                    } else {
-                        format!(
-                            "Saved: {}.",
-                            change
-                                .changed
-                                .iter()
-                                .map(|(f, old, new)| format!("{f} {old} → {new}"))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        )
-                    };
-                    let reload = self.reload_after_change(ctx, Notice::info(text));
-                    match reopen {
-                        Some(k) => {
-                            Some(Cmd::Batch(vec![reload.unwrap_or(Cmd::Done), self.show(k)]))
-                        }
-                        None => reload,
-                    }
-                }
-                Err(e) => Some(self.save_failed(&e)),
-            },
-            DataReply::Added(r) => match r {
-                Ok(key) => {
-                    let noun = self
-                        .table
-                        .and_then(|t| data::view_of(t).ok())
-                        .map_or("record", |v| v.noun);
-                    self.editor = None;
-                    self.reload_after_change(ctx, Notice::info(format!("Added {noun} {key}.")))
-                }
-                Err(e) => Some(self.save_failed(&e)),
-            },
-            DataReply::Deleted(r) => match r {
-                Ok(what) => {
-                    self.pane = Pane::Rows;
-                    self.record = None;
-                    self.reload_after_change(ctx, Notice::info(format!("Deleted {what}.")))
-                }
-                Err(e) => Some(Cmd::failed(&e)),
-            },
-            DataReply::Matches(i, r) => match r {
-                Ok(m) => {
-                    if let Some(ed) = self.editor.as_mut()
-                        && ed.form.focus == i
-                    {
-                        ed.matches = m;
-                    }
-                    None
-                }
-                Err(e) => Some(Cmd::failed(&e)),
-            },
-            DataReply::Exported(path, r) => Some(match r {
-                Ok(rows) => Cmd::Notice(Notice::info(format!(
-                    "Exported {} rows to {}",
-                    crate::store::money::group_digits(rows),
-                    path.display()
-                ))),
-                Err(e) => Cmd::failed(&e),
-            }),
-        }
+        self.on_done(reply, ctx)
     }
 
     fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
@@ -807,14 +354,5 @@ impl Tab for DataTab {
 
     fn as_any(&self) -> &dyn Any {
         self
-    }
-}
-
-impl DataTab {
-    /// Says what happened, and reloads the page behind the message.
-    fn reload_after_change(&mut self, ctx: &Ctx, notice: Notice) -> Option<Cmd> {
-        let offset = self.page.as_ref().map_or(0, |p| p.offset);
-        let reload = self.load(ctx, offset, Land::At(self.cursor));
-        Some(Cmd::Batch(vec![Cmd::Notice(notice), reload]))
     }
 }

@@ -7,10 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::editor::{FieldKind, HEAD, LINES, Offer, id_of, kind};
-use super::{OrdersTab, Pane};
-use crate::tui::screens::{boxed, centered};
-use crate::tui::tabs::Ctx;
+use super::{Ctx, OrdersTab, Pane};
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::grid::{Column, Grid};
 
 pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {

@@ -20,6 +20,7 @@ use crate::store::orders::{self, OrderDetail, OrderPage, OrderQuery, OrderStatus
 use crate::tui::keymap::Action;
 use crate::tui::widgets::form::FormEvent;
 use crate::tui::widgets::input::TextInput;
+use crate::tui::widgets::page::page_rows;
 use crate::tui::work::{Reply, Work};
 use editor::{Editor, FieldKind, Offer, kind};
 
@@ -103,7 +104,7 @@ impl Default for OrdersTab {
 
 impl OrdersTab {
     fn load(&mut self, ctx: &Ctx, offset: u64) -> Cmd {
-        self.rows = super::data::page_rows(ctx.size);
+        self.rows = page_rows(ctx.size);
         self.loading = true;
         let q = OrderQuery {
             status: self.status,

@@ -6,10 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{Mode, ReportsTab};
-use crate::tui::screens::{boxed, form_lines};
-use crate::tui::tabs::Ctx;
+use super::{Ctx, Mode, ReportsTab};
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::boxed;
+use crate::tui::widgets::form::form_lines;
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 

@@ -6,12 +6,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::{FormKind, SettingsTab};
+use super::{Ctx, FormKind, SettingsTab};
 use crate::auth::Permission;
 use crate::auth::store_settings::{self, CURRENCY, EDITABLE};
-use crate::tui::screens::{boxed, centered, form_lines, totp_setup};
-use crate::tui::tabs::Ctx;
 use crate::tui::text::clean;
+use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::form_lines;
+use crate::tui::widgets::totp;
 
 /// A store-wide setting's value in force, as typed into its form.
 pub fn value_of(tab: &SettingsTab, ctx: &Ctx, key: &str) -> String {
@@ -165,7 +166,7 @@ pub fn draw(tab: &SettingsTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         q.draw(t, f, area);
     }
     if let Some(codes) = &tab.codes {
-        totp_setup::backup_codes(
+        totp::backup_codes(
             t,
             "Your new backup codes: save them now; any older ones no longer work.",
             "Each works once. Any key hides them for good.",

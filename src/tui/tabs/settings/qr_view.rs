@@ -1,5 +1,5 @@
 //! The 2FA view of the Settings tab: a new secret's QR code with the first code to confirm
-//! (turning 2FA on), or the stored one shown again — drawn by the same screen as the forced
+//! (turning 2FA on), or the stored one shown again — drawn by the same widget as the forced
 //! setup at sign-in, over the whole window below the title so the code fits 80×24.
 
 use ratatui::Frame;
@@ -7,10 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Clear;
 
 use crate::auth::TotpSetup;
-use crate::tui::screens::totp_setup;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
 use crate::tui::widgets::qr::QrBlocks;
+use crate::tui::widgets::totp::{self, code_form};
 
 pub struct QrView {
     pub setup: TotpSetup,
@@ -30,16 +30,16 @@ impl QrView {
     /// Turning 2FA on: the code, then the first code from the app.
     pub fn confirm(setup: TotpSetup) -> QrView {
         QrView {
-            qr: totp_setup::qr_pair(&setup),
+            qr: totp::qr_pair(&setup),
             setup,
-            form: Some(crate::tui::app::code_form()),
+            form: Some(code_form()),
         }
     }
 
     /// The stored code again, until a key is pressed.
     pub fn show(setup: TotpSetup) -> QrView {
         QrView {
-            qr: totp_setup::qr_pair(&setup),
+            qr: totp::qr_pair(&setup),
             setup,
             form: None,
         }
@@ -61,7 +61,7 @@ impl QrView {
         } else {
             "Your 2FA key, to scan on a new phone."
         };
-        totp_setup::setup(
+        totp::setup(
             t,
             heading,
             Some(&self.setup),

@@ -1,17 +1,26 @@
 //! 2FA setup, forced at sign-in or chosen in Settings: the QR code (half blocks, dark on
 //! light, with its quiet zone), the secret as grouped text beside it, the first code to
-//! confirm; then the backup codes once. Settings also shows the QR again (no form).
+//! confirm; then the backup codes once. Settings also shows the QR again (no form). The
+//! sign-in screens and the Settings tab both draw with these, and type codes in [`code_form`].
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{boxed, centered, form_lines};
+use super::boxed::{boxed, centered};
+use super::form::{Form, form_lines};
+use super::input::TextInput;
+use super::qr::QrBlocks;
 use crate::auth::{TotpSetup, totp};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::form::Form;
-use crate::tui::widgets::qr::QrBlocks;
+
+/// The form a two-factor code (or a backup code) is typed in.
+pub(crate) fn code_form() -> Form {
+    let mut code = TextInput::new("Code");
+    code.max_chars = 16;
+    Form::new(vec![code])
+}
 
 /// The QR code of a setup, with a full quiet zone and with a narrower one for small windows.
 pub fn qr_pair(setup: &TotpSetup) -> Option<(QrBlocks, QrBlocks)> {
