@@ -190,6 +190,11 @@ impl App {
         self.tabs.iter().map(|t| t.id().title()).collect()
     }
 
+    /// The signed-in user's tabs.
+    pub fn tab_ids(&self) -> Vec<super::tabs::TabId> {
+        self.tabs.iter().map(|t| t.id()).collect()
+    }
+
     /// The tab in front, when the main screen is up.
     pub fn current_tab(&self) -> Option<&dyn Tab> {
         match self.screen {

@@ -21,7 +21,24 @@ fn hm(secs: i64) -> String {
 
 pub fn draw(app: &App, tab: usize, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let tabs = app.tabs();
+    let ids = app.tab_ids();
+    // `[N Title]` for the tab in front, `N Title` for the others, one space apart; short
+    // titles when the full ones do not fit the width.
+    let width = |short: bool| -> usize {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let name = if short { id.short_title() } else { id.title() };
+                format!("{} {name}", i + 1).chars().count() + 1
+            })
+            .sum::<usize>()
+            + 2
+    };
+    let short = width(false) > area.width as usize;
+    let tabs: Vec<&str> = ids
+        .iter()
+        .map(|id| if short { id.short_title() } else { id.title() })
+        .collect();
     let [bar, info, body] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),

@@ -9,6 +9,7 @@ pub mod etl;
 pub mod orders;
 pub mod reports;
 pub mod settings;
+pub mod stock;
 pub mod users;
 
 use std::any::Any;
@@ -30,6 +31,7 @@ pub enum TabId {
     Dashboard,
     Data,
     Orders,
+    Stock,
     Reports,
     Etl,
     Users,
@@ -38,10 +40,11 @@ pub enum TabId {
 }
 
 impl TabId {
-    pub const ALL: [TabId; 8] = [
+    pub const ALL: [TabId; 9] = [
         TabId::Dashboard,
         TabId::Data,
         TabId::Orders,
+        TabId::Stock,
         TabId::Reports,
         TabId::Etl,
         TabId::Users,
@@ -55,6 +58,7 @@ impl TabId {
             TabId::Dashboard => "Dashboard",
             TabId::Data => "Data",
             TabId::Orders => "Orders",
+            TabId::Stock => "Stock",
             TabId::Reports => "Reports",
             TabId::Etl => "ETL",
             TabId::Users => "Users",
@@ -63,10 +67,18 @@ impl TabId {
         }
     }
 
+    /// The name on a tab bar too narrow for every title.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            TabId::Dashboard => "Dash",
+            other => other.title(),
+        }
+    }
+
     /// What a role needs to see the tab (DESIGN §4, §7); the services check again.
     pub fn permission(self) -> Permission {
         match self {
-            TabId::Dashboard | TabId::Data => Permission::ViewData,
+            TabId::Dashboard | TabId::Data | TabId::Stock => Permission::ViewData,
             TabId::Orders => Permission::CreateOrders,
             TabId::Reports => Permission::ExportData,
             TabId::Etl => Permission::ImportCsv,
@@ -246,6 +258,7 @@ pub fn build(role: Role) -> Vec<Box<dyn Tab>> {
                 TabId::Data => Box::new(data::DataTab::default()),
                 TabId::Dashboard => Box::new(dashboard::DashboardTab::default()),
                 TabId::Orders => Box::new(orders::OrdersTab::default()),
+                TabId::Stock => Box::new(stock::StockTab::default()),
                 TabId::Users => Box::new(users::UsersTab::default()),
                 TabId::Audit => Box::new(audit::AuditTab::default()),
                 TabId::Settings => Box::new(settings::SettingsTab::default()),
