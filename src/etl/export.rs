@@ -13,6 +13,7 @@ use crate::db::models::*;
 use crate::db::schema::*;
 use crate::error::{Error, Result};
 use crate::store::money::{plain_cents, plain_discount};
+use crate::text::looks_like_formula;
 use crate::worker::{CancelToken, Progress};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,12 +203,6 @@ fn each_row(
         other => return Err(not_a_table(other)),
     }
     Ok(())
-}
-
-/// Whether a spreadsheet would run this text as a formula (`=`, `+`, `-`, `@`, or a leading
-/// tab or carriage return).
-pub fn looks_like_formula(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// What an export wrote.
