@@ -11,6 +11,7 @@ pub mod error;
 pub mod etl;
 pub mod files;
 pub mod logging;
+pub mod money;
 pub mod report;
 pub mod store;
 pub mod text;

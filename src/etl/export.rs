@@ -12,7 +12,7 @@ use crate::db::AnyConnection;
 use crate::db::models::*;
 use crate::db::schema::*;
 use crate::error::{Error, Result};
-use crate::store::money::{plain_cents, plain_discount};
+use crate::money::{plain_cents, plain_discount};
 use crate::text::looks_like_formula;
 use crate::worker::{CancelToken, Progress};
 

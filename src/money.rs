@@ -1,7 +1,7 @@
 //! Money is integer cents and discounts are integer basis points; nothing here uses floats.
 
-/// Grouping digits is the text module's; this path is kept for its callers in src/tui and the
-/// tests.
+/// Grouping digits is the text module's; this path (and `store::money::group_digits`) is kept
+/// for its callers in src/tui and the tests.
 pub use crate::text::group_digits;
 
 /// Parses a decimal amount such as `1799.99`, `1,799.99` or `$12` into cents, exactly.
