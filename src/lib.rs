@@ -14,6 +14,7 @@ pub mod logging;
 pub mod money;
 pub mod report;
 pub mod store;
+pub mod tables;
 pub mod text;
 pub mod tui;
 pub mod worker;

@@ -10,14 +10,15 @@ pub mod report;
 pub mod resolve;
 pub mod run;
 pub mod source;
-pub mod spec;
-pub mod value;
 pub mod write;
 
 use std::path::{Path, PathBuf};
 
 use diesel::prelude::*;
 
+/// The tables' catalogue and cell parsing live in [`crate::tables`]; these old paths are kept
+/// for the tests.
+pub use crate::tables::{cell as value, spec};
 pub use report::{ImportReport, Outcome, RowError, TableReport};
 pub use run::ImportOptions;
 

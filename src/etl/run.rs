@@ -17,12 +17,12 @@ use super::report::{ImportReport, LISTED_ERRORS, Outcome, RejectWriter, RowError
 use super::resolve::Resolver;
 use super::source::InputLimits;
 use super::source::{Record, Source};
-use super::spec::Resolve;
-use super::value::{self, Cell, DateFormat};
 use super::{bulk, write};
 use crate::db::fault::{self, Fault};
 use crate::db::{AnyConnection, dialect, tx};
 use crate::error::{Error, Result};
+use crate::tables::cell::{self as value, Cell, DateFormat};
+use crate::tables::spec::Resolve;
 use crate::worker::{CancelToken, Progress};
 
 #[derive(Debug, Clone)]
