@@ -404,9 +404,9 @@ impl Config {
             if v < lo || v > hi {
                 return Err(Error::Config(format!(
                     "{key} must be between {} and {} (got {}){}",
-                    crate::store::money::group_digits(lo.into()),
-                    crate::store::money::group_digits(hi.into()),
-                    crate::store::money::group_digits(v.into()),
+                    crate::text::group_digits(lo.into()),
+                    crate::text::group_digits(hi.into()),
+                    crate::text::group_digits(v.into()),
                     if key == "bcrypt_cost" && v < lo {
                         "; lower costs are refused"
                     } else {

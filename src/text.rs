@@ -1,6 +1,7 @@
 //! Showing text that came from outside (files, the API, the database, what a user typed):
 //! control characters and invisible direction overrides are escaped (`\u{1b}`), so a crafted
-//! value cannot retitle, clear or rewrite the terminal it is printed on.
+//! value cannot retitle, clear or rewrite the terminal it is printed on (nor, written to a
+//! spreadsheet, run as a formula). Also numbers and durations as people read them.
 
 use std::borrow::Cow;
 
@@ -39,6 +40,25 @@ pub fn escape_bounded(text: &str, max: usize) -> String {
     s
 }
 
+/// Whether a spreadsheet would run this text as a formula (`=`, `+`, `-`, `@`, or a leading
+/// tab or carriage return).
+pub fn looks_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// A list of names for a message: the first `shown`, then "and N more".
 pub fn name_list(names: &[String], shown: usize) -> String {
     let mut parts: Vec<String> = names
@@ -49,7 +69,7 @@ pub fn name_list(names: &[String], shown: usize) -> String {
     if names.len() > shown {
         parts.push(format!(
             "and {} more",
-            crate::store::money::group_digits((names.len() - shown) as u64)
+            group_digits((names.len() - shown) as u64)
         ));
     }
     parts.join(", ")
@@ -75,7 +95,7 @@ pub fn duration_and_rate(rows: u64, ms: u64) -> String {
         format!(
             "{} ({} rows/s)",
             duration(ms),
-            crate::store::money::group_digits((rows as f64 * 1000.0 / ms as f64) as u64)
+            group_digits((rows as f64 * 1000.0 / ms as f64) as u64)
         )
     }
 }

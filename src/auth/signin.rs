@@ -412,7 +412,7 @@ impl Auth {
                 created_at: now,
             })
             .collect();
-        crate::bulk_insert!(conn, codes_t::table, &rows)?;
+        crate::db::bulk_insert!(conn, codes_t::table, &rows)?;
         Ok(codes)
     }
 

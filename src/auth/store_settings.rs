@@ -91,7 +91,7 @@ pub fn parse(key: &str, text: &str) -> Result<Value> {
         )));
     }
     let (lo, hi) = range(key).unwrap_or((0, u32::MAX));
-    let g = |n: u32| crate::store::money::group_digits(n.into());
+    let g = |n: u32| crate::text::group_digits(n.into());
     match text.trim().replace([',', '_'], "").parse::<u32>() {
         Ok(n) if (lo..=hi).contains(&n) => Ok(Value::Number(n)),
         _ => Err(Error::Invalid(format!(

@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 
 use super::Context;
+use super::bench_timing::{Runs, median_of_rounds, ms_since, timed};
 use super::progress::group;
 use crate::db::{Database, DbTarget, migrate};
 use crate::error::Result;
@@ -188,7 +189,7 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
             .map_err(|e| crate::Error::Invalid(e.to_string()))?;
         term.draw(|f| screens::draw(&app, f))
             .map_err(|e| crate::Error::Invalid(e.to_string()))?;
-        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let ms = ms_since(t0);
         if !matches!(app.screen, Screen::Login(_)) {
             return Err(crate::Error::Invalid(
                 "start-up did not reach the login screen".into(),
@@ -198,11 +199,11 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
             startup.push(ms);
         }
     }
-    startup.sort_by(f64::total_cmp);
+    let startup = Runs::new(startup);
     crate::outln!(
         "start-up to a drawn login screen (embedded store, warm): median {:.1} ms, max {:.1} ms over {} runs",
-        startup[startup.len() / 2],
-        startup[startup.len() - 1],
+        startup.median(),
+        startup.max(),
         startup.len()
     );
 
@@ -228,18 +229,21 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
     h.press(KeyCode::Enter);
     h.type_text("Bench-Pass-123!");
     h.press(KeyCode::Enter);
-    let mut frames = Vec::new();
-    for _ in 0..2_000 {
-        let t0 = Instant::now();
-        h.render();
-        frames.push(t0.elapsed().as_secs_f64() * 1000.0);
-    }
-    frames.sort_by(f64::total_cmp);
+    let frames = Runs::new(
+        (0..2_000)
+            .map(|_| {
+                timed(|| {
+                    h.render();
+                })
+                .0
+            })
+            .collect(),
+    );
     crate::outln!(
         "full frame at 200×60: mean {:.3} ms, p99 {:.3} ms, max {:.3} ms over {} frames",
-        frames.iter().sum::<f64>() / frames.len() as f64,
-        frames[frames.len() * 99 / 100],
-        frames[frames.len() - 1],
+        frames.mean(),
+        frames.percentile(99),
+        frames.max(),
         frames.len()
     );
 
@@ -284,15 +288,15 @@ pub fn tui(_ctx: &Context) -> Result<u8> {
         )));
         term.draw(|f| screens::draw(&app, f))
             .map_err(|e| crate::Error::Invalid(e.to_string()))?;
-        lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+        lat.push(ms_since(t0));
         std::thread::sleep(Duration::from_millis(20));
     }
     let worker_answered_during = rrx.try_recv().is_ok();
     holder.join().ok();
-    lat.sort_by(f64::total_cmp);
+    let lat = Runs::new(lat);
     crate::outln!(
         "key press to drawn frame while the worker is blocked on the database: max {:.3} ms over {} keys (worker answered meanwhile: {})",
-        lat[lat.len() - 1],
+        lat.max(),
         lat.len(),
         worker_answered_during
     );
@@ -400,16 +404,6 @@ fn order_items_fingerprint(db: &Database) -> Result<Vec<i64>> {
         .first()
         .map(|r| r.iter().filter_map(|v| v.as_i64()).collect())
         .unwrap_or_default())
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
 }
 
 /// `bench import`: N generated order lines from CSV against the database's own bulk loader
@@ -593,7 +587,7 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
             None => crate::outln!("round {}: stockroom {o:.2} s", round + 1),
         }
     }
-    let first = median(&our_secs);
+    let first = median_of_rounds(&our_secs);
     let (read, counts, rejected) = last_report.map(|r| r.totals()).unwrap_or_default();
     crate::outln!(
         "stockroom import: median {first:.2} s = {} rows/s ({} read, {} inserted, {} rejected, validated and upserted)",
@@ -603,19 +597,18 @@ pub fn import(ctx: &Context, explicit_url: bool, args: &BenchImportArgs) -> Resu
         group(rejected),
     );
     if let (Some((tool, ..)), false) = (&baseline, ratios.is_empty()) {
-        let b = median(&their_secs);
+        let b = median_of_rounds(&their_secs);
         crate::outln!(
             "baseline {tool}: median {b:.2} s = {} rows/s",
             group((args.rows as f64 / b) as u64)
         );
-        let mut sorted = ratios.clone();
-        sorted.sort_by(f64::total_cmp);
+        let sorted = Runs::new(ratios.clone());
         crate::outln!(
             "ratio to the baseline (its time / ours, per round): median {:.2} over {} alternating rounds (min {:.2}, max {:.2}; target ≥ 1.0)",
-            median(&ratios),
+            median_of_rounds(&ratios),
             ratios.len(),
-            sorted[0],
-            sorted[sorted.len() - 1]
+            sorted.min(),
+            sorted.max()
         );
     }
     if !ours_last {

@@ -3,18 +3,14 @@
 //! and last pages, sort changes and searches on the largest tables, median and worst of
 //! repeated runs, each from request to typed rows.
 
-use std::time::Instant;
-
 use clap::Args;
 
 use super::Context;
+use super::bench_store::Bench;
+use super::bench_timing::{median_worst, repeat};
 use super::progress::group;
-use crate::auth::{Actor, Auth, AuthSettings, Role, SecretKey, SystemClock};
-use crate::db::{Database, DbTarget, migrate};
 use crate::error::Result;
 use crate::store::data::{self, Direction, ListQuery};
-use crate::store::demo::{self, DemoOptions};
-use crate::worker::CancelToken;
 
 #[derive(Debug, Args)]
 pub struct BenchDataArgs {
@@ -27,55 +23,11 @@ pub struct BenchDataArgs {
 }
 
 pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDataArgs) -> Result<u8> {
-    let dir = std::env::temp_dir().join(format!("stockroom-bench-data-{}", std::process::id()));
-    let target = if explicit_url {
-        ctx.config.database.clone()
-    } else {
-        DbTarget::Sqlite(dir.join("bench.db"))
-    };
-    let db = Database::connect_with(&target, &ctx.config.db_options())?;
-    migrate::run(&mut *db.conn()?)?;
-    let status = crate::db::status::read(&db)?;
-    let orders = status
-        .tables
-        .iter()
-        .find(|t| t.table == "orders")
-        .map(|t| t.rows)
-        .unwrap_or(0);
-    if orders == 0 {
-        crate::outln!(
-            "loading demo --scale {} into {}",
-            args.scale,
-            target.redacted()
-        );
-        demo::load(
-            &db,
-            &DemoOptions {
-                scale: args.scale,
-                seed: 42,
-                replace: false,
-            },
-            &CancelToken::new(),
-            &mut |_| {},
-        )?;
-    }
-    let auth = Auth::new(
-        db.clone(),
-        AuthSettings::default(),
-        SecretKey::generate(),
-        std::sync::Arc::new(SystemClock),
-        "bench".into(),
-    );
-    let actor = Actor {
-        name: "bench".into(),
-        role: Role::Administrator,
-        terminal: "bench".into(),
-        user_id: None,
-        session_id: None,
-    };
+    let b = Bench::prepare(ctx, explicit_url, "data", args.scale, 1)?;
+    let (auth, actor) = (&b.auth, &b.actor);
     crate::outln!(
         "bench data: backend {}, page of 40 rows, {} runs each (median / worst)",
-        target.backend_name(),
+        b.target.backend_name(),
         args.runs
     );
     let page = |table: &str, sort: Option<(&str, Direction)>, search: Option<&str>, offset: u64| {
@@ -89,25 +41,16 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDataArgs) -> Result<u8
         }
     };
     let measure = |label: &str, q: ListQuery| -> Result<()> {
-        let mut ms = Vec::with_capacity(args.runs);
-        let mut total = 0;
-        for _ in 0..args.runs {
-            let t0 = Instant::now();
-            let p = data::list(&auth, &actor, &q)?;
-            ms.push(t0.elapsed().as_secs_f64() * 1000.0);
-            total = p.total;
-        }
-        ms.sort_by(f64::total_cmp);
+        let (t, last) = repeat(args.runs, |_| data::list(auth, actor, &q))?;
         crate::outln!(
-            "  {label:<46} {:>8.1} ms {:>8.1} ms   ({} rows match)",
-            ms[ms.len() / 2],
-            ms[ms.len() - 1],
-            group(total)
+            "{}   ({} rows match)",
+            median_worst(label, 46, &t),
+            group(last.map_or(0, |p| p.total))
         );
         Ok(())
     };
     for table in ["orders", "order_items", "customers"] {
-        let total = data::list(&auth, &actor, &page(table, None, None, 0))?.total;
+        let total = data::list(auth, actor, &page(table, None, None, 0))?.total;
         measure(&format!("{table}: first page"), page(table, None, None, 0))?;
         // Paging on, as the tab does: the count of the page on screen is kept.
         let on = |offset: u64| ListQuery {
@@ -137,7 +80,7 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDataArgs) -> Result<u8
     )?;
     // Sorted by a parent's name, paging on: read parent by parent near either end, sorted
     // in SQL in the middle.
-    let orders = data::list(&auth, &actor, &page("orders", None, None, 0))?.total;
+    let orders = data::list(auth, actor, &page("orders", None, None, 0))?.total;
     let by_customer = |offset: u64| ListQuery {
         known_total: Some(orders),
         ..page(
@@ -191,9 +134,6 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchDataArgs) -> Result<u8
         "order_items: search a product `trek`",
         page("order_items", None, Some("trek"), 0),
     )?;
-    if !explicit_url {
-        drop(db);
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    b.finish();
     Ok(super::exit::OK)
 }

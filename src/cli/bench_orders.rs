@@ -10,7 +10,8 @@ use std::time::Instant;
 use clap::Args;
 
 use super::Context;
-use super::bench_dashboard::{Bench, median_worst};
+use super::bench_store::Bench;
+use super::bench_timing::{Runs, timed};
 use super::progress::group;
 use crate::db::dynamic;
 use crate::error::{Error, Result};
@@ -150,19 +151,20 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchOrdersArgs) -> Result<
     let mut refused = 0u64;
     for _ in 0..args.runs.max(1) {
         let o = shop.order(&mut rng);
-        let t0 = Instant::now();
-        match orders::create(&b.auth, &b.actor, &o) {
-            Ok(_) => ms.push(t0.elapsed().as_secs_f64() * 1000.0),
-            Err(e) if short_stock(&e) => refused += 1,
-            Err(e) => return Err(e),
+        match timed(|| orders::create(&b.auth, &b.actor, &o)) {
+            (t, Ok(_)) => ms.push(t),
+            (_, Err(e)) if short_stock(&e) => refused += 1,
+            (_, Err(e)) => return Err(e),
         }
     }
-    if !ms.is_empty() {
-        let n = ms.len();
-        let (median, worst) = median_worst(&mut ms);
+    let t = Runs::new(ms);
+    if !t.is_empty() {
         crate::outln!(
-            "  save an order: median {median:.1} ms, p99 {:.1} ms, worst {worst:.1} ms over {n} orders ({refused} refused for short stock), target < 20 ms",
-            ms[(n * 99 / 100).min(n - 1)]
+            "  save an order: median {:.1} ms, p99 {:.1} ms, worst {:.1} ms over {} orders ({refused} refused for short stock), target < 20 ms",
+            t.median(),
+            t.percentile(99),
+            t.max(),
+            t.len()
         );
     }
 

@@ -5,21 +5,16 @@
 //! median and worst — with the peak memory of the measured part and the resident memory
 //! before and after many reports (flat memory).
 
-use std::sync::Arc;
-use std::time::Instant;
-
 use chrono::{Datelike, NaiveDate};
 use clap::Args;
 use diesel::prelude::*;
 
 use super::Context;
-use crate::auth::{Actor, Auth, AuthSettings, Role, SecretKey, SystemClock};
+use super::bench_store::Bench;
+use super::bench_timing::{repeat, timed};
 use crate::db::schema::orders;
-use crate::db::{Database, DbTarget, migrate};
 use crate::error::Result;
 use crate::report::{self, ReportOptions, SalesQuery, Target};
-use crate::store::demo::{self, DemoOptions};
-use crate::worker::CancelToken;
 
 #[derive(Debug, Args)]
 pub struct BenchReportArgs {
@@ -29,11 +24,6 @@ pub struct BenchReportArgs {
     /// Runs of each report
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
-}
-
-fn median_worst(mut ms: Vec<f64>) -> (f64, f64) {
-    ms.sort_by(f64::total_cmp);
-    (ms[ms.len() / 2], ms[ms.len() - 1])
 }
 
 /// A field of `/proc/self/status` in MiB (`VmRSS`, `VmHWM`).
@@ -55,45 +45,8 @@ fn reset_peak() -> bool {
 }
 
 pub fn run(ctx: &Context, explicit_url: bool, args: &BenchReportArgs) -> Result<u8> {
-    let dir = std::env::temp_dir().join(format!("stockroom-bench-report-{}", std::process::id()));
-    let target = if explicit_url {
-        ctx.config.database.clone()
-    } else {
-        DbTarget::Sqlite(dir.join("bench.db"))
-    };
-    let db = Database::connect_with(&target, &ctx.config.db_options())?;
-    migrate::run(&mut *db.conn()?)?;
-    if crate::store::is_empty_db(&db)? {
-        crate::outln!(
-            "loading demo --scale {} into {}",
-            args.scale,
-            target.redacted()
-        );
-        demo::load(
-            &db,
-            &DemoOptions {
-                scale: args.scale,
-                seed: 42,
-                replace: false,
-            },
-            &CancelToken::new(),
-            &mut |_| {},
-        )?;
-    }
-    let auth = Auth::new(
-        db.clone(),
-        AuthSettings::default(),
-        SecretKey::generate(),
-        Arc::new(SystemClock),
-        "bench".into(),
-    );
-    let actor = Actor {
-        name: "bench".into(),
-        role: Role::Administrator,
-        terminal: "bench".into(),
-        user_id: None,
-        session_id: None,
-    };
+    let b = Bench::prepare(ctx, explicit_url, "report", args.scale, 1)?;
+    let (db, auth, actor, dir) = (&b.db, &b.auth, &b.actor, b.dir.clone());
     let out_dir = dir.join("reports");
     let o = ReportOptions {
         reports_dir: out_dir.clone(),
@@ -132,25 +85,20 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchReportArgs) -> Result<
 
     crate::outln!(
         "bench report: backend {}, {} runs each (first run apart; median / worst), files written to {}",
-        target.backend_name(),
+        b.target.backend_name(),
         args.runs,
         out_dir.display()
     );
     let peak_reset = reset_peak();
     let rss_before = status_mib("VmRSS:");
     let measure = |label: &str, f: &dyn Fn() -> Result<report::ReportFile>| -> Result<()> {
-        let t0 = Instant::now();
-        let first = f()?;
-        let first_ms = t0.elapsed().as_secs_f64() * 1000.0;
-        let mut ms = Vec::new();
-        for _ in 0..args.runs {
-            let t0 = Instant::now();
-            f()?;
-            ms.push(t0.elapsed().as_secs_f64() * 1000.0);
-        }
-        let (m, w) = median_worst(ms);
+        let (first_ms, first) = timed(f);
+        let first = first?;
+        let (t, _) = repeat(args.runs, |_| f())?;
         crate::outln!(
-            "  {label:<44} first {first_ms:>7.1} ms  median {m:>7.1} ms  worst {w:>7.1} ms  ({} pages, {} KiB)",
+            "  {label:<44} first {first_ms:>7.1} ms  median {:>7.1} ms  worst {:>7.1} ms  ({} pages, {} KiB)",
+            t.median(),
+            t.max(),
             first.pages,
             first.bytes / 1024
         );
@@ -159,11 +107,11 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchReportArgs) -> Result<
     let busiest_id = busiest.0.unwrap_or(1);
     measure(
         &format!("customer report, {} orders (the most)", busiest.1),
-        &|| report::customer(&auth, &actor, busiest_id, &o),
+        &|| report::customer(auth, actor, busiest_id, &o),
     )?;
     let typical_id = typical.unwrap_or(1);
     measure(&format!("customer report, customer {typical_id}"), &|| {
-        report::customer(&auth, &actor, typical_id, &o)
+        report::customer(auth, actor, typical_id, &o)
     })?;
     let q = SalesQuery {
         store: Some(1),
@@ -172,18 +120,18 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchReportArgs) -> Result<
     };
     measure(
         &format!("sales report, store 1, {year} ({year_orders} orders)"),
-        &|| report::sales(&auth, &actor, &q, &o),
+        &|| report::sales(auth, actor, &q, &o),
     )?;
     let all = SalesQuery {
         store: None,
         ..q.clone()
     };
     measure(&format!("sales report, all stores, {year}"), &|| {
-        report::sales(&auth, &actor, &all, &o)
+        report::sales(auth, actor, &all, &o)
     })?;
     let rss_mid = status_mib("VmRSS:");
     for _ in 0..args.runs * 5 {
-        report::customer(&auth, &actor, typical_id, &o)?;
+        report::customer(auth, actor, typical_id, &o)?;
     }
     let rss_after = status_mib("VmRSS:");
     crate::outln!(
@@ -197,6 +145,7 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchReportArgs) -> Result<
         args.runs * 5
     );
     // The folder holds the reports, and the throwaway store unless one was given.
+    b.finish();
     let _ = std::fs::remove_dir_all(&dir);
     Ok(super::exit::OK)
 }

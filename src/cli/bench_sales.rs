@@ -12,14 +12,14 @@ use clap::Args;
 use diesel::prelude::*;
 
 use super::Context;
-use crate::auth::{Actor, Auth, AuthSettings, Role, SecretKey, SystemClock};
+use super::bench_store::Bench;
+use super::bench_timing::{median_worst, repeat};
+use crate::auth::{Auth, AuthSettings, Role, SecretKey, SystemClock};
 use crate::db::schema::{staffs, stocks};
-use crate::db::{Database, DbTarget, migrate, tx};
+use crate::db::{Database, DbTarget, tx};
 use crate::error::Result;
 use crate::store::dashboard::{self, DashboardQuery, Period};
-use crate::store::demo::{self, DemoOptions};
 use crate::store::orders::{self, NewLine, NewOrder};
-use crate::worker::CancelToken;
 
 #[derive(Debug, Args)]
 pub struct BenchSalesArgs {
@@ -38,66 +38,17 @@ pub struct BenchSalesArgs {
     pub also: Vec<String>,
 }
 
-fn median_worst(mut ms: Vec<f64>) -> (f64, f64) {
-    ms.sort_by(f64::total_cmp);
-    (ms[ms.len() / 2], ms[ms.len() - 1])
-}
-
 pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u8> {
-    let dir = std::env::temp_dir().join(format!("stockroom-bench-sales-{}", std::process::id()));
-    let target = if explicit_url {
-        ctx.config.database.clone()
-    } else {
-        DbTarget::Sqlite(dir.join("bench.db"))
-    };
-    let mut options = ctx.config.db_options();
-    options.pool_size = options.pool_size.max(10);
-    let db = Database::connect_with(&target, &options)?;
-    migrate::run(&mut *db.conn()?)?;
-    if crate::store::is_empty_db(&db)? {
-        crate::outln!(
-            "loading demo --scale {} into {}",
-            args.scale,
-            target.redacted()
-        );
-        demo::load(
-            &db,
-            &DemoOptions {
-                scale: args.scale,
-                seed: 42,
-                replace: false,
-            },
-            &CancelToken::new(),
-            &mut |_| {},
-        )?;
-    }
-    let auth = Auth::new(
-        db.clone(),
-        AuthSettings::default(),
-        SecretKey::generate(),
-        Arc::new(SystemClock),
-        "bench".into(),
-    );
-    let actor = Actor {
-        name: "bench".into(),
-        role: Role::Administrator,
-        terminal: "bench".into(),
-        user_id: None,
-        session_id: None,
-    };
+    let b = Bench::prepare(ctx, explicit_url, "sales", args.scale, 10)?;
+    let (db, auth, actor, options) = (&b.db, &b.auth, &b.actor, b.options);
     crate::outln!(
         "bench sales: backend {}, {} runs each (median / worst)",
-        target.backend_name(),
+        b.target.backend_name(),
         args.runs
     );
-    let figures = |q: DashboardQuery| -> Result<(f64, f64)> {
-        let mut ms = Vec::new();
-        for _ in 0..args.runs {
-            let t0 = Instant::now();
-            dashboard::load(&auth, &actor, &q)?;
-            ms.push(t0.elapsed().as_secs_f64() * 1000.0);
-        }
-        Ok(median_worst(ms))
+    let figures = |label: &str, q: DashboardQuery| -> Result<String> {
+        let (t, _) = repeat(args.runs, |_| dashboard::load(auth, actor, &q))?;
+        Ok(median_worst(label, 40, &t))
     };
     let base = DashboardQuery {
         store: None,
@@ -105,14 +56,21 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u
         low_stock_threshold: 5,
         target_per_store_month_cents: 10_000_000,
     };
-    let (m, w) = figures(base.clone())?;
-    crate::outln!("  dashboard, all stores, all time          {m:>8.1} ms {w:>8.1} ms");
-    let (m, w) = figures(DashboardQuery {
-        store: Some(1),
-        period: None,
-        ..base.clone()
-    })?;
-    crate::outln!("  dashboard, one store, latest month       {m:>8.1} ms {w:>8.1} ms");
+    crate::outln!(
+        "{}",
+        figures("dashboard, all stores, all time", base.clone())?
+    );
+    crate::outln!(
+        "{}",
+        figures(
+            "dashboard, one store, latest month",
+            DashboardQuery {
+                store: Some(1),
+                period: None,
+                ..base.clone()
+            }
+        )?
+    );
 
     // Selling: each terminal sells one unit of products store 1 holds plenty of.
     let mut conn = db.conn()?;
@@ -148,14 +106,8 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u
             },
         ],
     };
-    let mut ms = Vec::new();
-    for i in 0..args.runs {
-        let t0 = Instant::now();
-        orders::create(&auth, &actor, &sale(i))?;
-        ms.push(t0.elapsed().as_secs_f64() * 1000.0);
-    }
-    let (m, w) = median_worst(ms);
-    crate::outln!("  save one order (2 lines)                 {m:>8.1} ms {w:>8.1} ms");
+    let (t, _) = repeat(args.runs, |i| orders::create(auth, actor, &sale(i)))?;
+    crate::outln!("{}", median_worst("save one order (2 lines)", 40, &t));
 
     // The terminals' nodes: the store's, then any others of the cluster.
     let mut auths = vec![auth.clone()];
@@ -236,18 +188,18 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u
     for k in 0..8 {
         let name = format!("bench{stamp}x{k}");
         if signers[0]
-            .add_user(&actor, &name, Role::Manager, None, "Bench-Pass-2026!")
+            .add_user(actor, &name, Role::Manager, None, "Bench-Pass-2026!")
             .is_err()
         {
             // The first account of an empty store must be an administrator.
             signers[0].add_user(
-                &actor,
+                actor,
                 &format!("boss{stamp}"),
                 Role::Administrator,
                 None,
                 "Bench-Pass-2026!",
             )?;
-            signers[0].add_user(&actor, &name, Role::Manager, None, "Bench-Pass-2026!")?;
+            signers[0].add_user(actor, &name, Role::Manager, None, "Bench-Pass-2026!")?;
         }
     }
     let (started0, retried0) = tx::stats();
@@ -282,8 +234,6 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchSalesArgs) -> Result<u
         8 * per,
         (retried1 - retried0) as f64 * 100.0 / (started1 - started0).max(1) as f64
     );
-    if !explicit_url {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    b.finish();
     Ok(super::exit::OK)
 }

@@ -178,7 +178,7 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
 
 /// `rows 201–240 of 161,500`.
 pub fn range_text(offset: u64, shown: u64, total: u64) -> String {
-    use crate::store::money::group_digits as g;
+    use crate::text::group_digits as g;
     if shown == 0 {
         format!("no rows (of {})", g(total))
     } else {

@@ -8,8 +8,8 @@ use super::Context;
 use super::progress::{ProgressPrinter, group};
 use crate::auth::Actor;
 use crate::error::Result;
-use crate::etl::value::DateFormat;
 use crate::etl::{self, ImportOptions, ImportReport, Outcome};
+use crate::tables::cell::DateFormat;
 use crate::worker::CancelToken;
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,8 @@ mod bench_data;
 mod bench_orders;
 mod bench_report;
 mod bench_sales;
+mod bench_store;
+mod bench_timing;
 mod data;
 mod db;
 mod demo;

@@ -10,7 +10,7 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::auth::Actor;
 use crate::error::{Error, Result};
-use crate::store::money::{format_cents, parse_cents};
+use crate::money::{format_cents, parse_cents};
 use crate::store::orders::{self, NewLine, NewOrder, OrderQuery};
 
 #[derive(Debug, Subcommand)]

@@ -154,7 +154,7 @@ pub fn render_line(p: &Progress, elapsed: Duration) -> String {
     line
 }
 
-pub use crate::store::money::group_digits as group;
+pub use crate::text::group_digits as group;
 
 #[cfg(test)]
 mod tests {

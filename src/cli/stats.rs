@@ -8,8 +8,8 @@ use super::Context;
 use super::output::{Format, print_rows};
 use crate::auth::Actor;
 use crate::error::{Error, Result};
+use crate::money::format_cents;
 use crate::store::dashboard::{self, DashboardQuery, Period};
-use crate::store::money::format_cents;
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {

@@ -14,7 +14,7 @@ pub fn int_div(conn: &AnyConnection) -> &'static str {
 }
 
 /// SQL for an order line's total in cents, rounded half up exactly like
-/// [`crate::store::money::line_total_cents`]; columns `quantity`, `list_price_cents`,
+/// [`crate::money::line_total_cents`]; columns `quantity`, `list_price_cents`,
 /// `discount_bp` must be in scope (optionally qualified by `prefix`, e.g. `"oi."`).
 pub fn line_total_sql(conn: &AnyConnection, prefix: &str) -> String {
     format!(

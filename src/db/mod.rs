@@ -15,6 +15,9 @@ pub mod tx;
 pub mod url;
 pub mod watchdog;
 
+/// Multi-row inserts on either backend (defined in [`bulk`]); callers name it here, as
+/// `crate::db::bulk_insert!`. `#[macro_export]` also puts it at the crate root.
+pub use crate::bulk_insert;
 pub use pool::{Database, DbOptions, PooledConn};
 pub use url::DbTarget;
 

@@ -13,9 +13,9 @@ use serde_json::{Map, Value};
 use super::mapping::Mapping;
 use super::run::{ImportOptions, Planned};
 use super::source::{ReadError, Record, Source, json_text};
-use super::spec::{self, TableSpec};
 use crate::auth::{Actor, Auth, Permission};
 use crate::error::{Error, Result};
+use crate::tables::spec::{self, TableSpec};
 use crate::worker::{CancelToken, Progress};
 
 #[derive(Debug, Clone)]

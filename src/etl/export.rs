@@ -12,7 +12,8 @@ use crate::db::AnyConnection;
 use crate::db::models::*;
 use crate::db::schema::*;
 use crate::error::{Error, Result};
-use crate::store::money::{plain_cents, plain_discount};
+use crate::money::{plain_cents, plain_discount};
+use crate::text::looks_like_formula;
 use crate::worker::{CancelToken, Progress};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,12 +205,6 @@ fn each_row(
     Ok(())
 }
 
-/// Whether a spreadsheet would run this text as a formula (`=`, `+`, `-`, `@`, or a leading
-/// tab or carriage return).
-pub fn looks_like_formula(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
-}
-
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExportSummary {
@@ -300,7 +295,7 @@ pub fn export(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ExportSummary> {
     auth.require(actor, Permission::ExportData)?;
-    let spec = super::spec::table(table).ok_or_else(|| not_a_table(table))?;
+    let spec = crate::tables::spec::table(table).ok_or_else(|| not_a_table(table))?;
     let header = header_for(spec);
     let mut conn = auth.db().conn()?;
     let mut sink = match format {
@@ -373,7 +368,7 @@ fn not_a_table(table: &str) -> Error {
     Error::Invalid(format!(
         "`{}` is not an exportable table (one of: {})",
         table.chars().take(64).collect::<String>(),
-        super::spec::TABLES
+        crate::tables::spec::TABLES
             .iter()
             .map(|t| t.name)
             .collect::<Vec<_>>()
@@ -383,8 +378,8 @@ fn not_a_table(table: &str) -> Error {
 
 /// The exported header of a table: its columns in table order, with money and discounts
 /// under the names their values are written in (`list_price`, `discount`).
-pub fn header_for(spec: &super::spec::TableSpec) -> Vec<&'static str> {
-    use super::spec::Kind;
+pub fn header_for(spec: &crate::tables::spec::TableSpec) -> Vec<&'static str> {
+    use crate::tables::spec::Kind;
     spec.columns
         .iter()
         .map(|c| match c.kind {
@@ -398,7 +393,7 @@ pub fn header_for(spec: &super::spec::TableSpec) -> Vec<&'static str> {
 mod tests {
     #[test]
     fn headers_name_money_as_written() {
-        let h = super::header_for(super::super::spec::table("order_items").unwrap());
+        let h = super::header_for(crate::tables::spec::table("order_items").unwrap());
         assert_eq!(
             h,
             [

@@ -2,7 +2,7 @@
 //! alias, any order), which columns are resolved from names, which extra columns are ignored,
 //! and which key rows are matched on. Missing required columns are refused before any row.
 
-use super::spec::{Column, Resolve, TableSpec};
+use crate::tables::spec::{Column, Resolve, TableSpec};
 
 /// Where a table column's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,8 +43,8 @@ impl InputLimits {
         (columns > self.max_columns).then(|| {
             Error::Invalid(format!(
                 "{label}: the header has {} columns; at most {} are read (import_max_columns); nothing was written",
-                crate::store::money::group_digits(columns as u64),
-                crate::store::money::group_digits(self.max_columns as u64)
+                crate::text::group_digits(columns as u64),
+                crate::text::group_digits(self.max_columns as u64)
             ))
         })
     }
@@ -52,7 +52,7 @@ impl InputLimits {
     fn too_long(&self, label: &str, line: u64) -> Error {
         Error::Invalid(format!(
             "{label}: line {line}: a record longer than {} bytes (import_max_field_bytes); nothing was written",
-            crate::store::money::group_digits(self.max_record_bytes)
+            crate::text::group_digits(self.max_record_bytes)
         ))
     }
 }

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
-use super::value::Cell;
 use crate::db::{AnyConnection, dialect};
+use crate::tables::cell::Cell;
 
 /// Rows per statement for a table of `columns` columns: large batches are much faster, and
 /// SQLite allows at most 32,766 bound values per statement (MySQL 65,535).

@@ -2,7 +2,7 @@
 //! rounded up to a readable amount, and month labels thinned out when they would touch.
 
 use super::layout::{self, ACCENT, GREY, LIGHT, Layout, MARGIN};
-use crate::store::money::group_digits;
+use crate::text::group_digits;
 
 const PLOT_H: f32 = 110.0;
 const AXIS_W: f32 = 62.0;

@@ -1,5 +1,5 @@
 //! The figures of the reports, gathered in SQL on either backend: sums of integer cents
-//! (line totals rounded exactly as [`crate::store::money::line_total_cents`]), counts and
+//! (line totals rounded exactly as [`crate::money::line_total_cents`]), counts and
 //! groupings. Revenue counts every order that is not rejected, as on the Dashboard; rejected
 //! orders are listed and counted by status only.
 

@@ -22,7 +22,7 @@ use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::store::money::format_cents;
+use crate::money::format_cents;
 
 /// Where a report goes.
 #[derive(Debug, Clone, PartialEq, Eq)]

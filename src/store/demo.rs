@@ -7,11 +7,10 @@ use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
 
 use super::names::*;
-use crate::bulk_insert;
 use crate::db::bulk::BATCH_ROWS;
 use crate::db::models::*;
 use crate::db::schema::*;
-use crate::db::{AnyConnection, Database};
+use crate::db::{AnyConnection, Database, bulk_insert};
 use crate::error::{Error, Result};
 use crate::worker::{CancelToken, Progress};
 

@@ -1,5 +1,5 @@
 //! One line of an order: a product, a quantity, the price in cents and a discount in basis
-//! points. Its total is a business rule (`store::money::line_total_cents`), not the data layer's.
+//! points. Its total is a business rule (`money::line_total_cents`), not the data layer's.
 
 use diesel::prelude::*;
 

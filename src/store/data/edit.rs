@@ -15,8 +15,8 @@ use crate::auth::{Actor, Auth, Permission};
 use crate::db::dynamic::{self, Cell};
 use crate::db::{AnyConnection, dialect, tx};
 use crate::error::{Error, Result};
-use crate::etl::spec::{self, Kind, TableSpec};
-use crate::etl::value::{self as cell_value, DateFormat};
+use crate::tables::cell::{self as cell_value, DateFormat};
+use crate::tables::spec::{self, Kind, TableSpec};
 
 /// One editable field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

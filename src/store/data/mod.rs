@@ -476,7 +476,7 @@ pub fn export_csv(
                 Value::Null => String::new(),
                 // Read by people in spreadsheets: text that would run as a formula is kept
                 // as text.
-                Value::Text(t) if crate::etl::export::looks_like_formula(t) => format!("'{t}"),
+                Value::Text(t) if crate::text::looks_like_formula(t) => format!("'{t}"),
                 v => v.display(),
             }))
             .map_err(fail)?;

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::views::Shown;
 use crate::db::models::OrderStatus;
-use crate::store::money;
+use crate::money;
 
 /// One shown value.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

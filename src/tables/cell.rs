@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use super::spec::Kind;
 use crate::db::models::OrderStatus;
-use crate::store::money;
+use crate::money;
 
 /// Cells that mean "no value".
 pub const NULL_TOKENS: [&str; 7] = ["", "NULL", "null", "None", "NaN", "nan", "N/A"];

@@ -1,5 +1,9 @@
 //! Money is integer cents and discounts are integer basis points; nothing here uses floats.
 
+/// Grouping digits is the text module's; this path (and `store::money::group_digits`) is kept
+/// for its callers in src/tui and the tests.
+pub use crate::text::group_digits;
+
 /// Parses a decimal amount such as `1799.99`, `1,799.99` or `$12` into cents, exactly.
 /// More than two decimals are refused unless they are zeros.
 pub fn parse_cents(text: &str) -> Result<i64, String> {
@@ -79,19 +83,6 @@ pub fn format_cents(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
     format!("{sign}{}.{:02}", group_digits(abs / 100), abs % 100)
-}
-
-/// `1234567` → `1,234,567`.
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// Formats cents as a plain decimal (`1799.99`), the form the importer reads back.

@@ -1,4 +1,4 @@
-//! What the importer knows about each of the nine data tables: columns in database order,
+//! What the program knows about each of the nine data tables: columns in database order,
 //! how each is parsed, which header names it answers to, how names resolve to keys, and
 //! the key rows are matched on. Tables are listed parents first (foreign-key order).
 
