@@ -60,15 +60,8 @@ pub fn check(table: &str, column: &str, value: i64, this_year: i32) -> Result<()
 pub const MAX_LINE_ITEMS: i64 = 10_000;
 
 fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    let digits = crate::text::group_digits(n.unsigned_abs());
+    if n < 0 { format!("-{digits}") } else { digits }
 }
 
 #[cfg(test)]

@@ -400,23 +400,22 @@ both_backends!(a_stock_edit_is_a_count_with_a_reason, |t: TestDb| {
     // The edit form offers the reason; an unchanged form writes nothing.
     let form = data::edit_form(&auth, &cli(), "stocks", &key).unwrap();
     assert!(form.fields.iter().any(|(f, _)| f.name == "reason"));
-    // A stock row added holds what was counted; one deleted leaves as an adjust move.
-    let e = data::add(
-        &auth,
-        &cli(),
-        "stocks",
-        &[
-            change("store_id", "3"),
-            change("product_id", "1"),
-            change("quantity", "5"),
-        ],
-    );
-    let existing = qty(&t, 3, 1);
-    if existing == 0 && e.is_err() {
-        assert_eq!(field_of(&e.unwrap_err()), "reason");
-    }
+    // One deleted leaves as an adjust move; one added holds what was counted, with a reason.
     data::delete(&auth, &cli(), "stocks", &key).unwrap();
     assert_eq!(qty(&t, 2, 9), 0);
+    let row = |reason: Option<&str>| {
+        let mut v = vec![
+            change("store_id", "2"),
+            change("product_id", "9"),
+            change("quantity", "5"),
+        ];
+        v.extend(reason.map(|r| change("reason", r)));
+        v
+    };
+    let e = data::add(&auth, &cli(), "stocks", &row(None)).unwrap_err();
+    assert_eq!(field_of(&e), "reason", "{e}");
+    data::add(&auth, &cli(), "stocks", &row(Some("new shelf"))).unwrap();
+    assert_eq!(qty(&t, 2, 9), 5);
     verified(&auth);
 });
 
@@ -727,7 +726,9 @@ fn random_walk(t: &TestDb, seed: u64, steps: usize) {
         }
     }
     let staff: HashMap<i32, i32> = stores.iter().map(|&s| (s, staff_of(t, s))).collect();
-    let mut pending: Vec<(i32, i32, Vec<(i32, i32)>)> = Vec::new();
+    // (order, store, lines as (product, units))
+    type Open = (i32, i32, Vec<(i32, i32)>);
+    let mut pending: Vec<Open> = Vec::new();
     let mut x = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);

@@ -141,7 +141,9 @@ mod tests {
         let expect = |p: Permission| -> [bool; 3] {
             match p {
                 ViewData | ExportData | CreateOrders => [true, true, true],
-                ImportCsv | EditRecords | ViewUsers | ViewAudit => [false, true, true],
+                ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => {
+                    [false, true, true]
+                }
                 _ => [false, false, true],
             }
         };

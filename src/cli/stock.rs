@@ -93,7 +93,7 @@ pub fn parse_line(text: &str) -> Result<StockLine> {
     let units = i32::try_from(units).map_err(|_| {
         bad(&format!(
             "names more units than a line may hold ({})",
-            crate::store::money::group_digits(crate::bounds::MAX_LINE_UNITS as u64)
+            crate::text::group_digits(crate::bounds::MAX_LINE_UNITS as u64)
         ))
     })?;
     Ok(StockLine { product_id, units })

@@ -1,4 +1,4 @@
-//! Changing records: the editable fields of each table (from the importer's table specs, so a
+//! Changing records: the editable fields of each table (from the tables' catalogue, so a
 //! value is checked the same way whether it was typed or imported), edits checked against
 //! what the editor saw (another terminal's change in between is refused, nothing lost),
 //! additions, and deletions refused in words while other records depend on the record.
@@ -8,8 +8,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::rules;
 use super::value::{Key, Value};
+use super::view_of;
 use super::views::View;
-use super::{find, view_of};
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
 use crate::db::dynamic::{self, Cell};
@@ -55,68 +55,7 @@ const UNIQUE: [(&str, &str); 4] = [
     ("staffs", "email"),
 ];
 
-/// Records that depend on a record: (parent table, child table, child column, what one is,
-/// what several are).
-const DEPENDENTS: [(&str, &str, &str, &str, &str); 14] = [
-    (
-        "categories",
-        "products",
-        "category_id",
-        "product",
-        "products",
-    ),
-    ("brands", "products", "brand_id", "product", "products"),
-    (
-        "products",
-        "stocks",
-        "product_id",
-        "stock row",
-        "stock rows",
-    ),
-    (
-        "products",
-        "order_items",
-        "product_id",
-        "order line",
-        "order lines",
-    ),
-    (
-        "stores",
-        "staffs",
-        "store_id",
-        "member of staff",
-        "members of staff",
-    ),
-    ("stores", "stocks", "store_id", "stock row", "stock rows"),
-    ("stores", "orders", "store_id", "order", "orders"),
-    ("staffs", "orders", "staff_id", "order", "orders"),
-    ("staffs", "staffs", "manager_id", "report", "reports"),
-    (
-        "staffs",
-        "users",
-        "staff_id",
-        "user account",
-        "user accounts",
-    ),
-    ("customers", "orders", "customer_id", "order", "orders"),
-    ("orders", "order_items", "order_id", "line", "lines"),
-    (
-        "products",
-        "stock_moves",
-        "product_id",
-        "stock move",
-        "stock moves",
-    ),
-    (
-        "stores",
-        "stock_moves",
-        "store_id",
-        "stock move",
-        "stock moves",
-    ),
-];
-
-fn spec_of(view: &View) -> &'static TableSpec {
+pub(super) fn spec_of(view: &View) -> &'static TableSpec {
     spec::table(view.table).expect("every view is a table spec")
 }
 
@@ -293,7 +232,7 @@ fn cell_of_json(kind: Kind, j: &serde_json::Value) -> Cell {
 }
 
 /// A stored value as people read it.
-fn display(f: &Field, c: &Cell) -> String {
+pub(super) fn display(f: &Field, c: &Cell) -> String {
     let v = match c {
         Cell::Int(Some(v)) if f.kind == Kind::Discount => Value::Discount(*v as i64),
         Cell::Int(Some(v)) => Value::Int(*v as i64),
@@ -504,7 +443,7 @@ pub fn set(
             }
             "stocks" => {
                 let why = rules::count_reason(reason.as_deref())?;
-                let counted = row.new("quantity").unwrap_or(0);
+                let counted = row.after("quantity").unwrap_or(0);
                 rules::stock_count(conn, key.0[0], key.0[1], counted, why, &by)?;
                 true
             }
@@ -661,7 +600,7 @@ pub(crate) fn add_with(
         match view.table {
             "orders" => rules::order_add(conn, &row)?,
             "order_items" => {
-                let order = row.new("order_id").unwrap_or(0);
+                let order = row.after("order_id").unwrap_or(0);
                 rules::line_add(conn, order, &row, &by)?;
             }
             _ => {}
@@ -711,110 +650,6 @@ pub(crate) fn add_with(
             ),
         )?;
         Ok(key)
-    })
-}
-
-/// Deletes a record (Administrators). Refused in words while other records depend on it
-/// ("customer 17 has 3 orders"); an order goes with its lines. Audited with its values.
-pub fn delete(auth: &Auth, actor: &Actor, table: &str, key: &Key) -> Result<String> {
-    let view = view_of(table)?;
-    let spec = spec_of(view);
-    let mut conn = auth.db().conn()?;
-    tx::write(&mut conn, |conn| {
-        auth.authorize(conn, actor, Permission::DeleteRecords)?;
-        let row = find(conn, view, key)?;
-        let id = Cell::Int(key.0.first().copied());
-        let mut blockers = Vec::new();
-        let mut lines = 0;
-        for (parent, child, column, one, many) in DEPENDENTS {
-            if parent != view.table {
-                continue;
-            }
-            let n = dynamic::load_count(
-                conn,
-                &format!("SELECT COUNT(*) AS n FROM {child} WHERE {column} = ?"),
-                &[&id],
-            )?;
-            if n > 0 && child == "order_items" && parent == "orders" {
-                lines = n;
-            } else if n > 0 {
-                let what = if n == 1 { one } else { many };
-                blockers.push(format!(
-                    "{} {what}",
-                    crate::store::money::group_digits(n as u64)
-                ));
-            }
-        }
-        if !blockers.is_empty() {
-            return Err(Error::Conflict(format!(
-                "{} {key} has {}; nothing was deleted",
-                view.noun,
-                blockers.join(" and ")
-            )));
-        }
-        let by = rules::Doer {
-            actor: &actor.name,
-            at: auth.now(),
-        };
-        match view.table {
-            "orders" => rules::order_delete(conn, key.0[0], &by)?,
-            "order_items" => {
-                let line = dynamic::load_json(
-                    conn,
-                    "SELECT JSON_ARRAY(product_id, quantity) AS r FROM order_items \
-                     WHERE order_id = ? AND item_id = ?",
-                    &[&Cell::Int(Some(key.0[0])), &Cell::Int(Some(key.0[1]))],
-                )?;
-                if let Some(l) = line.first() {
-                    let int = |i: usize| l.get(i).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
-                    rules::line_delete(conn, key.0[0], int(0), int(1), &by)?;
-                }
-            }
-            "stocks" => rules::stock_delete(conn, key.0[0], key.0[1], &by)?,
-            _ => {}
-        }
-        let clause = spec
-            .key
-            .iter()
-            .map(|k| format!("{k} = ?"))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let cells: Vec<Cell> = key.0.iter().map(|v| Cell::Int(Some(*v))).collect();
-        if lines > 0 {
-            dynamic::execute(conn, "DELETE FROM order_items WHERE order_id = ?", &[&id])?;
-        }
-        let n = dynamic::execute(
-            conn,
-            &format!("DELETE FROM {} WHERE {clause}", spec.name),
-            &cells.iter().collect::<Vec<_>>(),
-        )?;
-        if n == 0 {
-            return Err(Error::NotFound(format!("there is no {} {key}", view.noun)));
-        }
-        let what = if lines > 0 {
-            let s = if lines == 1 { "" } else { "s" };
-            format!("{} {key} and its {lines} line{s}", view.noun)
-        } else {
-            format!("{} {key}", view.noun)
-        };
-        audit::record(
-            conn,
-            auth.now(),
-            &actor.name,
-            &actor.terminal,
-            Event::RecordDeleted,
-            &format!(
-                "table={} key={key} lines={lines} was {}",
-                view.table,
-                view.columns
-                    .iter()
-                    .zip(&row.values)
-                    .map(|(c, v)| format!("{}: {}", c.name, v.display()))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        )?;
-        Ok(what)
     })
 }
 

@@ -5,6 +5,7 @@
 //! Every call checks the actor's permission with the role as stored now.
 
 mod by_parent;
+mod delete;
 mod edit;
 mod related;
 mod rules;
@@ -443,8 +444,9 @@ fn find(conn: &mut AnyConnection, view: &View, key: &Key) -> Result<Row> {
         .ok_or_else(|| Error::NotFound(format!("there is no {} {key}", view.noun)))
 }
 
+pub use delete::delete;
 pub(crate) use edit::add_with;
-pub use edit::{Base, EditForm, add, delete, edit_form, fields, form_values, save, set};
+pub use edit::{Base, EditForm, add, edit_form, fields, form_values, save, set};
 
 /// Writes the rows of a list — its search and sort, every page — to a new CSV file at
 /// `path` as they are shown (names for foreign keys, money with cents, statuses in words).

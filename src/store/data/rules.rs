@@ -42,11 +42,11 @@ impl Row<'_> {
             .expect("a column of the table")
     }
 
-    pub fn old(&self, column: &str) -> Option<i32> {
+    pub fn before(&self, column: &str) -> Option<i32> {
         self.before[self.idx(column)].as_int()
     }
 
-    pub fn new(&self, column: &str) -> Option<i32> {
+    pub fn after(&self, column: &str) -> Option<i32> {
         let i = self.idx(column);
         let int = |c: &Cell| match c {
             Cell::SmallInt(v) => v.map(i32::from),
@@ -131,9 +131,9 @@ pub fn order_edit(conn: &mut AnyConnection, order_id: i32, row: &Row<'_>) -> Res
     if row.changes("store_id") || row.changes("staff_id") || row.changes("customer_id") {
         crate::store::orders::check_parties(
             conn,
-            row.new("customer_id"),
-            row.new("store_id").unwrap_or(0),
-            row.new("staff_id").unwrap_or(0),
+            row.after("customer_id"),
+            row.after("store_id").unwrap_or(0),
+            row.after("staff_id").unwrap_or(0),
         )?;
     }
     Ok(())
@@ -142,7 +142,7 @@ pub fn order_edit(conn: &mut AnyConnection, order_id: i32, row: &Row<'_>) -> Res
 /// A new order: Pending (no other status may be given), its parties checked as on a sale.
 pub fn order_add(conn: &mut AnyConnection, row: &Row<'_>) -> Result<()> {
     if row
-        .new("order_status")
+        .after("order_status")
         .is_some_and(|s| s != i32::from(OrderStatus::Pending.code()))
     {
         return Err(invalid(
@@ -152,9 +152,9 @@ pub fn order_add(conn: &mut AnyConnection, row: &Row<'_>) -> Result<()> {
     }
     crate::store::orders::check_parties(
         conn,
-        row.new("customer_id"),
-        row.new("store_id").unwrap_or(0),
-        row.new("staff_id").unwrap_or(0),
+        row.after("customer_id"),
+        row.after("store_id").unwrap_or(0),
+        row.after("staff_id").unwrap_or(0),
     )?;
     Ok(())
 }
@@ -215,12 +215,12 @@ pub fn line_edit(
         return Err(pending_only(order_id, status));
     }
     let (old_p, old_q) = (
-        row.old("product_id").unwrap_or(0),
-        row.old("quantity").unwrap_or(0),
+        row.before("product_id").unwrap_or(0),
+        row.before("quantity").unwrap_or(0),
     );
     let (new_p, new_q) = (
-        row.new("product_id").unwrap_or(0),
-        row.new("quantity").unwrap_or(0),
+        row.after("product_id").unwrap_or(0),
+        row.after("quantity").unwrap_or(0),
     );
     let deltas = if old_p == new_p {
         vec![(old_p, old_q - new_q)]
@@ -242,8 +242,8 @@ pub fn line_add(
         return Err(pending_only(order_id, status));
     }
     let (p, q) = (
-        row.new("product_id").unwrap_or(0),
-        row.new("quantity").unwrap_or(0),
+        row.after("product_id").unwrap_or(0),
+        row.after("quantity").unwrap_or(0),
     );
     move_all(
         conn,

@@ -70,7 +70,7 @@ pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
                 format!(
                     "quantity {} is not a number from 1 to {}",
                     l.quantity,
-                    crate::store::money::group_digits(MAX_LINE_UNITS as u64)
+                    crate::text::group_digits(MAX_LINE_UNITS as u64)
                 ),
             ));
         }
@@ -90,7 +90,7 @@ pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
                             "product {} comes to {} units on its lines; a line holds at most {}",
                             l.product_id,
                             x.quantity,
-                            crate::store::money::group_digits(MAX_LINE_UNITS as u64)
+                            crate::text::group_digits(MAX_LINE_UNITS as u64)
                         ),
                     ));
                 }
@@ -165,7 +165,7 @@ pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
                 "order={id} store={} lines={} total={}",
                 order.store_id,
                 priced.len(),
-                crate::store::money::format_cents(total)
+                crate::money::format_cents(total)
             ),
         )?;
         Ok(Sold {
@@ -185,7 +185,7 @@ fn check_parties(conn: &mut AnyConnection, order: &NewOrder) -> Result<String> {
 /// anything is kept (the bounds make it unreachable, but never a wrapped number).
 pub(crate) fn order_total(priced: &[(&NewLine, i64)]) -> Result<i64> {
     priced.iter().try_fold(0i64, |sum, (l, p)| {
-        sum.checked_add(crate::store::money::line_total_cents(
+        sum.checked_add(crate::money::line_total_cents(
             *p,
             l.quantity,
             l.discount_bp,

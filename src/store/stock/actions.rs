@@ -48,7 +48,7 @@ fn checked(lines: &[StockLine], counted: bool) -> Result<Vec<StockLine>> {
                     "{} units of product {} is not a number from {low} to {}",
                     l.units,
                     l.product_id,
-                    crate::store::money::group_digits(high as u64)
+                    crate::text::group_digits(high as u64)
                 ),
             ));
         }

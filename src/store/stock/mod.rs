@@ -335,7 +335,7 @@ fn over(conn: &mut AnyConnection, store: i32, product: i32, has: i32, delta: i32
             "{p} at {s} would hold {} units (it holds {has}, {delta} more); a store holds at most \
              {} of a product; nothing was written",
             i64::from(has) + i64::from(delta),
-            crate::store::money::group_digits(MAX_STOCK as u64)
+            crate::text::group_digits(MAX_STOCK as u64)
         ),
     })
 }

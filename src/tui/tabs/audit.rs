@@ -259,7 +259,7 @@ impl Tab for AuditTab {
             AuditReply::Page(_, Err(e)) | AuditReply::Exported(_, Err(e)) => Some(Cmd::failed(&e)),
             AuditReply::Exported(path, Ok(n)) => Some(Cmd::Notice(Notice::info(format!(
                 "Exported {} events to {}",
-                crate::store::money::group_digits(n),
+                crate::text::group_digits(n),
                 path.display()
             )))),
         }

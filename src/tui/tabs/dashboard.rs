@@ -167,7 +167,7 @@ impl Tab for DashboardTab {
         };
         let money = |c: i64| ctx.shop.money(c);
         // Counts with thousands separators, as money is shown.
-        let n = |v: i64| crate::store::money::group_digits(v.max(0) as u64);
+        let n = |v: i64| crate::text::group_digits(v.max(0) as u64);
         let wide = inner.width >= 120;
         let [top, rest] =
             Layout::vertical([Constraint::Length(5), Constraint::Min(1)]).areas(inner);

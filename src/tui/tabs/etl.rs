@@ -18,7 +18,7 @@ use crate::auth::Role;
 use crate::error::Error;
 use crate::etl::api::ApiOptions;
 use crate::etl::{self, ImportOptions, ImportReport, Outcome};
-use crate::store::money::group_digits;
+use crate::text::group_digits;
 use crate::text::{MEANINGFUL, duration, duration_and_rate};
 use crate::tui::keymap::Action;
 use crate::tui::text::clean;

@@ -150,11 +150,7 @@ impl Default for ShopSettings {
 impl ShopSettings {
     /// `$1,799.99`.
     pub fn money(&self, cents: i64) -> String {
-        format!(
-            "{}{}",
-            self.currency,
-            crate::store::money::format_cents(cents)
-        )
+        format!("{}{}", self.currency, crate::money::format_cents(cents))
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Ctx, DataTab, Pane, columns, texts};
 use crate::store::data::{Direction, VIEWS};
-use crate::store::money::group_digits;
+use crate::text::group_digits;
 use crate::tui::text::clean;
 use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::grid::{self, Grid};

@@ -108,7 +108,7 @@ impl DataTab {
             DataReply::Exported(path, r) => Some(match r {
                 Ok(rows) => Cmd::Notice(Notice::info(format!(
                     "Exported {} rows to {}",
-                    crate::store::money::group_digits(rows),
+                    crate::text::group_digits(rows),
                     path.display()
                 ))),
                 Err(e) => Cmd::failed(&e),

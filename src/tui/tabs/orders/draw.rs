@@ -49,7 +49,7 @@ fn list(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
             "orders {}–{} of {}",
             p.offset + 1,
             p.offset + p.orders.len() as u64,
-            crate::store::money::group_digits(p.total)
+            crate::text::group_digits(p.total)
         ),
         Some(_) => "no orders".into(),
         None => "loading…".into(),

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::store::money::line_total_cents;
+use crate::money::line_total_cents;
 use crate::store::orders::choose::{CustomerChoice, ProductChoice, StaffChoice};
 use crate::store::orders::{NewLine, NewOrder};
 use crate::tui::widgets::form::Form;
@@ -104,7 +104,7 @@ pub fn discount_of(text: &str) -> Result<i32, String> {
     if t.is_empty() {
         return Ok(0);
     }
-    match crate::store::money::parse_cents(t.trim_end_matches('%').trim()) {
+    match crate::money::parse_cents(t.trim_end_matches('%').trim()) {
         Ok(bp) if (0..=10_000).contains(&bp) => Ok(bp as i32),
         _ => Err(format!("`{t}` is not a percentage from 0 to 100")),
     }

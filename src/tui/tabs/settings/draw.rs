@@ -140,8 +140,8 @@ pub fn draw(tab: &SettingsTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
                 let allowed = match store_settings::range(key) {
                     Some((lo, hi)) => format!(
                         "Allowed: {} to {} {}.",
-                        crate::store::money::group_digits(lo.into()),
-                        crate::store::money::group_digits(hi.into()),
+                        crate::text::group_digits(lo.into()),
+                        crate::text::group_digits(hi.into()),
                         e.map_or("", |e| e.unit)
                     ),
                     None => "Allowed: 1 to 8 characters, such as $, € or `CHF `.".into(),
