@@ -1,6 +1,6 @@
 //! The Stock tab: what each store holds, paged in SQL and filtered by store (`s`) and by
 //! product (`/`); a product's moves in a store, newest first (Enter); and for Managers and
-//! Administrators goods received (`i`), a transfer (`t`) and a count (`c`), one product a
+//! Administrators goods received (`i`), a transfer (`m`, move to another store) and a count (`c`), one product a
 //! form, each through the stock ledger with the selected row's store and product filled in.
 
 use std::any::Any;
@@ -410,7 +410,7 @@ impl Tab for StockTab {
                 self.load(ctx, 0)
             }
             KeyCode::Char('i') if may_move(ctx.role) => self.open_form(FormKind::Receive),
-            KeyCode::Char('t') if may_move(ctx.role) => self.open_form(FormKind::Transfer),
+            KeyCode::Char('m') if may_move(ctx.role) => self.open_form(FormKind::Transfer),
             KeyCode::Char('c') if may_move(ctx.role) => self.open_form(FormKind::Count),
             _ => return None,
         })
@@ -615,7 +615,11 @@ impl Tab for StockTab {
         }
         let mut v = vec![h("j/k PgUp/PgDn", "move"), h("Enter", "moves")];
         if may_move(ctx.role) {
-            v.extend([h("i", "receive"), h("t", "transfer"), h("c", "count")]);
+            v.extend([
+                h("i", "receive"),
+                h("m", "move to a store"),
+                h("c", "count"),
+            ]);
         }
         v.extend([
             h("/", "product"),
