@@ -940,3 +940,102 @@ fn terminals_racing_on_one_product_keep_the_books_mysql() {
     assert!(sold[0] + sold[1] > 0);
     verified(&auth);
 }
+
+both_backends!(
+    an_import_of_stock_enters_the_ledger_and_bounds_hold,
+    |t: TestDb| {
+        use std::path::PathBuf;
+        demo(&t);
+        let auth = accounts_auth(&t);
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| -> PathBuf {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let import = |p: &PathBuf| {
+            stockroom::etl::import_csv(
+                &auth,
+                &cli(),
+                std::slice::from_ref(p),
+                &Default::default(),
+                &CancelToken::new(),
+                &mut |_| {},
+            )
+        };
+        let (a, b) = (qty(&t, 1, 2), qty(&t, 2, 3));
+        // One row changed, one unchanged, one new (store 3 may or may not hold product 300).
+        let c = qty(&t, 3, 300);
+        let file = write(
+            "stocks.csv",
+            &format!(
+                "store_id,product_id,quantity\n1,2,{}\n2,3,{b}\n3,300,{}\n",
+                a + 7,
+                c + 2
+            ),
+        );
+        import(&file).unwrap();
+        assert_eq!(
+            (qty(&t, 1, 2), qty(&t, 2, 3), qty(&t, 3, 300)),
+            (a + 7, b, c + 2)
+        );
+        verified(&auth);
+        let (moves, _) = stock::moves(
+            &auth,
+            &cli(),
+            &MoveQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let imported: Vec<(i32, i32, i32)> = moves
+            .iter()
+            .filter(|m| m.reason == "import")
+            .map(|m| (m.store_id, m.product_id, m.quantity))
+            .collect();
+        assert_eq!(imported, vec![(3, 300, 2), (1, 2, 7)]);
+        assert!(
+            moves[0]
+                .reference
+                .as_deref()
+                .unwrap()
+                .starts_with("import run ")
+        );
+        // The same file again moves nothing.
+        import(&file).unwrap();
+        let (again, _) = stock::moves(
+            &auth,
+            &cli(),
+            &MoveQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(again[0].move_id, moves[0].move_id);
+        // Values past the bounds are bad rows, named by line and column; nothing is written.
+        let bad = write(
+            "products.csv",
+            "product_id,product_name,brand_id,category_id,model_year,list_price\n\
+         5,Big,1,1,2018,92233720368547758.07\n\
+         6,Old,1,1,-5,10.00\n\
+         2147483647,Far,1,1,2018,10.00\n",
+        );
+        let r = import(&bad).unwrap();
+        assert_eq!(r.outcome, stockroom::etl::Outcome::RolledBack);
+        let e: Vec<(u64, &str, &str)> = r
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str(), e.reason.as_str()))
+            .collect();
+        assert_eq!(
+            e.iter().map(|x| (x.0, x.1)).collect::<Vec<_>>(),
+            vec![(2, "list_price"), (3, "model_year"), (4, "product_id")]
+        );
+        for (want, got) in ["unit price", "model year", "a key"].iter().zip(&e) {
+            assert!(got.2.contains(want), "{want}: {}", got.2);
+        }
+        verified(&auth);
+    }
+);

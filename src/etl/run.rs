@@ -51,6 +51,8 @@ pub struct ImportOptions {
     /// On MySQL/MariaDB, load a table that starts empty through `LOAD DATA LOCAL INFILE`
     /// (see [`super::bulk`]); off, every table goes the batch way.
     pub bulk: bool,
+    /// Who the stock ledger's `import` moves name, and their reference (the run).
+    pub moved_by: Option<(String, String)>,
 }
 
 impl Default for ImportOptions {
@@ -64,6 +66,7 @@ impl Default for ImportOptions {
             batch_rows: 0,
             limits: InputLimits::default(),
             bulk: true,
+            moved_by: None,
         }
     }
 }
@@ -404,6 +407,10 @@ pub fn load(
     let result = tx::write_once::<(), Abort>(conn, |conn| {
         for plan in plans.iter_mut() {
             let table = plan.mapping.table.name;
+            // Stock changes go into the ledger: the difference each row was imported with.
+            let stock_before = (table == "stocks")
+                .then(|| crate::store::stock::snapshot(conn))
+                .transpose()?;
             tables.push(load_one(
                 conn,
                 plan,
@@ -414,6 +421,20 @@ pub fn load(
                 cancel,
                 progress,
             )?);
+            if let Some(before) = &stock_before {
+                let (actor, reference) = opts
+                    .moved_by
+                    .clone()
+                    .unwrap_or_else(|| ("import".into(), "import".into()));
+                let info = crate::store::stock::MoveInfo {
+                    reason: crate::store::stock::Reason::Import,
+                    reference: Some(reference),
+                    note: None,
+                    actor: &actor,
+                    at: chrono::Utc::now().timestamp(),
+                };
+                crate::store::stock::record_import(conn, before, &info)?;
+            }
         }
         if cancel.is_cancelled() {
             return Err(Abort::Cancelled);
@@ -437,13 +458,6 @@ pub fn load(
             notes: Vec::new(),
             rejects_file: None,
         };
-        // Orders or their lines changed: the Dashboard's monthly totals are summed again.
-        if plans
-            .iter()
-            .any(|p| matches!(p.mapping.table.name, "orders" | "order_items"))
-        {
-            crate::store::sales_summary::forget_all(conn)?;
-        }
         on_commit(conn, &draft)?;
         Ok(())
     });

@@ -115,6 +115,11 @@ pub fn run_and_record(
         )?;
         Ok::<(), Error>(())
     };
+    // The stock ledger's import moves name who ran it and the run.
+    let opts = &ImportOptions {
+        moved_by: Some((actor_name.clone(), format!("import run {run_id}"))),
+        ..opts.clone()
+    };
     let result = super::load(&mut conn, plans, opts, cancel, progress, &mut |c, r| {
         finish(
             c,
