@@ -1,7 +1,7 @@
 //! `stockroom bench orders`: saving an order (its lines, its stock, its audit line, in one
 //! transaction) one at a time, then N terminals (threads) saving orders at once — orders per
 //! second, refusals for short stock, and a check that no stock went below zero and that the
-//! stock taken equals the quantities sold. Writes orders into the store it is given: use a
+//! stock taken equals the quantities sold, and `stock verify` over the ledger afterwards. Writes orders into the store it is given: use a
 //! throwaway one (the default SQLite file) or a bench database.
 
 use std::sync::{Arc, Barrier};
@@ -225,8 +225,25 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchOrdersArgs) -> Result<
             "INCONSISTENT"
         }
     );
+    // The stock ledger after it all: every row equals the sum of its moves.
+    let (verify_ms, wrong) = timed(|| crate::store::stock::verify(&b.auth, &b.actor));
+    let wrong = wrong?;
+    let moves = dynamic::load_count(
+        &mut *b.db.conn()?,
+        "SELECT COUNT(*) AS n FROM stock_moves",
+        &[],
+    )?;
+    crate::outln!(
+        "  stock verify over {} moves: {} in {verify_ms:.0} ms",
+        group(moves.max(0) as u64),
+        if wrong.is_empty() {
+            "every row equals its moves".to_string()
+        } else {
+            format!("{} rows DIFFER", wrong.len())
+        }
+    );
     b.finish();
-    Ok(if negative == 0 && stock_before - stock_after == sold {
+    Ok(if negative == 0 && stock_before - stock_after == sold && wrong.is_empty() {
         super::exit::OK
     } else {
         super::exit::FAILURE
