@@ -4,6 +4,7 @@
 //! the TUI are thin front ends over them. See DESIGN.md for the architecture.
 
 pub mod auth;
+pub mod barcode;
 pub mod bounds;
 pub mod cli;
 pub mod config;

@@ -87,6 +87,7 @@ fn seed_minimal(conn: &mut AnyConnection) {
             category_id: 1,
             model_year: 2016,
             list_price_cents: 179_999,
+            barcode: None,
         }]
     )
     .unwrap();
@@ -164,6 +165,7 @@ both_backends!(foreign_keys_are_enforced, |t: TestDb| {
         category_id: 1,
         model_year: 2016,
         list_price_cents: 100,
+        barcode: None,
     };
     let err = bulk_insert!(&mut *conn, products::table, &[bad_product]).unwrap_err();
     let msg = err.to_string().to_lowercase();

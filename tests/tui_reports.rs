@@ -141,7 +141,7 @@ fn a_clerk_writes_a_customer_report_found_by_name_and_copies_its_path() {
     let text = pdftotext(&path);
     assert!(text.contains("王小明") && text.contains("Zoë"), "{text}");
     assert!(
-        notice(&h).contains("customer report is written"),
+        notice(&h).contains("Customer report written"),
         "{}",
         notice(&h)
     );

@@ -53,7 +53,7 @@ fn a_member_of_staff_is_linked_by_name_and_unlinked_with_questions_naming_the_us
     open(&mut h, "Users");
     h.press(KeyCode::Char('g'));
     select(&mut h, "emil");
-    h.press(KeyCode::Char('l'));
+    h.press(KeyCode::Char('s'));
     let s = h.render();
     assert!(s.contains("Jane Doe") && s.contains("Genna Serrano"), "{s}");
     h.type_text("serr");
@@ -76,7 +76,7 @@ fn a_member_of_staff_is_linked_by_name_and_unlinked_with_questions_naming_the_us
     assert_eq!(staff_of(&t, "emil"), Some(2));
     // Someone already linked is refused for another account, in words.
     select(&mut h, "mona");
-    h.press(KeyCode::Char('l'));
+    h.press(KeyCode::Char('s'));
     h.type_text("genna");
     h.press(KeyCode::Enter);
     h.press(KeyCode::Char('y'));
@@ -88,7 +88,7 @@ fn a_member_of_staff_is_linked_by_name_and_unlinked_with_questions_naming_the_us
     assert_eq!(staff_of(&t, "mona"), None);
     // Unlink, after a question naming the user and the member of staff.
     select(&mut h, "emil");
-    h.press(KeyCode::Char('L'));
+    h.press(KeyCode::Char('S'));
     assert!(
         h.render()
             .contains("Unlink `emil` from member of staff #2 Genna Serrano?"),

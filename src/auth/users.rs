@@ -396,6 +396,27 @@ impl Auth {
         Ok(())
     }
 
+    /// Refuses now what the change would refuse about its target — one's own account, the
+    /// last active Administrator — so a front end can say so before asking "are you sure?".
+    /// Changes nothing; the change itself checks again.
+    pub fn may_change_user(&self, actor: &Actor, username: &str, change: UserChange) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        self.authorize(&mut conn, actor, Permission::ManageUsers)?;
+        let user = self.target(&mut conn, username)?;
+        match change {
+            UserChange::Deactivate => {
+                Self::refuse_self(actor, &user, "deactivate")?;
+                self.refuse_last_admin(&mut conn, &user, "deactivated")
+            }
+            UserChange::Demote => {
+                Self::refuse_self(actor, &user, "demote")?;
+                self.refuse_last_admin(&mut conn, &user, "demoted")
+            }
+            UserChange::ResetPassword => Self::refuse_self(actor, &user, "reset the password of"),
+            UserChange::Reset2fa => Self::refuse_self(actor, &user, "reset the 2FA of"),
+        }
+    }
+
     /// Changes a user's role; the last active Administrator cannot be demoted.
     pub fn set_role(&self, actor: &Actor, username: &str, role: Role) -> Result<()> {
         let mut conn = self.db.conn()?;
@@ -594,4 +615,14 @@ impl Auth {
         self.authorize(&mut conn, actor, Permission::ViewAudit)?;
         Ok(audit::list(&mut conn, filter)?)
     }
+}
+
+/// A change of an account that may be refused because of whose account it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    Deactivate,
+    /// A new role below Administrator.
+    Demote,
+    ResetPassword,
+    Reset2fa,
 }

@@ -23,6 +23,7 @@ diesel::table! {
         category_id -> Integer,
         model_year -> Integer,
         list_price_cents -> BigInt,
+        barcode -> Nullable<Text>,
     }
 }
 

@@ -105,7 +105,8 @@ fn each_row(
                 n(r.brand_id),
                 n(r.category_id),
                 n(r.model_year),
-                s(&plain_cents(r.list_price_cents))
+                s(&plain_cents(r.list_price_cents)),
+                os(&r.barcode)
             ]
         ),
         "stores" => paged!(

@@ -194,6 +194,8 @@ fn generate(
                 category_id: category,
                 model_year: year,
                 list_price_cents: whole * 100 + 99,
+                // An in-store EAN-13 (prefix 20) per product, for scanning at the till.
+                barcode: Some(crate::barcode::in_store_ean13(id as u64)),
             }
         })
         .collect();

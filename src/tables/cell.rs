@@ -17,7 +17,7 @@ pub fn null_of(kind: Kind) -> Cell {
         Kind::Int | Kind::AtLeast(_) | Kind::Discount => Cell::Int(None),
         Kind::Money => Cell::BigInt(None),
         Kind::Status => Cell::SmallInt(None),
-        Kind::Text(_) => Cell::Text(None),
+        Kind::Text(_) | Kind::Barcode => Cell::Text(None),
         Kind::Date => Cell::Date(None),
         Kind::Bool => Cell::Bool(None),
     }
@@ -117,6 +117,7 @@ pub fn parse(raw: &str, kind: Kind, dates: &DateFormat) -> Result<Cell, String> 
             }
             Cell::Text(Some(t.to_string()))
         }
+        Kind::Barcode => Cell::Text(Some(crate::barcode::check(t)?)),
         Kind::Date => Cell::Date(Some(parse_date(t, dates)?)),
         Kind::Bool => Cell::Bool(Some(match t.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "y" | "t" => true,

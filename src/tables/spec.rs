@@ -18,6 +18,8 @@ pub enum Kind {
     Discount,
     /// An order status: 1–4 or its name.
     Status,
+    /// A product's barcode: see [`crate::barcode::check`].
+    Barcode,
 }
 
 /// Where a column's value comes from when the file has no column of that name.
@@ -144,6 +146,7 @@ pub static TABLES: [TableSpec; 9] = [
             col("category_id", Int, true),
             col("model_year", Int, true),
             alias("list_price_cents", Money, true, &["list_price", "price"]),
+            alias("barcode", Barcode, false, &["ean", "upc", "gtin"]),
         ],
         key: &["product_id"],
         natural_key: None,

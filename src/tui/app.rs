@@ -107,6 +107,10 @@ pub struct App {
     next_seq: u64,
     /// The newest request per tab and slot; older replies are stale.
     latest: HashMap<(TabId, &'static str), u64>,
+    /// Requests that change the store, not yet answered.
+    writing: std::collections::HashSet<u64>,
+    /// Writes answered this session: figures read before the last one are old.
+    wrote: u64,
 }
 
 impl App {
@@ -147,6 +151,8 @@ impl App {
             generation: 0,
             next_seq: 0,
             latest: HashMap::new(),
+            writing: Default::default(),
+            wrote: 0,
         };
         app.send(Job::CheckUsers);
         app
@@ -227,6 +233,7 @@ impl App {
             shop: &self.shop,
             reports: &self.reports,
             config_path: &self.config_path,
+            wrote: self.wrote,
         }
     }
 
@@ -240,7 +247,10 @@ impl App {
         match msg {
             Msg::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
             Msg::Key(_) => {}
-            Msg::Resize(w, h) => self.size = (w, h),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.tab_resized();
+            }
             Msg::Tick => self.on_tick(),
             Msg::Job(JobResult::Tab(r)) => self.on_tab_reply(r),
             Msg::Job(r) => {
@@ -272,6 +282,7 @@ impl App {
             self.last_check = self.ticks;
             self.send(Job::CheckSession);
         }
+        self.tab_tick();
     }
 
     /// Whether typed characters go into a text field now.
@@ -333,6 +344,26 @@ impl App {
         {
             self.toggle_theme();
             return;
+        }
+        // Signing out and locking win over every tab's keys (a tab never sees them), in a
+        // form too: their keys do not type.
+        if matches!(self.screen, Screen::Main { .. }) && !typing {
+            match action {
+                Some(Action::SignOut) => {
+                    self.start(
+                        "Signing out",
+                        Job::SignOut {
+                            reason: "signed out".into(),
+                        },
+                    );
+                    return;
+                }
+                Some(Action::LockNow) => {
+                    self.lock(LockCause::Manual);
+                    return;
+                }
+                _ => {}
+            }
         }
         // Activity keeps the session alive (noted in the store at most every few ticks).
         if matches!(self.screen, Screen::Main { .. })

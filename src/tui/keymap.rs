@@ -197,9 +197,26 @@ impl KeyMap {
     }
 }
 
+impl KeyMap {
+    /// The first key bound to `a` that does not type (a Ctrl or Alt combination, a function
+    /// key): what still works while a text field has the keyboard.
+    pub fn non_typing_key_for(&self, a: Action) -> Option<String> {
+        let mut keys: Vec<String> = self
+            .map
+            .iter()
+            .filter(|(k, v)| **v == a && (k.ctrl || k.alt || !matches!(k.code, KeyCode::Char(_))))
+            .map(|(k, _)| describe(k))
+            .collect();
+        keys.sort_by_key(|k| (k.len(), k.clone()));
+        keys.into_iter().next()
+    }
+}
+
 fn describe(k: &KeyCombo) -> String {
     let base = match k.code {
         KeyCode::Char(' ') => "space".to_string(),
+        // Ctrl-O, as a terminal's menus write it; a plain letter keeps its case.
+        KeyCode::Char(c) if k.ctrl || k.alt => c.to_ascii_uppercase().to_string(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Enter => "Enter".into(),
         KeyCode::Esc => "Esc".into(),

@@ -37,6 +37,8 @@ pub struct Work {
     pub slot: &'static str,
     /// Runs on a thread of its own (an import), so it never holds up the pool.
     pub long: bool,
+    /// Changes the store (a sale, an edit, an import): figures read before it are old.
+    pub writes: bool,
     run: Run,
 }
 
@@ -49,6 +51,7 @@ impl Work {
         Work {
             slot,
             long: false,
+            writes: false,
             run: Box::new(move |ctx| Box::new(f(ctx)) as Box<dyn Any + Send>),
         }
     }
@@ -56,6 +59,12 @@ impl Work {
     /// The same work, run on a thread of its own.
     pub fn long(mut self) -> Work {
         self.long = true;
+        self
+    }
+
+    /// The same work, marked as changing the store.
+    pub fn writes(mut self) -> Work {
+        self.writes = true;
         self
     }
 }

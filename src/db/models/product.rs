@@ -1,4 +1,4 @@
-//! A product of the catalogue; its list price is in cents.
+//! A product of the catalogue; its list price is in cents, its barcode (if it has one) unique.
 
 use diesel::prelude::*;
 
@@ -13,4 +13,6 @@ pub struct Product {
     pub category_id: i32,
     pub model_year: i32,
     pub list_price_cents: i64,
+    /// EAN-8, EAN-13, UPC-A or a store's own code (see `crate::barcode`).
+    pub barcode: Option<String>,
 }

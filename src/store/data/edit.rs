@@ -48,7 +48,8 @@ pub struct Change {
 }
 
 /// Columns that must be unique, for the message when a value is taken.
-const UNIQUE: [(&str, &str); 4] = [
+const UNIQUE: [(&str, &str); 5] = [
+    ("products", "barcode"),
     ("categories", "category_name"),
     ("brands", "brand_name"),
     ("stores", "store_name"),
@@ -60,10 +61,17 @@ pub(super) fn spec_of(view: &View) -> &'static TableSpec {
 }
 
 /// The editable fields of `table`, in table order (a stock row also takes the reason for a
-/// change of its quantity, which is a count).
+/// change of its quantity, which is a count); an id the database gives is not required.
 pub fn fields(table: &str) -> Result<Vec<Field>> {
     let view = view_of(table)?;
-    let mut fields = fields_of(spec_of(view));
+    let spec = spec_of(view);
+    let mut fields = fields_of(spec);
+    // A table the database numbers takes a new record without its id.
+    if spec.key.len() == 1 && view.table != "order_items" {
+        for f in fields.iter_mut().filter(|f| f.key) {
+            f.required = false;
+        }
+    }
     if view.table == "stocks" {
         fields.push(REASON_FIELD);
     }
@@ -227,7 +235,7 @@ fn cell_of_json(kind: Kind, j: &serde_json::Value) -> Cell {
             j.as_str()
                 .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()),
         ),
-        Kind::Text(_) => Cell::Text(j.as_str().map(String::from)),
+        Kind::Text(_) | Kind::Barcode => Cell::Text(j.as_str().map(String::from)),
     }
 }
 

@@ -180,8 +180,14 @@ pub static VIEWS: [View; 9] = [
             named("category", "c.category_name", 3, CATEGORY),
             c("model_year", "t.model_year", Int, 4),
             c("list_price", "t.list_price_cents", Money, 1),
+            c("barcode", "t.barcode", Text, 5),
         ],
-        search: &["t.product_name", "b.brand_name", "c.category_name"],
+        search: &[
+            "t.product_name",
+            "b.brand_name",
+            "c.category_name",
+            "t.barcode",
+        ],
         search_in: None,
     },
     View {

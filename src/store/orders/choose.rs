@@ -1,5 +1,6 @@
 //! What the new-order form offers while typing: customers by name, e-mail or phone; products
-//! by name or brand with their price and the stock left in the chosen store; a store's staff;
+//! by barcode (a scanned code names its one product), name or brand, with their price and the
+//! stock left in the chosen store; a store's staff;
 //! the staff member (and store) the signed-in account is linked to; a new customer added at
 //! the till.
 
@@ -28,6 +29,7 @@ pub struct ProductChoice {
     pub list_price_cents: i64,
     /// In the store asked about (0 when it holds none).
     pub stock_left: i64,
+    pub barcode: Option<String>,
 }
 
 /// Every word typed must be found in one of `cols` (any case).
@@ -75,14 +77,25 @@ pub fn customers(auth: &Auth, actor: &Actor, text: &str) -> Result<Vec<CustomerC
         .collect())
 }
 
-/// Products whose id is `text` or whose name or brand contains it, with the stock left in
-/// `store`, those in stock first.
+/// Products with the barcode `text` (in any of its forms, see [`crate::barcode::equivalents`]):
+/// that one product; else those whose id is `text` or whose name or brand contains every word
+/// of it. Each with the stock left in `store`, those in stock first.
 pub fn products(auth: &Auth, actor: &Actor, store: i32, text: &str) -> Result<Vec<ProductChoice>> {
     let mut conn = auth.db().conn()?;
     auth.authorize(&mut conn, actor, Permission::CreateOrders)?;
     let t = text.trim();
     if t.is_empty() {
         return Ok(Vec::new());
+    }
+    if !t.contains(char::is_whitespace) && t.chars().count() <= crate::barcode::MAX_LEN {
+        let codes = crate::barcode::equivalents(t);
+        let mut cells = vec![Cell::Int(Some(store))];
+        cells.extend(codes.iter().map(|c| Cell::Text(Some(c.clone()))));
+        let marks = vec!["?"; codes.len()].join(", ");
+        let found = product_rows(&mut conn, &format!("p.barcode IN ({marks})"), &cells)?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
     }
     let mut cells = vec![Cell::Int(Some(store))];
     let clause = match t.trim_start_matches('#').parse::<i32>() {
@@ -96,14 +109,23 @@ pub fn products(auth: &Auth, actor: &Actor, store: i32, text: &str) -> Result<Ve
             clause
         }
     };
+    product_rows(&mut conn, &clause, &cells)
+}
+
+/// Products matching `clause`, with the stock left in the store bound first in `cells`.
+fn product_rows(
+    conn: &mut crate::db::AnyConnection,
+    clause: &str,
+    cells: &[Cell],
+) -> Result<Vec<ProductChoice>> {
     let refs: Vec<&Cell> = cells.iter().collect();
     let sql = format!(
-        "SELECT JSON_ARRAY(p.product_id, p.product_name, b.brand_name, p.list_price_cents, COALESCE(k.quantity, 0)) AS r \
+        "SELECT JSON_ARRAY(p.product_id, p.product_name, b.brand_name, p.list_price_cents, COALESCE(k.quantity, 0), p.barcode) AS r \
          FROM products p JOIN brands b ON b.brand_id = p.brand_id \
          LEFT JOIN stocks k ON k.product_id = p.product_id AND k.store_id = ? \
          WHERE {clause} ORDER BY COALESCE(k.quantity, 0) = 0, p.product_name, p.product_id LIMIT {OFFERED}"
     );
-    Ok(dynamic::load_json(&mut conn, &sql, &refs)?
+    Ok(dynamic::load_json(conn, &sql, &refs)?
         .iter()
         .map(|j| ProductChoice {
             product_id: int(j, 0) as i32,
@@ -111,6 +133,7 @@ pub fn products(auth: &Auth, actor: &Actor, store: i32, text: &str) -> Result<Ve
             brand: str_at(j, 2).unwrap_or_default(),
             list_price_cents: int(j, 3),
             stock_left: int(j, 4),
+            barcode: str_at(j, 5),
         })
         .collect())
 }
@@ -136,15 +159,15 @@ pub fn staff_of(auth: &Auth, actor: &Actor, store: i32) -> Result<Vec<(i32, Stri
 /// The staff member an account is linked to (`users.staff_id`), with the store they work at:
 /// the new-order form's defaults. `None` for a shell user or an account with no link.
 pub fn own_staff(auth: &Auth, actor: &Actor) -> Result<Option<StaffChoice>> {
-    use crate::db::schema::{staffs, users};
+    use crate::db::schema::{staffs, stores, users};
     use diesel::prelude::*;
     let mut conn = auth.db().conn()?;
     auth.authorize(&mut conn, actor, Permission::CreateOrders)?;
     let Some(user) = actor.user_id else {
         return Ok(None);
     };
-    let row: Option<(i32, i32, String, String, bool)> = users::table
-        .inner_join(staffs::table)
+    let row: Option<(i32, i32, String, String, bool, String)> = users::table
+        .inner_join(staffs::table.inner_join(stores::table))
         .filter(users::user_id.eq(user))
         .select((
             staffs::staff_id,
@@ -152,15 +175,19 @@ pub fn own_staff(auth: &Auth, actor: &Actor) -> Result<Option<StaffChoice>> {
             staffs::first_name,
             staffs::last_name,
             staffs::active,
+            stores::store_name,
         ))
         .first(&mut *conn)
         .optional()?;
-    Ok(row.map(|(staff_id, store_id, f, l, active)| StaffChoice {
-        staff_id,
-        store_id,
-        name: format!("{f} {l}"),
-        active,
-    }))
+    Ok(row.map(
+        |(staff_id, store_id, f, l, active, store_name)| StaffChoice {
+            staff_id,
+            store_id,
+            name: format!("{f} {l}"),
+            active,
+            store_name,
+        },
+    ))
 }
 
 /// A staff member and the store they work at.
@@ -171,6 +198,7 @@ pub struct StaffChoice {
     pub name: String,
     /// An inactive staff member is still shown, but the form should not default to them.
     pub active: bool,
+    pub store_name: String,
 }
 
 /// A customer added while selling: the clerk at the till may add the customer in front of

@@ -46,13 +46,21 @@ impl App {
                 self.generation += 1;
                 self.latest.clear();
                 self.tabs = tabs::build(session.role);
+                // What this role can do about an empty store, and nothing it cannot.
+                let hint = match session.role {
+                    crate::auth::Role::Employee => {
+                        "The store holds no data yet: a manager or administrator loads it (ETL tab)."
+                    }
+                    crate::auth::Role::Manager => {
+                        "The store holds no data yet: the ETL tab imports CSV or JSON files (i)."
+                    }
+                    crate::auth::Role::Administrator => {
+                        "Empty store: the ETL tab imports files or an API; `stockroom demo` on the server loads demo data."
+                    }
+                };
                 self.session = Some(session);
                 self.store_empty = empty;
-                self.notice = empty.then(|| {
-                    Notice::info(
-                        "Empty store: `stockroom demo` loads demo data; the ETL tab imports files.",
-                    )
-                });
+                self.notice = empty.then(|| Notice::info(hint));
                 self.last_check = self.ticks;
                 self.last_touch = self.ticks;
                 self.open_tab(0);

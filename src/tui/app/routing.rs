@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, LockCause, Notice, Screen};
+use super::{App, Notice, Screen};
 use crate::auth::Actor;
 use crate::tui::jobs::Job;
 use crate::tui::keymap::Action;
@@ -27,19 +27,6 @@ impl App {
                     Some(Action::NextField | Action::NextTab | Action::Right) => (tab + 1) % n,
                     Some(Action::PrevField | Action::PrevTab | Action::Left) => (tab + n - 1) % n,
                     Some(a) if a.tab_index().is_some_and(|i| i < n) => a.tab_index().unwrap_or(0),
-                    Some(Action::SignOut) => {
-                        self.start(
-                            "Signing out",
-                            Job::SignOut {
-                                reason: "signed out".into(),
-                            },
-                        );
-                        return;
-                    }
-                    Some(Action::LockNow) => {
-                        self.lock(LockCause::Manual);
-                        return;
-                    }
                     _ => return,
                 };
                 self.open_tab(to);
@@ -65,6 +52,24 @@ impl App {
         let cmd = tabs.get_mut(i).and_then(|t| f(t.as_mut(), &self.ctx()));
         self.tabs = tabs;
         cmd
+    }
+
+    /// A tick for the tab in front (a Dashboard refreshes its figures every minute).
+    pub(super) fn tab_tick(&mut self) {
+        if let Screen::Main { tab } = self.screen
+            && let Some(cmd) = self.with_tab(tab, |t, ctx| t.on_tick(ctx))
+        {
+            self.apply(tab, cmd);
+        }
+    }
+
+    /// The terminal's new size, for the tab in front.
+    pub(super) fn tab_resized(&mut self) {
+        if let Screen::Main { tab } = self.screen
+            && let Some(cmd) = self.with_tab(tab, |t, ctx| t.on_resize(ctx))
+        {
+            self.apply(tab, cmd);
+        }
     }
 
     /// Brings tab `i` to the front.
@@ -99,6 +104,9 @@ impl App {
                     return;
                 };
                 self.next_seq += 1;
+                if work.writes {
+                    self.writing.insert(self.next_seq);
+                }
                 let tab = t.id();
                 self.latest.insert((tab, work.slot), self.next_seq);
                 let job = TabJob {
@@ -123,6 +131,10 @@ impl App {
         let settles = !matches!(r.body, Body::Event(_));
         if settles && !r.long {
             self.in_flight = self.in_flight.saturating_sub(1);
+        }
+        // A write answered (even one since superseded): figures read before it are old.
+        if settles && r.generation == self.generation && self.writing.remove(&r.seq) {
+            self.wrote += 1;
         }
         // Replies of an earlier session, or to a request since superseded, are dropped.
         let current =

@@ -182,6 +182,8 @@ impl App {
         }
         self.tabs.clear();
         self.latest.clear();
+        self.writing.clear();
+        self.wrote = 0;
         self.generation += 1;
         self.session = None;
         self.time_left = None;

@@ -8,7 +8,7 @@ mod sign_in;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use super::app::{App, Screen};
 use super::text::clean;
@@ -25,16 +25,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         overlay::too_small(app, f, area);
         return;
     }
-    let notice_len = app
-        .notice
-        .as_ref()
-        .map(|n| n.text.chars().count() + if n.error { 8 } else { 1 })
-        .unwrap_or(0);
-    let notice_rows = if app.busy.is_none() && notice_len > area.width as usize {
-        2
-    } else {
-        1
-    };
+    let notice_rows = notice_lines(app, area.width as usize).len().max(1) as u16;
     let hint_rows = hint_lines(app, area.width as usize).len() as u16;
     let [header, body, notice, hints] = Layout::vertical([
         Constraint::Length(1),
@@ -110,27 +101,40 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(line).style(t.base), area);
 }
 
+/// The notice in at most two lines of `width`, wrapped between words: a longer one ends with
+/// `…` after its last whole word (a number is never cut).
+fn notice_lines(app: &App, width: usize) -> Vec<String> {
+    match (&app.busy, &app.notice) {
+        (None, Some(n)) => {
+            let prefix = if n.error { "Error: " } else { "" };
+            crate::tui::text::wrap_at_most(
+                &format!("{prefix}{}", clean(&n.text)),
+                width.saturating_sub(1),
+                2,
+            )
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn draw_notice(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let line = if let Some(what) = app.busy {
-        Line::from(Span::styled(
+    let lines: Vec<Line> = if let Some(what) = app.busy {
+        vec![Line::from(Span::styled(
             format!(" {} {what}…", SPINNER[app.spinner % SPINNER.len()]),
             t.accent,
-        ))
-    } else if let Some(n) = &app.notice {
-        let (prefix, style) = if n.error {
-            ("Error: ", t.error)
-        } else {
-            ("", t.ok)
-        };
-        Line::from(Span::styled(format!(" {prefix}{}", clean(&n.text)), style))
+        ))]
     } else {
-        Line::default()
+        let style = match &app.notice {
+            Some(n) if n.error => t.error,
+            _ => t.ok,
+        };
+        notice_lines(app, area.width as usize)
+            .into_iter()
+            .map(|l| Line::styled(format!(" {l}"), style))
+            .collect()
     };
-    f.render_widget(
-        Paragraph::new(line).wrap(Wrap { trim: true }).style(t.base),
-        area,
-    );
+    f.render_widget(Paragraph::new(lines).style(t.base), area);
 }
 
 fn draw_hints(app: &App, f: &mut Frame, area: Rect) {

@@ -37,7 +37,13 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
                 .unwrap_or_default();
             // While a tab takes typed text, letters type: only the keys that still work.
             if app.current_tab().is_some_and(|t| t.editing()) {
-                h.extend([("F1".into(), "help"), ("Ctrl-C".into(), "quit")]);
+                h.push(("F1".into(), "help"));
+                for (a, what) in [(Action::SignOut, "sign out"), (Action::LockNow, "lock")] {
+                    if let Some(key) = app.keymap.non_typing_key_for(a) {
+                        h.push((key, what));
+                    }
+                }
+                h.push(("Ctrl-C".into(), "quit"));
             } else {
                 h.extend([
                     (k(Action::Help), "help"),
@@ -102,24 +108,53 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         Some(tab) => tab.id().title(),
         None => app.screen.title(),
     };
-    let mut lines = vec![Line::styled(format!("Keys: {title}"), t.title)];
     let own: Vec<(String, &'static str)> = match app.current_tab() {
-        Some(tab) => tab.hints(&app.ctx()),
+        Some(tab) => tab.help(&app.ctx()),
         None => hints(app)
             .into_iter()
             .filter(|(k, _)| k != "F1" && k != "Ctrl-C")
             .collect(),
     };
-    for (key, what) in own {
-        lines.push(Line::from(format!("  {key:<16} {what}")));
+    // Every key of the screen, then the keys that work everywhere; in two columns when one
+    // is taller than the screen.
+    let mut entries: Vec<Option<(String, &'static str)>> = own.into_iter().map(Some).collect();
+    entries.push(None);
+    entries.extend(general_keys(app).into_iter().map(Some));
+    let room = area.height.saturating_sub(5) as usize;
+    let columns = if entries.len() > room { 2 } else { 1 };
+    let width = if columns == 2 {
+        area.width.saturating_sub(2)
+    } else {
+        76.min(area.width.saturating_sub(2))
+    };
+    let col_w = (width as usize - 2) / columns;
+    let key_w = entries
+        .iter()
+        .flatten()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(18);
+    let cell = |e: &Option<(String, &'static str)>| match e {
+        Some((key, what)) => {
+            let text = format!(" {key:<key_w$} {what}");
+            crate::tui::widgets::grid::cell(&text, col_w, false)
+        }
+        None => " ".repeat(col_w),
+    };
+    let per_col = entries.len().div_ceil(columns);
+    let mut lines = vec![Line::styled(format!("Keys: {title}"), t.title)];
+    for r in 0..per_col {
+        let mut row = String::new();
+        for c in 0..columns {
+            if let Some(e) = entries.get(c * per_col + r) {
+                row.push_str(&cell(e));
+            }
+        }
+        lines.push(Line::from(row.trim_end().to_string()));
     }
-    lines.push(Line::default());
-    for (key, what) in general_keys(app) {
-        lines.push(Line::from(format!("  {key:<16} {what}")));
-    }
-    lines.push(Line::default());
     lines.push(Line::styled("Press any key to close.", t.dim));
-    let r = centered(area, 64, lines.len() as u16 + 2);
+    let r = centered(area, width, lines.len() as u16 + 2);
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(lines).block(boxed(t, "Help")).style(t.base),

@@ -10,13 +10,13 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::auth::audit::{AuditEvent, AuditFilter};
 use crate::error::Error;
 use crate::tui::keymap::Action;
-use crate::tui::text::clean;
+use crate::tui::text::{clean, wrap};
 use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::form::{Form, FormEvent, form_lines};
 use crate::tui::widgets::grid::{Column, Grid};
@@ -152,7 +152,14 @@ impl Tab for AuditTab {
     }
 
     fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
-        (!self.loaded).then(|| self.load(ctx, 0))
+        if self.loaded {
+            return self.on_resize(ctx);
+        }
+        Some(self.load(ctx, 0))
+    }
+
+    fn on_resize(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        (self.loaded && self.rows != page_rows(ctx.size)).then(|| self.load(ctx, self.offset))
     }
 
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
@@ -211,13 +218,17 @@ impl Tab for AuditTab {
                         .unwrap_or_default();
                     t
                 };
-                self.form = Some(Form::new(vec![
-                    field("User", &f.actor),
-                    field("Event", &f.event),
-                    field("Terminal", &f.terminal),
-                    day("From", f.since, 0),
-                    day("To", f.until, 86_400),
-                ]));
+                // The filter in force, selected: typing replaces a field, never appends.
+                self.form = Some(
+                    Form::new(vec![
+                        field("User", &f.actor),
+                        field("Event", &f.event),
+                        field("Terminal", &f.terminal),
+                        day("From", f.since, 0),
+                        day("To", f.until, 86_400),
+                    ])
+                    .select_all(),
+                );
                 Cmd::Done
             }
             KeyCode::Esc
@@ -325,37 +336,45 @@ impl Tab for AuditTab {
         if self.detail
             && let Some(e) = self.events.get(self.cursor)
         {
-            let lines = vec![
+            // The details wrapped whole: the box grows to hold them (and, taller than the
+            // screen, shows what fits).
+            let w = area.width.saturating_sub(6);
+            let inner = w.saturating_sub(2) as usize;
+            let mut lines = vec![
                 Line::from(format!("when      {}", local_time(e.at))),
                 Line::from(format!("user      {}", clean(&e.actor))),
                 Line::from(format!("terminal  {}", clean(&e.terminal))),
                 Line::from(format!("event     {}", clean(&e.event))),
                 Line::default(),
-                Line::from(clean(&e.details)),
-                Line::default(),
-                Line::styled("Any key closes.", t.dim),
             ];
-            let r = centered(area, area.width.saturating_sub(6), 14);
+            for l in wrap(&clean(&e.details), inner) {
+                lines.push(Line::from(l));
+            }
+            lines.push(Line::default());
+            lines.push(Line::styled("Any key closes.", t.dim));
+            let r = centered(area, w, lines.len() as u16 + 2);
             f.render_widget(Clear, r);
             f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(boxed(t, "Event"))
-                    .style(t.base),
+                Paragraph::new(lines).block(boxed(t, "Event")).style(t.base),
                 r,
             );
         }
         if let Some(form) = &self.form {
-            let mut lines = vec![Line::styled(
+            let w = 76.min(area.width);
+            let note = |text: &str| -> Vec<Line> {
+                wrap(text, w.saturating_sub(2) as usize)
+                    .into_iter()
+                    .map(|l| Line::styled(l, t.dim))
+                    .collect()
+            };
+            let mut lines = note(
                 "Empty fields match everything; dates as YYYY-MM-DD; Enter on the last applies.",
-                t.dim,
-            )];
+            );
             lines.extend(form_lines(form, t));
-            lines.push(Line::styled(
+            lines.extend(note(
                 "Events: signin, signout, user, session, import, export, record, …",
-                t.dim,
             ));
-            let r = centered(area, 76, lines.len() as u16 + 2);
+            let r = centered(area, w, lines.len() as u16 + 2);
             f.render_widget(Clear, r);
             f.render_widget(
                 Paragraph::new(lines)
@@ -367,21 +386,11 @@ impl Tab for AuditTab {
     }
 
     fn hints(&self, _: &Ctx) -> Vec<Hint> {
-        let h = |k: &str, what: &'static str| (k.to_string(), what);
-        if self.form.is_some() {
-            return vec![h("Enter", "next / apply"), h("Esc", "cancel")];
-        }
-        if self.detail {
-            return vec![h("any key", "close")];
-        }
-        vec![
-            h("j/k PgUp/PgDn", "move"),
-            h("Enter", "details"),
-            h("/", "filter"),
-            h("Esc", "clear filter"),
-            h("x", "export CSV"),
-            h("r", "reload"),
-        ]
+        self.keys(false)
+    }
+
+    fn help(&self, _: &Ctx) -> Vec<Hint> {
+        self.keys(true)
     }
 
     fn editing(&self) -> bool {
@@ -390,5 +399,38 @@ impl Tab for AuditTab {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+impl AuditTab {
+    /// The keys of what is in front: the most used for the hint bar, every one for the help.
+    fn keys(&self, all: bool) -> Vec<Hint> {
+        let h = |k: &str, what: &'static str| (k.to_string(), what);
+        if self.form.is_some() {
+            return vec![
+                h("Enter", "next / apply"),
+                h("Tab/Shift-Tab", "move"),
+                h("Ctrl-U", "clear a field"),
+                h("Esc", "cancel"),
+            ];
+        }
+        if self.detail {
+            return vec![h("any key", "close")];
+        }
+        let mut v = vec![
+            h("j/k PgUp/PgDn", "move"),
+            h("Enter", "details"),
+            h("/", "filter"),
+            h("Esc", "clear filter"),
+            h("x", "export CSV"),
+            h("r", "reload"),
+        ];
+        if all {
+            v.extend([
+                h("Home", "newest events"),
+                h("g", "reload, as r (new events where you are)"),
+            ]);
+        }
+        v
     }
 }

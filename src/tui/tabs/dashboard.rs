@@ -1,7 +1,9 @@
 //! The Dashboard tab: the figures a store runs on for a period and a store — revenue against
-//! the target, orders by status, revenue by month as bars with the amounts as text, the best
-//! products and staff, and what to reorder. Loads when opened and on `r`, on a worker; the
-//! figures on screen stay until new ones arrive.
+//! the target, orders by status, revenue by month as bars with their amounts, the best
+//! products and staff, and what to reorder. An account linked to a member of staff opens on
+//! that store. Loads when opened, again when shown after a write of this terminal (a sale, a
+//! change of status, an edit, an import), every minute while shown, and on `r`, on a worker;
+//! the figures on screen stay until new ones arrive and say how old they are.
 
 use std::any::Any;
 
@@ -13,16 +15,31 @@ use ratatui::widgets::{Bar, BarChart, Paragraph};
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::error::Error;
+use chrono::NaiveDate;
+
 use crate::store::dashboard::{self, DashboardQuery, Figures, Period};
 use crate::tui::keymap::Action;
 use crate::tui::text::clean;
 use crate::tui::widgets::boxed::boxed;
 use crate::tui::work::{Reply, Work};
 
+/// What one load read: the figures, the stores, the first and last order dates of the store
+/// shown (or all), and the store shown.
+#[derive(Debug)]
+struct Loaded {
+    figures: Figures,
+    stores: Vec<(i32, String)>,
+    span: Option<(NaiveDate, NaiveDate)>,
+    store: Option<i32>,
+}
+
 #[derive(Debug)]
 enum DashReply {
-    Loaded(Result<(Figures, Vec<(i32, String)>), Error>),
+    Loaded(Result<Loaded, Error>),
 }
+
+/// Ticks between refreshes while the tab is shown: a minute.
+pub const REFRESH_TICKS: u64 = 60_000 / crate::tui::TICK.as_millis() as u64;
 
 #[derive(Debug, Default)]
 pub struct DashboardTab {
@@ -33,6 +50,16 @@ pub struct DashboardTab {
     /// `None` until the first load picks the latest month with orders.
     pub period: Option<Period>,
     pub loading: bool,
+    /// When the figures on screen were read (local time, `HH:MM:SS`).
+    pub as_of: Option<String>,
+    /// The first and last order dates of what is shown: `[` and `]` stay within them.
+    pub span: Option<(NaiveDate, NaiveDate)>,
+    /// The writes of this terminal the figures on screen include (see `Ctx::wrote`).
+    seen_writes: u64,
+    /// Ticks since the last load.
+    ticks: u64,
+    /// The first load looks for the account's own store.
+    opened: bool,
 }
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
@@ -40,15 +67,33 @@ const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 impl DashboardTab {
     fn load(&mut self, ctx: &Ctx) -> Cmd {
         self.loading = true;
-        let q = DashboardQuery {
+        self.seen_writes = ctx.wrote;
+        self.ticks = 0;
+        let own_store = !self.opened;
+        self.opened = true;
+        let mut q = DashboardQuery {
             store: self.store,
             period: self.period,
             low_stock_threshold: ctx.shop.low_stock_threshold,
             target_per_store_month_cents: ctx.shop.target_per_store_month_cents,
         };
         Cmd::Run(Work::new("figures", move |w| {
-            let r = dashboard::load(w.auth, w.actor, &q)
-                .and_then(|f| Ok((f, dashboard::stores(w.auth, w.actor)?)));
+            let r = (|| {
+                // The first time, a member of staff's own store.
+                if own_store {
+                    q.store = crate::store::orders::choose::own_staff(w.auth, w.actor)
+                        .ok()
+                        .flatten()
+                        .filter(|s| s.active)
+                        .map(|s| s.store_id);
+                }
+                Ok(Loaded {
+                    figures: dashboard::load(w.auth, w.actor, &q)?,
+                    stores: dashboard::stores(w.auth, w.actor)?,
+                    span: dashboard::order_dates(w.auth, w.actor, q.store)?,
+                    store: q.store,
+                })
+            })();
             DashReply::Loaded(r)
         }))
     }
@@ -62,6 +107,18 @@ impl DashboardTab {
                 .find(|(s, _)| *s == id)
                 .map_or(format!("store {id}"), |(_, n)| clean(n)),
         }
+    }
+}
+
+/// An amount in whole thousands for a bar (`12k`; `950` under a thousand; `1.2M`), in at
+/// most four characters.
+pub fn thousands(cents: i64) -> String {
+    let units = cents.max(0) / 100;
+    match units {
+        u if u < 1_000 => u.to_string(),
+        u if u < 999_500 => format!("{}k", (u + 500) / 1_000),
+        u if u < 9_950_000 => format!("{:.1}M", u as f64 / 1_000_000.0),
+        u => format!("{}M", (u + 500_000) / 1_000_000),
     }
 }
 
@@ -85,7 +142,13 @@ impl Tab for DashboardTab {
     }
 
     fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
-        (self.figures.is_none() && !self.loading).then(|| self.load(ctx))
+        let stale = self.figures.is_none() || ctx.wrote != self.seen_writes;
+        (stale && !self.loading).then(|| self.load(ctx))
+    }
+
+    fn on_tick(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        self.ticks += 1;
+        (self.ticks >= REFRESH_TICKS && !self.loading).then(|| self.load(ctx))
     }
 
     fn handle_key(&mut self, key: &KeyEvent, _: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
@@ -97,19 +160,29 @@ impl Tab for DashboardTab {
         Some(match key.code {
             KeyCode::Char('r') => self.load(ctx),
             KeyCode::Char('[') | KeyCode::Char(',') => {
-                self.period = current.map(Period::previous);
+                let previous = current.map(Period::previous);
+                if let (Some((first, _)), Some((_, end))) =
+                    (self.span, previous.and_then(Period::bounds))
+                    && end <= first
+                {
+                    return Some(Cmd::Notice(Notice::info(format!(
+                        "The first order is of {first}: this is the earliest period with orders."
+                    ))));
+                }
+                self.period = previous;
                 self.load(ctx)
             }
             KeyCode::Char(']') | KeyCode::Char('.') => {
                 let next = current.map(Period::next);
                 let today = chrono::Local::now().date_naive();
+                let last = self.span.map_or(today, |(_, last)| last.min(today));
                 if next
                     .and_then(Period::bounds)
-                    .is_some_and(|(start, _)| start > today)
+                    .is_some_and(|(start, _)| start > last)
                 {
-                    return Some(Cmd::Notice(Notice::info(
-                        "That period has not begun yet: this is the latest.",
-                    )));
+                    return Some(Cmd::Notice(Notice::info(format!(
+                        "The last order is of {last}: this is the latest period with orders."
+                    ))));
                 }
                 self.period = next;
                 self.load(ctx)
@@ -137,10 +210,13 @@ impl Tab for DashboardTab {
     fn on_reply(&mut self, reply: Reply, _: &Ctx) -> Option<Cmd> {
         self.loading = false;
         match reply.done::<DashReply>()? {
-            DashReply::Loaded(Ok((f, stores))) => {
-                self.period = Some(f.period);
-                self.figures = Some(f);
-                self.stores = stores;
+            DashReply::Loaded(Ok(l)) => {
+                self.period = Some(l.figures.period);
+                self.figures = Some(l.figures);
+                self.stores = l.stores;
+                self.span = l.span;
+                self.store = l.store;
+                self.as_of = Some(chrono::Local::now().format("%H:%M:%S").to_string());
                 None
             }
             DashReply::Loaded(Err(e)) => Some(Cmd::failed(&e)),
@@ -150,7 +226,15 @@ impl Tab for DashboardTab {
     fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
         let t = ctx.theme;
         let title = match &self.figures {
-            Some(fig) => format!("Dashboard · {} · {}", fig.period.label(), self.store_name()),
+            Some(fig) => format!(
+                "Dashboard · {} · {}{}",
+                fig.period.label(),
+                self.store_name(),
+                self.as_of
+                    .as_ref()
+                    .map(|t| format!(" · as of {t}"))
+                    .unwrap_or_default()
+            ),
             None => "Dashboard".into(),
         };
         let title = if self.loading {
@@ -204,36 +288,6 @@ impl Tab for DashboardTab {
             )),
         ];
         f.render_widget(Paragraph::new(lines).style(t.base), top);
-        // Best products and staff, amounts first so a narrow column cuts only names.
-        let mut best = vec![Line::styled("Best products", t.title)];
-        for (p, n, c) in fig.top_products.iter().take(if wide { 10 } else { 5 }) {
-            best.push(Line::from(format!(
-                "{:>13} {n:>3}× {}",
-                money(*c),
-                clean(p)
-            )));
-        }
-        best.push(Line::styled("Best staff", t.title));
-        for (s, n, c) in fig.top_staff.iter().take(if wide { 5 } else { 3 }) {
-            best.push(Line::from(format!(
-                "{:>13} {n:>3} orders {}",
-                money(*c),
-                clean(s)
-            )));
-        }
-        let mut lows = vec![Line::styled(
-            format!(
-                "Low stock (≤ {}), worst first",
-                ctx.shop.low_stock_threshold
-            ),
-            t.title,
-        )];
-        if fig.low_stock.is_empty() {
-            lows.push(Line::from("  nothing to reorder"));
-        }
-        for (s, p, q) in &fig.low_stock {
-            lows.push(Line::from(format!("{q:>4} · {} · {}", clean(p), clean(s))));
-        }
         let (best_area, chart_area, low_area) = if wide {
             let [a, b, c] = Layout::horizontal([
                 Constraint::Percentage(34),
@@ -256,35 +310,99 @@ impl Tab for DashboardTab {
             width: best_area.width.saturating_sub(1),
             ..best_area
         };
+        // Best products and staff: amounts first, in a column as wide as the widest, so a
+        // narrow screen leaves the names the room there is.
+        let products: Vec<_> = fig
+            .top_products
+            .iter()
+            .take(if wide { 10 } else { 5 })
+            .collect();
+        let staff: Vec<_> = fig
+            .top_staff
+            .iter()
+            .take(if wide { 5 } else { 3 })
+            .collect();
+        let w = products
+            .iter()
+            .map(|(_, _, c)| money(*c).chars().count())
+            .chain(staff.iter().map(|(_, _, c)| money(*c).chars().count()))
+            .max()
+            .unwrap_or(0);
+        let mut best = vec![Line::styled("Best products: revenue, units", t.title)];
+        // Names cut short end in `…`, so a cut is never taken for the whole name.
+        let name_w = (best_area.width as usize).saturating_sub(w + 7);
+        let name = |s: &str| {
+            crate::tui::widgets::grid::cell(s, name_w, false)
+                .trim_end()
+                .to_string()
+        };
+        for (p, n, c) in products {
+            best.push(Line::from(format!(
+                "{:>w$} {:>4} {}",
+                money(*c),
+                n,
+                name(p)
+            )));
+        }
+        best.push(Line::styled("Best staff: revenue, orders", t.title));
+        for (s, n, c) in staff {
+            best.push(Line::from(format!(
+                "{:>w$} {:>4} {}",
+                money(*c),
+                n,
+                name(s)
+            )));
+        }
+        let mut lows = vec![Line::styled(
+            format!(
+                "Low stock (≤ {}), worst first",
+                ctx.shop.low_stock_threshold
+            ),
+            t.title,
+        )];
+        if fig.low_stock.is_empty() {
+            lows.push(Line::from("  nothing to reorder"));
+        }
+        let low_w = (low_area.width as usize).saturating_sub(7);
+        for (s, p, q) in &fig.low_stock {
+            let what = crate::tui::widgets::grid::cell(&format!("{p} · {s}"), low_w, false);
+            lows.push(Line::from(format!("{q:>4} · {}", what.trim_end())));
+        }
         f.render_widget(Paragraph::new(best).style(t.base), best_area);
         f.render_widget(Paragraph::new(lows).style(t.base), low_area);
-        // Revenue by month as bars; the amounts as text where there is room.
-        let bar_width = (chart_area.width.saturating_sub(2) / 12)
-            .saturating_sub(1)
-            .max(1);
+        // Revenue by month as bars with their amounts (in thousands) on them: as many of the
+        // latest months as have bars wide enough for an amount; all twelve spelled out below
+        // where there is room.
+        // Bars at least four wide, so an amount (`461k`) fits on each.
+        let inner = chart_area.width.saturating_sub(2);
+        let shown = ((inner + 1) / 5).clamp(1, 12) as usize;
+        let bar_width = ((inner + 1) / shown as u16).saturating_sub(1).max(1);
         let [bars_area, months_area] = Layout::vertical([
             Constraint::Min(4),
             Constraint::Length(if wide { 4 } else { 0 }),
         ])
         .areas(chart_area);
+        let skip = fig.by_month.len().saturating_sub(shown);
         let bars: Vec<Bar> = fig
             .by_month
             .iter()
+            .skip(skip)
             .map(|(m, c)| {
-                let bar = Bar::with_label(
+                Bar::with_label(
                     m.get(5..).unwrap_or(m).to_string(),
                     (*c / 100).max(0) as u64,
-                );
-                if bar_width >= 4 {
-                    bar.text_value(format!("{}k", c / 100_000))
-                } else {
-                    bar.text_value(String::new())
-                }
+                )
+                .text_value(thousands(*c))
             })
             .collect();
+        let chart_title = format!(
+            "Revenue by month, last {}{}",
+            fig.by_month.len() - skip,
+            if wide { "" } else { " (in k)" }
+        );
         f.render_widget(
             BarChart::new(bars)
-                .block(boxed(t, "Revenue by month (last 12)"))
+                .block(boxed(t, &chart_title))
                 .bar_width(bar_width)
                 .bar_gap(1)
                 .bar_style(t.accent)
@@ -315,6 +433,23 @@ impl Tab for DashboardTab {
             h("s", "store"),
             h("r", "refresh"),
         ]
+    }
+
+    fn help(&self, ctx: &Ctx) -> Vec<Hint> {
+        let h = |k: &str, what: &'static str| (k.to_string(), what);
+        let mut v = self.hints(ctx);
+        v.extend([
+            h(", .", "previous / next period, as [ ]"),
+            h(
+                "",
+                "figures refresh when shown after a sale, a change or an import here,",
+            ),
+            h(
+                "",
+                "and every minute while shown; the title says when they were read",
+            ),
+        ]);
+        v
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -124,6 +124,9 @@ pub struct Ctx<'a> {
     pub reports: &'a crate::report::ReportOptions,
     /// The config file store-wide settings are saved to.
     pub config_path: &'a Path,
+    /// How many writes of this session were answered (see [`Work::writes`]): a tab whose
+    /// figures were read at a lower count shows old figures.
+    pub wrote: u64,
 }
 
 /// Store-wide settings from the configuration.
@@ -214,6 +217,17 @@ pub trait Tab: Any + std::fmt::Debug {
         None
     }
 
+    /// The terminal was resized while the tab is in front (a paged list reads pages of the
+    /// new height).
+    fn on_resize(&mut self, _ctx: &Ctx) -> Option<Cmd> {
+        None
+    }
+
+    /// A tick of the clock (every [`crate::tui::TICK`]) while the tab is in front.
+    fn on_tick(&mut self, _ctx: &Ctx) -> Option<Cmd> {
+        None
+    }
+
     /// A key while the tab is in front; `None` leaves it to the app's global keys.
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd>;
 
@@ -223,8 +237,13 @@ pub trait Tab: Any + std::fmt::Debug {
     /// Draws the tab; reads only.
     fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect);
 
-    /// The tab's keys, most used first (the hint bar shows what fits, `?` shows all).
+    /// The tab's keys, most used first (the hint bar shows what fits).
     fn hints(&self, ctx: &Ctx) -> Vec<Hint>;
+
+    /// Every key the tab takes where it is, for `?` (the hints unless a tab says more).
+    fn help(&self, ctx: &Ctx) -> Vec<Hint> {
+        self.hints(ctx)
+    }
 
     /// Whether a text field has the keyboard (then `q` and digits are typed).
     fn editing(&self) -> bool {

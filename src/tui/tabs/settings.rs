@@ -148,7 +148,7 @@ impl SettingsTab {
             KeyCode::Enter => {
                 let e = EDITABLE[*at];
                 let mut input = TextInput::new(e.label);
-                input.value = draw::value_of(self, ctx, e.key);
+                input.set(draw::value_of(self, ctx, e.key));
                 self.picking = None;
                 self.form = Some((FormKind::Store(e.key), Form::new(vec![input])));
             }

@@ -121,9 +121,10 @@ fn number(text: &str, field: &str) -> Result<i32, String> {
     })
 }
 
+/// A field filled in from the selected row, selected: typing replaces it.
 fn field(label: &'static str, value: Option<i32>) -> TextInput {
     let mut t = TextInput::new(label);
-    t.value = value.map(|v| v.to_string()).unwrap_or_default();
+    t.set(value.map(|v| v.to_string()).unwrap_or_default());
     t
 }
 
@@ -287,7 +288,7 @@ impl StockTab {
         match parsed {
             Ok(work) => {
                 self.saving = true;
-                Cmd::Run(work)
+                Cmd::Run(work.writes())
             }
             Err(m) => Cmd::Notice(Notice::error(m)),
         }
@@ -341,7 +342,20 @@ impl Tab for StockTab {
     }
 
     fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
-        (!self.loaded).then(|| self.load(ctx, 0))
+        if self.loaded {
+            return self.on_resize(ctx);
+        }
+        Some(self.load(ctx, 0))
+    }
+
+    fn on_resize(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        if !self.loaded || self.rows == page_rows(ctx.size) {
+            return None;
+        }
+        Some(match self.history.as_ref().map(|h| h.offset) {
+            Some(at) => self.load_moves(ctx, at),
+            None => self.load(ctx, self.offset),
+        })
     }
 
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
@@ -627,6 +641,23 @@ impl Tab for StockTab {
             h("Esc", "clear filters"),
             h("r", "reload"),
         ]);
+        v
+    }
+
+    fn help(&self, ctx: &Ctx) -> Vec<Hint> {
+        let mut v = self.hints(ctx);
+        if self.form.is_none() {
+            v.push(("Home".into(), "first page"));
+        }
+        if self.form.is_some() {
+            v.extend([
+                ("Tab/Shift-Tab".into(), "move"),
+                (
+                    "Ctrl-U".into(),
+                    "clear a field (a filled-in one: just type)",
+                ),
+            ]);
+        }
         v
     }
 

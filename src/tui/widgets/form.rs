@@ -1,7 +1,8 @@
 //! A form of text inputs: Tab/Shift-Tab and Enter move between fields, Enter on the last
-//! field submits, Esc leaves; [`form_lines`] draws one, a field a line.
+//! field submits, Esc leaves; [`form_lines`] draws one, a field a line. A printable key always
+//! types, whatever the `[keys]` config binds it to.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};
 
 use super::input::TextInput;
@@ -32,9 +33,29 @@ impl Form {
         &self.fields[i].value
     }
 
+    /// Selects every field's value, so typing replaces it (a form reopened with its last
+    /// entry, or filled in for the user).
+    pub fn select_all(mut self) -> Self {
+        for f in self.fields.iter_mut() {
+            f.select();
+        }
+        self
+    }
+
+    /// Whether any field holds something.
+    pub fn typed(&self) -> bool {
+        self.fields.iter().any(|f| !f.value.trim().is_empty())
+    }
+
     /// Offers a key: printable keys edit the focused field, navigation moves the focus.
     pub fn handle(&mut self, key: &KeyEvent, action: Option<Action>) -> FormEvent {
         let last = self.fields.len().saturating_sub(1);
+        // A letter typed is text, even where the config binds it to an action.
+        let printable = matches!(key.code, KeyCode::Char(_))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let action = if printable { None } else { action };
         match (key.code, action) {
             (KeyCode::Enter, _) | (_, Some(Action::Submit)) => {
                 if self.focus < last {
@@ -91,14 +112,33 @@ pub(crate) fn form_lines(form: &Form, t: &Theme) -> Vec<Line<'static>> {
         .map(|(i, field)| {
             let focused = i == form.focus;
             let marker = if focused { "› " } else { "  " };
-            let value = format!("{}{}", field.shown(), if focused { "▏" } else { "" });
-            Line::from(vec![
-                Span::styled(
-                    format!("{marker}{:<14}", format!("{}:", field.label)),
-                    if focused { t.accent } else { t.base },
-                ),
-                Span::styled(value, if focused { t.focus } else { t.base }),
-            ])
+            let mut spans = vec![Span::styled(
+                format!("{marker}{:<14}", format!("{}:", field.label)),
+                if focused { t.accent } else { t.base },
+            )];
+            spans.extend(value_spans(field, focused, t));
+            Line::from(spans)
         })
         .collect()
+}
+
+/// A field's value as drawn: a selected value reversed (typing replaces it), the cursor
+/// after the value of the focused field.
+pub(crate) fn value_spans(field: &TextInput, focused: bool, t: &Theme) -> Vec<Span<'static>> {
+    let style = if focused { t.focus } else { t.base };
+    let mut v = Vec::new();
+    if field.selected && focused {
+        v.push(Span::styled(
+            field.shown(),
+            style.add_modifier(
+                ratatui::style::Modifier::UNDERLINED | ratatui::style::Modifier::BOLD,
+            ),
+        ));
+    } else {
+        v.push(Span::styled(field.shown(), style));
+    }
+    if focused {
+        v.push(Span::styled("▏", style));
+    }
+    v
 }

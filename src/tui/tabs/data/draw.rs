@@ -7,13 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Ctx, DataTab, Pane, columns, texts};
-use crate::store::data::{Direction, VIEWS};
+use crate::store::data::Direction;
 use crate::text::group_digits;
 use crate::tui::text::clean;
 use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::value_spans;
 use crate::tui::widgets::grid::{self, Grid};
 
-fn describe(table: &str) -> &'static str {
+pub(super) fn describe(table: &str) -> &'static str {
     match table {
         "categories" => "kinds of product",
         "brands" => "makers of the products",
@@ -33,10 +34,25 @@ pub fn draw(tab: &DataTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     match tab.pane {
         Pane::Tables => {
             let mut lines = vec![
-                Line::from("Choose a table (Enter opens it):"),
+                if tab.filtering {
+                    let mut v = vec![Span::styled("Tables with: ", t.accent)];
+                    v.extend(value_spans(&tab.table_filter, true, t));
+                    Line::from(v)
+                } else if !tab.table_filter.value.trim().is_empty() {
+                    Line::from(format!(
+                        "Tables with “{}” (Enter opens one; Esc shows all):",
+                        clean(tab.table_filter.value.trim())
+                    ))
+                } else {
+                    Line::from("Choose a table (Enter opens it; / finds one):")
+                },
                 Line::default(),
             ];
-            for (i, v) in VIEWS.iter().enumerate() {
+            let shown = tab.tables();
+            if shown.is_empty() {
+                lines.push(Line::styled("  No table matches.", t.dim));
+            }
+            for (i, v) in shown.iter().enumerate() {
                 let chosen = i == tab.table_cursor;
                 let style = if chosen { t.focus } else { t.base };
                 lines.push(Line::from(vec![
@@ -116,10 +132,9 @@ fn rows(tab: &DataTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         parts.insert(0, "loading…".into());
     }
     let status_line = if tab.searching {
-        Line::from(vec![
-            Span::styled("Search: ", t.accent),
-            Span::styled(format!("{}▏", tab.search.shown()), t.focus),
-        ])
+        let mut v = vec![Span::styled("Search: ", t.accent)];
+        v.extend(value_spans(&tab.search, true, t));
+        Line::from(v)
     } else {
         Line::styled(parts.join(" · "), t.dim)
     };
@@ -311,6 +326,12 @@ fn editor(tab: &DataTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     }
     if ed.saving {
         lines.push(Line::styled("Saving…", t.accent));
+    }
+    if ed.confirm_drop {
+        lines.push(Line::styled(
+            "Drop your changes? y drops them; any other key keeps them.",
+            t.accent,
+        ));
     }
     let h = (lines.len() as u16 + 2).min(area.height);
     let r = centered(area, area.width.saturating_sub(4).min(90), h);

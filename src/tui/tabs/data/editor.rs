@@ -25,6 +25,21 @@ pub struct Editor {
     /// For a field that refers to another table: the records matching what is typed there,
     /// `(id, how it reads)`; Enter takes the first.
     pub matches: Vec<(i32, String)>,
+    /// The values the form opened with: Esc asks before dropping changes to them.
+    pub initial: Vec<String>,
+    /// Esc on a changed form: waiting for `y` to drop the changes.
+    pub confirm_drop: bool,
+}
+
+impl Editor {
+    /// Whether anything differs from what the form opened with.
+    pub fn changed(&self) -> bool {
+        self.form
+            .fields
+            .iter()
+            .zip(&self.initial)
+            .any(|(f, v)| f.value.trim() != v.trim())
+    }
 }
 
 impl Editor {
@@ -43,11 +58,14 @@ impl Editor {
                 t
             })
             .collect();
+        let inputs = Form::new(inputs);
         Editor {
             table,
             key: Some(key),
             fields: fields.into_iter().filter(|f| !f.key).collect(),
-            form: Form::new(inputs),
+            initial: inputs.fields.iter().map(|f| f.value.clone()).collect(),
+            confirm_drop: false,
+            form: inputs,
             base: Some(EditForm {
                 fields: form.fields.into_iter().filter(|(f, _)| !f.key).collect(),
                 base: form.base,
@@ -69,6 +87,8 @@ impl DataTab {
                 self.editor = Some(Editor {
                     table,
                     key: None,
+                    initial: vec![String::new(); fields.len()],
+                    confirm_drop: false,
                     fields,
                     form,
                     base: None,
@@ -91,9 +111,12 @@ impl DataTab {
         match (&ed.key, &ed.base) {
             (Some(key), Some(base)) => {
                 let (key, base) = (key.clone(), base.clone());
-                Cmd::Run(Work::new("save", move |w| {
-                    DataReply::Saved(data::save(w.auth, w.actor, table, &key, &base, &typed))
-                }))
+                Cmd::Run(
+                    Work::new("save", move |w| {
+                        DataReply::Saved(data::save(w.auth, w.actor, table, &key, &base, &typed))
+                    })
+                    .writes(),
+                )
             }
             _ => {
                 let values: Vec<data::FieldChange> = ed
@@ -106,9 +129,12 @@ impl DataTab {
                         value: v.trim().to_string(),
                     })
                     .collect();
-                Cmd::Run(Work::new("save", move |w| {
-                    DataReply::Added(data::add(w.auth, w.actor, table, &values))
-                }))
+                Cmd::Run(
+                    Work::new("save", move |w| {
+                        DataReply::Added(data::add(w.auth, w.actor, table, &values))
+                    })
+                    .writes(),
+                )
             }
         }
     }
@@ -133,6 +159,14 @@ impl DataTab {
         if ed.saving {
             return Some(Cmd::Done);
         }
+        if ed.confirm_drop {
+            ed.confirm_drop = false;
+            if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                self.editor = None;
+                return Some(Cmd::Notice(Notice::info("Nothing was saved.")));
+            }
+            return Some(Cmd::Notice(Notice::info("The form is still here.")));
+        }
         // On a field that refers to another table, Enter on a name takes the first match.
         let i = ed.form.focus;
         let typed = ed.form.value(i).trim().to_string();
@@ -149,6 +183,11 @@ impl DataTab {
         let before = (ed.form.focus, typed);
         let cmd = match ed.form.handle(key, action) {
             FormEvent::Submit => return Some(self.submit()),
+            // What was typed is not dropped without asking, as in the new-order form.
+            FormEvent::Cancel if ed.changed() => {
+                ed.confirm_drop = true;
+                return Some(Cmd::Done);
+            }
             FormEvent::Cancel => {
                 self.editor = None;
                 return Some(Cmd::Notice(Notice::info("Nothing was saved.")));

@@ -82,7 +82,12 @@ pub struct DataTab {
     pub editor: Option<Editor>,
     /// A delete waiting for `y`: the key and how the record is named.
     pub confirm: Option<(Key, String)>,
+    /// `/` on the table list: words of a table's name or what it holds.
+    pub table_filter: TextInput,
+    pub filtering: bool,
     land: Land,
+    /// Rows asked for a page (from the terminal's height).
+    limit: u64,
 }
 
 impl Default for DataTab {
@@ -107,6 +112,9 @@ impl Default for DataTab {
             editor: None,
             confirm: None,
             land: Land::First,
+            limit: 0,
+            table_filter: TextInput::new("Tables"),
+            filtering: false,
         }
     }
 }
@@ -122,12 +130,13 @@ impl DataTab {
         let Some(table) = self.table else {
             return Cmd::Done;
         };
+        self.limit = page_rows(ctx.size);
         let q = ListQuery {
             table: table.to_string(),
             search: self.applied_search.clone(),
             sort: self.sort.clone(),
             offset,
-            limit: page_rows(ctx.size),
+            limit: self.limit,
             known_total: self.page.as_ref().filter(|_| paging).map(|p| p.total),
         };
         self.loading = true;
@@ -181,6 +190,71 @@ impl DataTab {
         self.load(ctx, 0, Land::First)
     }
 
+    /// The tables listed: those whose name or description holds every word of the filter.
+    pub fn tables(&self) -> Vec<&'static data::View> {
+        let words: Vec<String> = self
+            .table_filter
+            .value
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        VIEWS
+            .iter()
+            .filter(|v| {
+                let text = format!("{} {}", v.table, draw::describe(v.table)).to_lowercase();
+                words.iter().all(|w| text.contains(w.as_str()))
+            })
+            .collect()
+    }
+
+    /// A key on the table list: move, open, or `/` to narrow it by name.
+    fn tables_key(&mut self, key: &KeyEvent, ctx: &Ctx) -> Option<Cmd> {
+        if self.filtering {
+            match key.code {
+                KeyCode::Enter | KeyCode::Down => self.filtering = false,
+                KeyCode::Esc => {
+                    self.filtering = false;
+                    self.table_filter.clear();
+                }
+                _ => {
+                    if self.table_filter.handle(key) {
+                        self.table_cursor = 0;
+                    }
+                }
+            }
+            return Some(Cmd::Done);
+        }
+        let n = self.tables().len();
+        Some(match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.table_cursor = (self.table_cursor + 1).min(n.saturating_sub(1));
+                Cmd::Done
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.table_cursor = self.table_cursor.saturating_sub(1);
+                Cmd::Done
+            }
+            KeyCode::Char('/') => {
+                self.filtering = true;
+                self.table_filter.select();
+                Cmd::Done
+            }
+            KeyCode::Esc if !self.table_filter.value.is_empty() => {
+                self.table_filter.clear();
+                self.table_cursor = 0;
+                Cmd::Done
+            }
+            KeyCode::Enter => match self.tables().get(self.table_cursor) {
+                Some(v) => {
+                    let i = VIEWS.iter().position(|x| x.table == v.table).unwrap_or(0);
+                    self.open_table(ctx, i)
+                }
+                None => Cmd::Done,
+            },
+            _ => return None,
+        })
+    }
+
     fn show(&mut self, key: Key) -> Cmd {
         let Some(table) = self.table else {
             return Cmd::Done;
@@ -222,15 +296,28 @@ impl Tab for DataTab {
         TabId::Data
     }
 
+    fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        self.on_resize(ctx)
+    }
+
+    fn on_resize(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        let offset = self.page.as_ref()?.offset;
+        (self.limit != page_rows(ctx.size) && !self.loading)
+            .then(|| self.load_with(ctx, offset, Land::At(self.cursor), true))
+    }
+
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
         if let Some((k, name)) = self.confirm.take() {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
                 let Some(table) = self.table else {
                     return Some(Cmd::Done);
                 };
-                return Some(Cmd::Run(Work::new("delete", move |w| {
-                    DataReply::Deleted(data::delete(w.auth, w.actor, table, &k))
-                })));
+                return Some(Cmd::Run(
+                    Work::new("delete", move |w| {
+                        DataReply::Deleted(data::delete(w.auth, w.actor, table, &k))
+                    })
+                    .writes(),
+                ));
             }
             return Some(Cmd::Notice(Notice::info(format!("Kept {name}."))));
         }
@@ -241,18 +328,7 @@ impl Tab for DataTab {
             return Some(self.search_key(key, ctx));
         }
         match self.pane {
-            Pane::Tables => Some(match key.code {
-                KeyCode::Down | KeyCode::Char('j') => {
-                    self.table_cursor = (self.table_cursor + 1).min(VIEWS.len() - 1);
-                    Cmd::Done
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.table_cursor = self.table_cursor.saturating_sub(1);
-                    Cmd::Done
-                }
-                KeyCode::Enter => self.open_table(ctx, self.table_cursor),
-                _ => return None,
-            }),
+            Pane::Tables => self.tables_key(key, ctx),
             Pane::Rows => self.rows_key(key, ctx),
             Pane::Detail => match key.code {
                 KeyCode::Esc | KeyCode::Backspace => {
@@ -290,19 +366,59 @@ impl Tab for DataTab {
     }
 
     fn hints(&self, ctx: &Ctx) -> Vec<Hint> {
+        self.keys(ctx, false)
+    }
+
+    fn help(&self, ctx: &Ctx) -> Vec<Hint> {
+        self.keys(ctx, true)
+    }
+
+    fn editing(&self) -> bool {
+        self.searching || self.filtering || self.editor.is_some() || self.confirm.is_some()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl DataTab {
+    /// The keys of what is in front: the most used for the hint bar, every one for the help.
+    fn keys(&self, ctx: &Ctx, all: bool) -> Vec<Hint> {
         let h = |k: &str, what: &'static str| (k.to_string(), what);
         if self.confirm.is_some() {
             return vec![h("y", "delete"), h("any other key", "keep")];
         }
-        if self.editor.is_some() {
-            return vec![
+        if let Some(ed) = &self.editor {
+            if ed.confirm_drop {
+                return vec![h("y", "drop the changes"), h("any other key", "keep them")];
+            }
+            let mut v = vec![
                 h("Enter", "next field / save on the last"),
                 h("Tab/Shift-Tab", "move"),
-                h("Esc", "cancel"),
+                h("Esc", "cancel (asks when changed)"),
             ];
+            if all {
+                v.extend([
+                    h("Enter on a name", "where an id goes: takes the first match"),
+                    h("Ctrl-U", "clear the field"),
+                ]);
+            }
+            return v;
         }
-        if self.searching {
-            return vec![h("Enter", "search"), h("Esc", "stop typing")];
+        if self.searching || self.filtering {
+            return vec![
+                h(
+                    "Enter",
+                    if self.filtering {
+                        "keep the filter"
+                    } else {
+                        "search"
+                    },
+                ),
+                h("Ctrl-U", "clear"),
+                h("Esc", "stop typing"),
+            ];
         }
         if self.picking_sort {
             return vec![
@@ -313,7 +429,17 @@ impl Tab for DataTab {
         let edit = ctx.role.allows(Permission::EditRecords);
         let delete = ctx.role.allows(Permission::DeleteRecords);
         match self.pane {
-            Pane::Tables => vec![h("j/k", "move"), h("Enter", "open")],
+            Pane::Tables => {
+                let mut v = vec![
+                    h("j/k ↑/↓", "move"),
+                    h("Enter", "open"),
+                    h("/", "find a table"),
+                ];
+                if all {
+                    v.push(h("Esc", "show every table again"));
+                }
+                v
+            }
             Pane::Rows => {
                 let mut v = vec![
                     h("j/k PgUp/PgDn", "move"),
@@ -332,6 +458,14 @@ impl Tab for DataTab {
                 v.push(h("Home/End", "first/last"));
                 v.push(h("r", "reload"));
                 v.push(h("Esc", "back"));
+                if all {
+                    v.extend([
+                        h("g / G", "first / last page, as Home / End"),
+                        h("s then 1–9", "sort by that column; again: reverse"),
+                        h("/ words", "every word, any case; a number finds the id"),
+                        h("Esc", "clear the search, then back to the tables"),
+                    ]);
+                }
                 v
             }
             Pane::Detail => {
@@ -343,16 +477,11 @@ impl Tab for DataTab {
                     v.push(h("d", "delete"));
                 }
                 v.push(h("Esc", "back"));
+                if all {
+                    v.push(h("Backspace", "back, as Esc"));
+                }
                 v
             }
         }
-    }
-
-    fn editing(&self) -> bool {
-        self.searching || self.editor.is_some() || self.confirm.is_some()
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -76,6 +76,7 @@ impl DataTab {
             KeyCode::End | KeyCode::Char('G') => self.load_with(ctx, last_offset, Land::Last, true),
             KeyCode::Char('/') => {
                 self.searching = true;
+                self.search.select();
                 Cmd::Done
             }
             KeyCode::Char('s') => {

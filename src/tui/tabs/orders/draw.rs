@@ -1,15 +1,16 @@
-//! Drawing the Orders tab: the list, an order with its lines, the new-order form with what
-//! the focused field offers and the running total. Reads only.
+//! Drawing the Orders tab: the list (as many rows as the height allows) with what it shows
+//! on a line that wraps rather than cuts, and an order with its lines. Reads only; the
+//! new-order form is drawn by `form_draw`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::editor::{FieldKind, HEAD, LINES, Offer, id_of, kind};
 use super::{Ctx, OrdersTab, Pane};
-use crate::tui::text::clean;
+use crate::tui::text::{clean, wrap_at_most};
 use crate::tui::widgets::boxed::{boxed, centered};
+use crate::tui::widgets::form::value_spans;
 use crate::tui::widgets::grid::{Column, Grid};
 
 pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
@@ -34,7 +35,7 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         );
     }
     if tab.editor.is_some() {
-        editor(tab, ctx, f, area);
+        super::form_draw::draw(tab, ctx, f, area);
     }
 }
 
@@ -43,7 +44,6 @@ fn list(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     let block = boxed(t, "Orders");
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let mut parts = vec![match &tab.page {
         Some(p) if p.total > 0 => format!(
             "orders {}–{} of {}",
@@ -76,19 +76,27 @@ fn list(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     if let Some(s) = &tab.applied_search {
         parts.push(format!("search “{}”", clean(s)));
     }
-    let status = if tab.dating {
-        Line::from(vec![
-            Span::styled("Days (2018-04, 2018-04-02 or 2018-01..2018-03): ", t.accent),
-            Span::styled(format!("{}▏", tab.days_input.shown()), t.focus),
-        ])
+    // What is shown, on two lines where one is too narrow (never cut).
+    let status: Vec<Line> = if tab.dating {
+        let mut v = vec![Span::styled(
+            "Days (2018-04, 2018-04-02 or 2018-01..2018-03): ",
+            t.accent,
+        )];
+        v.extend(value_spans(&tab.days_input, true, t));
+        vec![Line::from(v)]
     } else if tab.searching {
-        Line::from(vec![
-            Span::styled("Search (order id or customer): ", t.accent),
-            Span::styled(format!("{}▏", tab.search.shown()), t.focus),
-        ])
+        let mut v = vec![Span::styled("Search (order id or customer): ", t.accent)];
+        v.extend(value_spans(&tab.search, true, t));
+        vec![Line::from(v)]
     } else {
-        Line::styled(parts.join(" · "), t.dim)
+        wrap_at_most(&parts.join(" · "), inner.width as usize, 2)
+            .into_iter()
+            .map(|l| Line::styled(l, t.dim))
+            .collect()
     };
+    let [head, body] =
+        Layout::vertical([Constraint::Length(status.len() as u16), Constraint::Min(1)])
+            .areas(inner);
     f.render_widget(Paragraph::new(status), head);
     let Some(page) = &tab.page else {
         return;
@@ -202,190 +210,4 @@ fn detail(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         numbered: false,
     }
     .draw(t, f, body);
-}
-
-fn editor(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
-    let t = ctx.theme;
-    let Some(ed) = &tab.editor else {
-        return;
-    };
-    // Over the whole tab, so its border replaces the list's instead of doubling it.
-    let r = area;
-    f.render_widget(Clear, r);
-    let block = boxed(t, "New order");
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
-    let mut lines = Vec::new();
-    let field = |i: usize, label: String, extra: String| {
-        let focused = ed.form.focus == i;
-        Line::from(vec![
-            Span::styled(
-                format!("{}{label:<13}", if focused { "› " } else { "  " }),
-                if focused { t.accent } else { t.base },
-            ),
-            Span::styled(
-                format!("{}{}", clean(ed.value(i)), if focused { "▏" } else { "" }),
-                if focused { t.focus } else { t.base },
-            ),
-            Span::styled(extra, t.dim),
-        ])
-    };
-    lines.push(field(0, "Customer".into(), "  (empty: walk-in)".into()));
-    // The account's own staff member, filled in when the form opened.
-    let own = ed
-        .defaulted
-        .as_ref()
-        .filter(|d| ed.value(2).trim() == d.staff_id.to_string());
-    lines.push(field(1, "Store".into(), String::new()));
-    lines.push(field(
-        2,
-        "Staff".into(),
-        own.map_or(String::new(), |d| format!("  {} (you)", clean(&d.name))),
-    ));
-    // Lines: only those typed so far and the next empty one, so the form fits 80×24.
-    let shown = (0..LINES)
-        .take_while(|l| *l == 0 || !ed.value(HEAD + (l - 1) * 3).trim().is_empty())
-        .count()
-        .max(kind_line(ed.form.focus) + 1)
-        .min(LINES);
-    for l in 0..shown {
-        let base = HEAD + l * 3;
-        let known = id_of(ed.value(base)).and_then(|id| ed.known.get(&id));
-        let extra = known.map_or(String::new(), |c| {
-            format!(
-                "  {} · {} · {} left",
-                clean(&c.name),
-                ctx.shop.money(c.list_price_cents),
-                c.stock_left
-            )
-        });
-        lines.push(field(base, format!("Line {} product", l + 1), extra));
-        lines.push(field(base + 1, "  quantity".into(), String::new()));
-        lines.push(field(base + 2, "  discount %".into(), String::new()));
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled("Running total  ", t.dim),
-        Span::styled(ctx.shop.money(ed.running_total()), t.title),
-    ]));
-    if ed.saving {
-        lines.push(Line::styled("Saving…", t.accent));
-    }
-    if ed.confirm_drop {
-        lines.push(Line::styled(
-            "Drop this order? y drops it; any other key keeps it.",
-            t.accent,
-        ));
-    }
-    let focus_line = lines
-        .iter()
-        .position(|l| l.spans.first().is_some_and(|s| s.content.starts_with('›')))
-        .unwrap_or(0);
-    let room = left.height as usize;
-    let skip = (focus_line + 2).saturating_sub(room);
-    f.render_widget(
-        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).style(t.base),
-        left,
-    );
-    // A customer being added at the till takes the right-hand side.
-    if let Some(nc) = &ed.new_customer {
-        let mut lines = vec![Line::styled("New customer", t.title)];
-        for (i, field) in nc.fields.iter().enumerate() {
-            let focused = nc.focus == i;
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("{}{:<11}", if focused { "› " } else { "  " }, field.label),
-                    if focused { t.accent } else { t.base },
-                ),
-                Span::styled(
-                    format!("{}{}", clean(&field.value), if focused { "▏" } else { "" }),
-                    if focused { t.focus } else { t.base },
-                ),
-            ]));
-        }
-        lines.push(Line::styled(
-            "Enter on the phone adds them (e-mail needed); Esc goes back.",
-            t.dim,
-        ));
-        f.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: true })
-                .style(t.base),
-            right,
-        );
-        return;
-    }
-    // What the focused field offers.
-    let mut offer = vec![Line::styled("Matches (Enter takes the first)", t.title)];
-    match &ed.offer {
-        Offer::Nothing => offer.push(Line::styled(
-            match kind(ed.form.focus) {
-                FieldKind::Customer => {
-                    "Type a name, e-mail, phone or id; Ctrl-N adds a new customer."
-                }
-                FieldKind::Product(_) if ed.store().is_none() => "Choose the store first.",
-                FieldKind::Product(_) => "Type a product or brand name, or an id.",
-                FieldKind::Staff if ed.store().is_none() => "Choose the store first.",
-                _ => "",
-            },
-            t.dim,
-        )),
-        Offer::Customers(c) => {
-            for x in c {
-                offer.push(Line::from(format!(
-                    "#{} {} · {}{}",
-                    x.customer_id,
-                    clean(&x.name),
-                    clean(&x.email),
-                    x.phone
-                        .as_deref()
-                        .map(|p| format!(" · {}", clean(p)))
-                        .unwrap_or_default()
-                )));
-            }
-        }
-        Offer::Products(p) => {
-            for x in p {
-                offer.push(Line::from(format!(
-                    "#{} {} ({}) · {} · {} left",
-                    x.product_id,
-                    clean(&x.name),
-                    clean(&x.brand),
-                    ctx.shop.money(x.list_price_cents),
-                    x.stock_left
-                )));
-            }
-        }
-        Offer::Stores(_) | Offer::Staff(_) => {
-            for (id, name) in ed.named_offers() {
-                offer.push(Line::from(format!("#{id} {}", clean(name))));
-            }
-        }
-    }
-    if offer.len() == 1 && !matches!(ed.offer, Offer::Nothing) {
-        offer.push(Line::styled(
-            if matches!(ed.offer, Offer::Customers(_)) {
-                "no match — Ctrl-N adds a new customer"
-            } else {
-                "no match"
-            },
-            t.dim,
-        ));
-    }
-    f.render_widget(
-        Paragraph::new(offer)
-            .wrap(Wrap { trim: true })
-            .style(t.base),
-        right,
-    );
-}
-
-/// The line a field belongs to (0 for the head fields).
-fn kind_line(i: usize) -> usize {
-    match kind(i) {
-        FieldKind::Product(l) | FieldKind::Quantity(l) | FieldKind::Discount(l) => l,
-        _ => 0,
-    }
 }

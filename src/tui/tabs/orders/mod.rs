@@ -1,11 +1,13 @@
 //! The Orders tab (every role): orders newest first, paged in SQL and filtered by status or
 //! searched by id or customer; an order with its lines and total; moving it on (processing,
 //! completed, rejected — the service refuses any other step, and rejecting puts the stock
-//! back); and selling: the new-order form in `editor`, saved with its stock in one
-//! transaction or refused with what is left.
+//! back); and selling: the new-order form (`editor` its state, `till` its keys, `form_draw`
+//! its drawing), saved with its stock in one transaction or refused with what is left.
 
 mod draw;
 pub mod editor;
+mod form_draw;
+mod till;
 
 use std::any::Any;
 
@@ -15,14 +17,13 @@ use ratatui::layout::Rect;
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::error::Error;
-use crate::store::orders::choose::{self, CustomerChoice, ProductChoice, StaffChoice};
+use crate::store::orders::choose::StaffChoice;
 use crate::store::orders::{self, OrderDetail, OrderPage, OrderQuery, OrderStatus};
 use crate::tui::keymap::Action;
-use crate::tui::widgets::form::FormEvent;
 use crate::tui::widgets::input::TextInput;
 use crate::tui::widgets::page::page_rows;
 use crate::tui::work::{Reply, Work};
-use editor::{Editor, FieldKind, Offer, kind};
+use editor::{Editor, Focus, Matches};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -35,10 +36,8 @@ enum OrdersReply {
     Page(Result<OrderPage, Error>),
     Detail(Result<OrderDetail, Error>),
     Status(i32, OrderStatus, Result<(), Error>),
-    Customers(Result<Vec<CustomerChoice>, Error>),
-    Products(Result<Vec<ProductChoice>, Error>),
-    Stores(Result<Vec<(i32, String)>, Error>),
-    Staff(Result<Vec<(i32, String)>, Error>),
+    /// What the form's focused field matches: for that field and the text asked about.
+    Matches(Focus, String, Result<Matches, Error>),
     Created(Result<i32, Error>),
     /// The staff member (and store) the account is linked to: the form's defaults.
     Own(Result<Option<StaffChoice>, Error>),
@@ -131,122 +130,12 @@ impl OrdersTab {
             return Cmd::Done;
         };
         let id = d.summary.order_id;
-        Cmd::Run(Work::new("status", move |w| {
-            OrdersReply::Status(id, to, orders::set_status(w.auth, w.actor, id, to))
-        }))
-    }
-
-    /// Asks for what the focused field of the new-order form offers.
-    fn look_up(&mut self) -> Option<Cmd> {
-        let ed = self.editor.as_ref()?;
-        let i = ed.form.focus;
-        let typed = ed.value(i).to_string();
-        let store = ed.store();
-        Some(match kind(i) {
-            FieldKind::Customer => Cmd::Run(Work::new("lookup", move |w| {
-                OrdersReply::Customers(choose::customers(w.auth, w.actor, &typed))
-            })),
-            FieldKind::Store => Cmd::Run(Work::new("lookup", |w| {
-                OrdersReply::Stores(crate::store::dashboard::stores(w.auth, w.actor))
-            })),
-            FieldKind::Staff => {
-                let store = store?;
-                Cmd::Run(Work::new("lookup", move |w| {
-                    OrdersReply::Staff(choose::staff_of(w.auth, w.actor, store))
-                }))
-            }
-            FieldKind::Product(_) => {
-                let store = store?;
-                Cmd::Run(Work::new("lookup", move |w| {
-                    OrdersReply::Products(choose::products(w.auth, w.actor, store, &typed))
-                }))
-            }
-            _ => return None,
-        })
-    }
-
-    fn editor_key(&mut self, key: &KeyEvent, action: Option<Action>) -> Cmd {
-        let Some(ed) = self.editor.as_mut() else {
-            return Cmd::Done;
-        };
-        if ed.saving {
-            return Cmd::Done;
-        }
-        if let Some(nc) = ed.new_customer.as_mut() {
-            return match nc.handle(key, action) {
-                FormEvent::Submit => {
-                    let v: Vec<String> = (0..4).map(|i| nc.value(i).to_string()).collect();
-                    Cmd::Run(Work::new("customer", move |w| {
-                        OrdersReply::CustomerAdded(choose::add_customer(
-                            w.auth, w.actor, &v[0], &v[1], &v[2], &v[3],
-                        ))
-                    }))
-                }
-                FormEvent::Cancel => {
-                    ed.new_customer = None;
-                    Cmd::Done
-                }
-                _ => Cmd::Done,
-            };
-        }
-        if key.code == KeyCode::Char('n')
-            && key.modifiers.contains(KeyModifiers::CONTROL)
-            && kind(ed.form.focus) == FieldKind::Customer
-        {
-            ed.start_new_customer();
-            return Cmd::Done;
-        }
-        if ed.confirm_drop {
-            ed.confirm_drop = false;
-            if key.code == KeyCode::Char('y') {
-                self.editor = None;
-                return Cmd::Notice(Notice::info("Nothing was sold."));
-            }
-            return Cmd::Notice(Notice::info("The order is still here."));
-        }
-        // Enter on search text picks the first match and moves on, so what is typed next
-        // never lands in the picked id.
-        if key.code == KeyCode::Enter && ed.pick_first() {
-            if ed.form.focus + 1 < ed.form.fields.len() {
-                ed.form.focus += 1;
-            }
-            ed.offer = Offer::Nothing;
-            return self.look_up().unwrap_or(Cmd::Done);
-        }
-        let before = (ed.form.focus, ed.value(ed.form.focus).to_string());
-        match ed.form.handle(key, action) {
-            FormEvent::Submit => match ed.order() {
-                Ok(order) => {
-                    ed.saving = true;
-                    Cmd::Run(Work::new("save", move |w| {
-                        OrdersReply::Created(orders::create(w.auth, w.actor, &order))
-                    }))
-                }
-                Err((field, why)) => {
-                    ed.form.focus = field;
-                    Cmd::Notice(Notice::error(why))
-                }
-            },
-            FormEvent::Cancel if ed.typed() => {
-                ed.confirm_drop = true;
-                Cmd::Done
-            }
-            FormEvent::Cancel => {
-                self.editor = None;
-                Cmd::Notice(Notice::info("Nothing was sold."))
-            }
-            _ => {
-                let now = (ed.form.focus, ed.value(ed.form.focus).to_string());
-                if now != before {
-                    if now.0 != before.0 {
-                        ed.offer = Offer::Nothing;
-                    }
-                    self.look_up().unwrap_or(Cmd::Done)
-                } else {
-                    Cmd::Done
-                }
-            }
-        }
+        Cmd::Run(
+            Work::new("status", move |w| {
+                OrdersReply::Status(id, to, orders::set_status(w.auth, w.actor, id, to))
+            })
+            .writes(),
+        )
     }
 }
 
@@ -255,7 +144,15 @@ impl Tab for OrdersTab {
         TabId::Orders
     }
 
+    fn on_resize(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        let offset = self.page.as_ref()?.offset;
+        (self.rows != page_rows(ctx.size) && !self.loading).then(|| self.load(ctx, offset))
+    }
+
     fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        if self.page.is_some() {
+            return self.on_resize(ctx);
+        }
         (self.page.is_none() && !self.loading).then(|| {
             Cmd::Batch(vec![
                 self.load(ctx, 0),
@@ -312,11 +209,8 @@ impl Tab for OrdersTab {
             }
             return Some(Cmd::Done);
         }
-        if key.code == KeyCode::Char('n') {
-            self.editor = Some(Editor::default());
-            return Some(Cmd::Run(Work::new("own", |w| {
-                OrdersReply::Own(choose::own_staff(w.auth, w.actor))
-            })));
+        if key.code == KeyCode::Char('n') && !key.modifiers.contains(KeyModifiers::CONTROL) {
+            return Some(self.open_editor());
         }
         let (offset, len, total) = self
             .page
@@ -357,6 +251,7 @@ impl Tab for OrdersTab {
                 }
                 KeyCode::Char('/') => {
                     self.searching = true;
+                    self.search.select();
                     Cmd::Done
                 }
                 KeyCode::Char('s') => {
@@ -370,6 +265,7 @@ impl Tab for OrdersTab {
                 }
                 KeyCode::Char('d') => {
                     self.dating = true;
+                    self.days_input.select();
                     Cmd::Done
                 }
                 KeyCode::Esc
@@ -382,8 +278,8 @@ impl Tab for OrdersTab {
                     self.status = None;
                     self.store = None;
                     self.days = None;
-                    self.days_input.value.clear();
-                    self.search.value.clear();
+                    self.days_input.clear();
+                    self.search.clear();
                     self.load(ctx, 0)
                 }
                 KeyCode::Char('r') => self.load(ctx, offset),
@@ -456,53 +352,18 @@ impl Tab for OrdersTab {
                     self.load(ctx, offset),
                 ]))
             }
-            OrdersReply::Customers(Ok(c)) => {
-                if let Some(ed) = self.editor.as_mut() {
-                    ed.offer = Offer::Customers(c);
-                }
-                None
-            }
-            OrdersReply::Products(Ok(p)) => {
-                if let Some(ed) = self.editor.as_mut() {
-                    for c in &p {
-                        ed.known.insert(c.product_id, c.clone());
-                    }
-                    ed.offer = Offer::Products(p);
-                }
-                None
-            }
-            OrdersReply::Stores(Ok(s)) => {
-                if let Some(ed) = self.editor.as_mut() {
-                    ed.offer = Offer::Stores(s);
-                }
-                None
-            }
-            OrdersReply::Staff(Ok(s)) => {
-                if let Some(ed) = self.editor.as_mut() {
-                    ed.offer = Offer::Staff(s);
-                }
-                None
-            }
-            OrdersReply::Created(Ok(id)) => {
-                self.editor = None;
-                self.cursor = 0;
-                Some(Cmd::Batch(vec![
-                    Cmd::Notice(Notice::info(format!(
-                        "Order {id} saved; its stock is taken."
-                    ))),
-                    self.load(ctx, 0),
-                ]))
-            }
+            OrdersReply::Matches(focus, text, found) => self.matches_came(focus, text, found),
+            OrdersReply::Created(r) => Some(self.saved(r, ctx)),
             OrdersReply::CustomerAdded(Ok(id)) => {
                 if let Some(ed) = self.editor.as_mut() {
-                    ed.new_customer = None;
-                    ed.form.fields[0].value = id.to_string();
-                    ed.form.focus = 1;
-                    ed.offer = Offer::Nothing;
+                    ed.customer_added(id);
                 }
-                Some(Cmd::Notice(Notice::info(format!(
-                    "Customer {id} added; they are this order's customer."
-                ))))
+                Some(Cmd::Batch(vec![
+                    Cmd::Notice(Notice::info(format!(
+                        "Customer {id} added; they are this order's customer."
+                    ))),
+                    self.look_up(),
+                ]))
             }
             OrdersReply::CustomerAdded(Err(e)) => Some(Cmd::failed(&e)),
             OrdersReply::StoreList(Ok(s)) => {
@@ -514,23 +375,13 @@ impl Tab for OrdersTab {
                 if let (Some(ed), Some(own)) = (self.editor.as_mut(), own) {
                     ed.default_to(&own);
                 }
-                None
+                Some(self.look_up())
             }
             // Without the defaults the form still works: the store and staff are typed.
             OrdersReply::Own(Err(_)) => None,
-            OrdersReply::Created(Err(e)) => {
-                if let Some(ed) = self.editor.as_mut() {
-                    ed.saving = false;
-                }
-                Some(Cmd::failed(&e))
-            }
             OrdersReply::Page(Err(e))
             | OrdersReply::Detail(Err(e))
-            | OrdersReply::Status(_, _, Err(e))
-            | OrdersReply::Customers(Err(e))
-            | OrdersReply::Products(Err(e))
-            | OrdersReply::Stores(Err(e))
-            | OrdersReply::Staff(Err(e)) => Some(Cmd::failed(&e)),
+            | OrdersReply::Status(_, _, Err(e)) => Some(Cmd::failed(&e)),
         }
     }
 
@@ -539,73 +390,11 @@ impl Tab for OrdersTab {
     }
 
     fn hints(&self, _: &Ctx) -> Vec<Hint> {
-        let h = |k: &str, what: &'static str| (k.to_string(), what);
-        if self.editor.as_ref().is_some_and(|e| e.confirm_drop) {
-            return vec![h("y", "drop this order"), h("any other key", "keep it")];
-        }
-        if self
-            .editor
-            .as_ref()
-            .is_some_and(|e| e.new_customer.is_some())
-        {
-            return vec![
-                h("Enter", "next field / add the customer on the last"),
-                h("Esc", "back to the order"),
-            ];
-        }
-        if self
-            .editor
-            .as_ref()
-            .is_some_and(|e| kind(e.form.focus) == FieldKind::Customer)
-        {
-            return vec![
-                h("Enter", "pick the first match and move on"),
-                h("Ctrl-N", "new customer"),
-                h("Tab/Shift-Tab", "move"),
-                h("Esc", "cancel"),
-            ];
-        }
-        if self.editor.is_some() {
-            return vec![
-                h(
-                    "Enter",
-                    "pick the first match and move on / next field / sell on the last",
-                ),
-                h("Tab/Shift-Tab", "move"),
-                h("Esc", "cancel"),
-            ];
-        }
-        if self.confirm_reject.is_some() {
-            return vec![h("y", "reject"), h("any other key", "keep")];
-        }
-        if self.searching {
-            return vec![h("Enter", "search"), h("Esc", "stop typing")];
-        }
-        if self.dating {
-            return vec![
-                h("Enter", "show those days (empty: every day)"),
-                h("Esc", "stop typing"),
-            ];
-        }
-        match self.pane {
-            Pane::List => vec![
-                h("n", "new order"),
-                h("Enter", "open"),
-                h("j/k PgUp/PgDn", "move"),
-                h("f", "status"),
-                h("s", "store"),
-                h("d", "days"),
-                h("/", "search id or customer"),
-                h("r", "reload"),
-            ],
-            Pane::Detail => vec![
-                h("p", "processing"),
-                h("c", "completed"),
-                h("x", "reject"),
-                h("n", "new order"),
-                h("Esc", "back"),
-            ],
-        }
+        self.keys(false)
+    }
+
+    fn help(&self, _: &Ctx) -> Vec<Hint> {
+        self.keys(true)
     }
 
     fn editing(&self) -> bool {
@@ -631,4 +420,97 @@ pub fn parse_days(text: &str) -> Result<Option<(chrono::NaiveDate, chrono::Naive
         return Err(format!("days: {to} comes before {from}"));
     }
     Ok(Some((from, to)))
+}
+
+impl OrdersTab {
+    /// The keys of what is in front: the most used for the hint bar, every one for the help.
+    fn keys(&self, all: bool) -> Vec<Hint> {
+        let h = |k: &str, what: &'static str| (k.to_string(), what);
+        if let Some(ed) = &self.editor {
+            if ed.confirm_drop {
+                return vec![h("y", "drop this order"), h("any other key", "keep it")];
+            }
+            if ed.new_customer.is_some() {
+                return vec![
+                    h("Enter", "next field / add the customer on the last"),
+                    h("Tab/Shift-Tab", "move"),
+                    h("Ctrl-U", "clear a field"),
+                    h("Esc", "back to the order"),
+                ];
+            }
+            let mut v = Vec::new();
+            if ed.focus.picks() && ed.unresolved() {
+                v.push(h("↑/↓", "mark a match"));
+                v.push(h("Enter", "take it"));
+            } else {
+                v.push(h("Enter", "next; on the empty line: sell"));
+            }
+            v.push(h("Ctrl-S", "sell"));
+            if ed.focus == Focus::Customer {
+                v.push(h("Ctrl-N", "new customer"));
+            }
+            v.extend([h("Tab/Shift-Tab", "move"), h("Esc", "cancel")]);
+            if all {
+                v.extend([
+                    h(
+                        "type or scan",
+                        "a barcode adds its product (again: one more)",
+                    ),
+                    h("↑/↓", "outside a list of matches: the field above or below"),
+                    h("Ctrl-U", "clear the field (a line emptied goes away)"),
+                    h("Ctrl-N", "on the customer: add a new customer"),
+                ]);
+            }
+            return v;
+        }
+        if self.confirm_reject.is_some() {
+            return vec![h("y", "reject"), h("any other key", "keep")];
+        }
+        if self.searching {
+            return vec![
+                h("Enter", "search (order id, or customer: every word)"),
+                h("Ctrl-U", "clear"),
+                h("Esc", "stop typing"),
+            ];
+        }
+        if self.dating {
+            return vec![
+                h("Enter", "show those days (empty: every day)"),
+                h("Ctrl-U", "clear"),
+                h("Esc", "stop typing"),
+            ];
+        }
+        match self.pane {
+            Pane::List if all => vec![
+                h("n", "new order (the till)"),
+                h("Enter", "open the order under the cursor"),
+                h("j/k ↑/↓", "move"),
+                h("PgUp/PgDn", "previous / next page"),
+                h("Home", "first page"),
+                h("f", "status: pending, processing, completed, rejected, all"),
+                h("s", "store: each in turn, then all"),
+                h("d", "days: 2018-04-02, 2018-04 or 2018-01..2018-03"),
+                h("/", "search an order id or customer (every word)"),
+                h("Esc", "clear the filters and the search"),
+                h("r", "reload"),
+            ],
+            Pane::List => vec![
+                h("n", "new order"),
+                h("Enter", "open"),
+                h("j/k PgUp/PgDn", "move"),
+                h("f", "status"),
+                h("s", "store"),
+                h("d", "days"),
+                h("/", "search id or customer"),
+                h("r", "reload"),
+            ],
+            Pane::Detail => vec![
+                h("p", "processing"),
+                h("c", "completed (shipped today)"),
+                h("x", "reject (asks; the stock goes back)"),
+                h("n", "new order"),
+                h("Esc", "back"),
+            ],
+        }
+    }
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{Ctx, Mode, ReportsTab};
 use crate::tui::text::clean;
 use crate::tui::widgets::boxed::boxed;
-use crate::tui::widgets::form::form_lines;
+use crate::tui::widgets::form::{form_lines, value_spans};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
@@ -64,10 +64,9 @@ fn chooser(tab: &ReportsTab, ctx: &Ctx) -> Vec<Line<'static>> {
             ),
         ],
         Mode::Customer => {
-            let mut lines = vec![Line::from(vec![
-                Span::styled("› Customer:     ", t.accent),
-                Span::raw(format!("{}▏", tab.search.shown())),
-            ])];
+            let mut first = vec![Span::styled("› Customer:     ", t.accent)];
+            first.extend(value_spans(&tab.search, true, t));
+            let mut lines = vec![Line::from(first)];
             if tab.matches.is_empty() {
                 lines.push(Line::styled(
                     if tab.search.value.trim().is_empty() {

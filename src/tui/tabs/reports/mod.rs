@@ -268,13 +268,18 @@ impl Tab for ReportsTab {
             Mode::Browse => {}
         }
         Some(match key.code {
+            // The last entry comes back selected: typing replaces it.
             KeyCode::Char('c') if self.writing.is_none() => {
                 self.mode = Mode::Customer;
+                self.search.select();
                 Cmd::Done
             }
             KeyCode::Char('s') if self.writing.is_none() => {
                 self.mode = Mode::Sales;
                 self.sales.focus = STORE;
+                for f in self.sales.fields.iter_mut() {
+                    f.select();
+                }
                 Cmd::Done
             }
             KeyCode::Char('c' | 's') => {
@@ -315,10 +320,18 @@ impl Tab for ReportsTab {
             ReportsReply::Written(kind, Ok(f)) => {
                 self.writing = None;
                 self.cursor = 0;
+                // The file's name: its folder is on screen below, `o` copies the whole path.
+                let name = f
+                    .path
+                    .as_deref()
+                    .and_then(|p| p.file_name())
+                    .map_or("-".into(), |n| n.to_string_lossy().into_owned());
                 let text = format!(
-                    "The {} is written: {} ({} page{}, {}). o copies its path.",
-                    kind.name(),
-                    f.path.as_deref().map_or("-".into(), report::shown),
+                    "{} written: {name} ({} page{}, {}); o copies its path.",
+                    match kind {
+                        Kind::Customer => "Customer report",
+                        Kind::Sales => "Sales report",
+                    },
                     f.pages,
                     if f.pages == 1 { "" } else { "s" },
                     draw::size(f.bytes)
@@ -349,12 +362,35 @@ impl Tab for ReportsTab {
     }
 
     fn hints(&self, _: &Ctx) -> Vec<Hint> {
+        self.keys(false)
+    }
+
+    fn help(&self, _: &Ctx) -> Vec<Hint> {
+        self.keys(true)
+    }
+
+    fn editing(&self) -> bool {
+        self.mode != Mode::Browse
+    }
+
+    fn busy(&self) -> bool {
+        self.writing.is_some()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl ReportsTab {
+    /// The keys of what is in front: the most used for the hint bar, every one for the help.
+    fn keys(&self, all: bool) -> Vec<Hint> {
         let h = |k: &str, what: &'static str| (k.to_string(), what);
-        match self.mode {
+        let mut v = match self.mode {
             Mode::Customer => vec![
                 h("type", "find a customer"),
-                h("↑/↓", "pick"),
-                h("Enter", "write the report"),
+                h("↑/↓", "mark one"),
+                h("Enter", "write the marked one's report"),
                 h("Esc", "back"),
             ],
             Mode::Sales => vec![
@@ -369,18 +405,27 @@ impl Tab for ReportsTab {
                 h("j/k", "move"),
                 h("r", "reload"),
             ],
+        };
+        if all {
+            match self.mode {
+                Mode::Customer => v.extend([
+                    h("type", "a name, e-mail, phone or id (every word)"),
+                    h("Ctrl-U", "clear (the last search comes back selected)"),
+                ]),
+                Mode::Sales => v.extend([
+                    h("Store id", "a store's id; empty: all stores"),
+                    h(
+                        "From, To",
+                        "YYYY-MM or YYYY-MM-DD; empty: the last full month",
+                    ),
+                    h(
+                        "Ctrl-U",
+                        "clear a field (the last entry comes back selected)",
+                    ),
+                ]),
+                Mode::Browse => v.extend([h("y", "copy the path, as o"), h("↑/↓", "move, as j/k")]),
+            }
         }
-    }
-
-    fn editing(&self) -> bool {
-        self.mode != Mode::Browse
-    }
-
-    fn busy(&self) -> bool {
-        self.writing.is_some()
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
+        v
     }
 }

@@ -1,7 +1,9 @@
 //! The ETL tab: what to import and how, one gauge per table while a job runs (folded from
 //! the job's progress events), then the outcome with per-table counts and the bad rows. The
 //! worker side calls the ETL services and replies with their typed results; the text is made
-//! here, when drawing.
+//! when drawing, in `draw`.
+
+mod draw;
 
 use std::any::Any;
 use std::path::PathBuf;
@@ -9,9 +11,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::layout::Rect;
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::auth::Role;
@@ -19,10 +19,8 @@ use crate::error::Error;
 use crate::etl::api::ApiOptions;
 use crate::etl::{self, ImportOptions, ImportReport, Outcome};
 use crate::text::group_digits;
-use crate::text::{MEANINGFUL, duration, duration_and_rate};
+use crate::text::{MEANINGFUL, duration_and_rate};
 use crate::tui::keymap::Action;
-use crate::tui::text::clean;
-use crate::tui::widgets::boxed::boxed;
 use crate::tui::widgets::input::TextInput;
 use crate::tui::work::{Reply, Work};
 use crate::worker::{CancelToken, Progress};
@@ -219,7 +217,7 @@ impl EtlResult {
     }
 
     /// Every line under the headline: per-table counts, notes, the bad rows.
-    fn detail(&self) -> Vec<(bool, String)> {
+    pub(super) fn detail(&self) -> Vec<(bool, String)> {
         let mut out = Vec::new();
         if let Finished::Import { report, api } = &self.finished {
             let (read, _, _) = report.totals();
@@ -329,7 +327,11 @@ impl EtlTab {
         });
         self.last = None;
         self.scroll = 0;
-        Cmd::Run(Work::new("etl", move |ctx| run(ctx, task, &cancel)).long())
+        Cmd::Run(
+            Work::new("etl", move |ctx| run(ctx, task, &cancel))
+                .long()
+                .writes(),
+        )
     }
 
     fn start_import(&mut self, ctx: &Ctx) -> Cmd {
@@ -363,12 +365,63 @@ impl EtlTab {
         }
     }
 
+    /// Opens the source field for files or (`api`) a URL: the last one of the same kind
+    /// comes back selected (typing replaces it); a path never becomes a URL, nor the reverse.
+    fn edit_source(&mut self, api: bool) {
+        if self.api != api {
+            self.source.clear();
+        }
+        self.api = api;
+        self.source.select();
+        self.editing = true;
+    }
+
     fn result_lines(&self) -> usize {
         self.last.as_ref().map_or(0, |l| l.detail().len() + 2)
     }
 }
 
 /// Runs a task on the worker: the services do the work, checking permissions themselves.
+impl EtlTab {
+    /// The keys of what is in front: the most used for the hint bar, every one for the help.
+    fn keys(&self, ctx: &Ctx, all: bool) -> Vec<Hint> {
+        if self.editing {
+            return vec![
+                ("Enter".into(), "start"),
+                ("Esc".into(), "stop typing"),
+                ("Ctrl-U".into(), "clear"),
+            ];
+        }
+        if self.running.is_some() {
+            return vec![("c / Esc".into(), "cancel (rolls back)")];
+        }
+        let admin = ctx.role == Role::Administrator;
+        let mut h: Vec<Hint> = vec![("i".into(), "import CSV")];
+        if admin {
+            h.push(("a".into(), "import API"));
+            h.push(("x".into(), "test connection"));
+            h.push(("m".into(), "migrate"));
+        }
+        h.push(("s".into(), "skip invalid"));
+        h.push(("d".into(), "dry run"));
+        h.push(("Enter".into(), "start"));
+        if self.last.is_some() || all {
+            h.push(("j/k PgUp/PgDn".into(), "scroll"));
+        }
+        if all {
+            h.push(("Home/End".into(), "first / last line of the result"));
+            h.push((
+                "i then paths".into(),
+                "files or folders, separated by spaces",
+            ));
+            if admin {
+                h.push(("a then a URL".into(), "an API's base URL"));
+            }
+        }
+        h
+    }
+}
+
 fn run(ctx: &crate::tui::work::WorkCtx, task: EtlTask, cancel: &CancelToken) -> EtlDone {
     let mut progress = |p: Progress| ctx.emit(p);
     match task {
@@ -417,13 +470,11 @@ impl Tab for EtlTab {
         let last_line = self.result_lines().saturating_sub(1);
         Some(match key.code {
             KeyCode::Char('i') => {
-                self.api = false;
-                self.editing = true;
+                self.edit_source(false);
                 Cmd::Done
             }
             KeyCode::Char('a') if admin => {
-                self.api = true;
-                self.editing = true;
+                self.edit_source(true);
                 Cmd::Done
             }
             KeyCode::Char('a') => {
@@ -521,33 +572,15 @@ impl Tab for EtlTab {
     }
 
     fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
-        draw(self, ctx, f, area)
+        draw::draw(self, ctx, f, area)
     }
 
     fn hints(&self, ctx: &Ctx) -> Vec<Hint> {
-        if self.editing {
-            return vec![
-                ("Enter".into(), "start"),
-                ("Esc".into(), "stop typing"),
-                ("Ctrl-U".into(), "clear"),
-            ];
-        }
-        if self.running.is_some() {
-            return vec![("c".into(), "cancel (rolls back)")];
-        }
-        let mut h: Vec<Hint> = vec![("i".into(), "import CSV")];
-        if ctx.role == Role::Administrator {
-            h.push(("a".into(), "import API"));
-            h.push(("x".into(), "test connection"));
-            h.push(("m".into(), "migrate"));
-        }
-        h.push(("s".into(), "skip invalid"));
-        h.push(("d".into(), "dry run"));
-        h.push(("Enter".into(), "start"));
-        if self.last.is_some() {
-            h.push(("j/k PgUp/PgDn".into(), "scroll"));
-        }
-        h
+        self.keys(ctx, false)
+    }
+
+    fn help(&self, ctx: &Ctx) -> Vec<Hint> {
+        self.keys(ctx, true)
     }
 
     fn editing(&self) -> bool {
@@ -571,132 +604,6 @@ impl Tab for EtlTab {
     fn as_any(&self) -> &dyn Any {
         self
     }
-}
-
-fn bar(f: Option<f64>, width: usize) -> String {
-    match f {
-        Some(f) => {
-            let filled = (f * width as f64).round() as usize;
-            format!(
-                "[{}{}] {:>3}%",
-                "#".repeat(filled),
-                "-".repeat(width - filled.min(width)),
-                (f * 100.0).floor() as u64
-            )
-        }
-        None => format!("[{}]  …", "~".repeat(width)),
-    }
-}
-
-fn gauge_line(g: &TableGauge, now: Instant) -> String {
-    let mut s = format!(
-        "{:<12} {} {:>11} rows",
-        g.table,
-        bar(g.fraction(), 20),
-        group_digits(g.rows)
-    );
-    if g.done {
-        s.push_str("  done");
-    } else {
-        if let Some(rate) = g.rows_per_sec(now) {
-            s.push_str(&format!("  {:>9} rows/s", group_digits(rate as u64)));
-        }
-        if let Some(eta) = g.eta_secs(now) {
-            s.push_str(&format!("  ETA {eta}s"));
-        }
-    }
-    if g.rejects > 0 {
-        s.push_str(&format!("  {} bad", group_digits(g.rejects)));
-    }
-    s
-}
-
-fn draw(e: &EtlTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
-    let t = ctx.theme;
-    let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    let check = |on: bool| if on { "[x]" } else { "[ ]" };
-    let field = if e.editing {
-        Span::styled(format!("{}▏", e.source.shown()), t.focus)
-    } else {
-        Span::styled(e.source.shown(), t.base)
-    };
-    let lines = vec![
-        Line::from(vec![
-            Span::styled(if e.editing { "› " } else { "  " }, t.accent),
-            Span::styled(if e.api { "API URL: " } else { "Files:   " }, t.base),
-            field,
-        ]),
-        Line::from(format!(
-            "  {} skip invalid rows (to a rejects file)   {} dry run (write nothing)",
-            check(e.skip_invalid),
-            check(e.dry_run)
-        )),
-    ];
-    f.render_widget(Paragraph::new(lines).style(t.base), head);
-
-    let now = Instant::now();
-    let mut lines: Vec<Line> = Vec::new();
-    let mut scroll = 0;
-    if let Some(r) = &e.running {
-        lines.push(Line::styled(
-            format!(
-                "Running: {} ({})",
-                clean(&r.what),
-                duration((now - r.started).as_millis() as u64)
-            ),
-            t.accent,
-        ));
-        for g in &r.tables {
-            lines.push(Line::from(gauge_line(g, now)));
-        }
-        lines.push(Line::styled(
-            "Press c to cancel: nothing of this run is kept.",
-            t.dim,
-        ));
-    } else if let Some(last) = &e.last {
-        let (mark, style) = match last.status() {
-            Status::Ok => ("Done: ", t.ok),
-            Status::Warning => ("Done with warnings: ", t.accent),
-            Status::Failed => ("Error: ", t.error),
-        };
-        lines.push(Line::styled(
-            format!("{mark}{}", clean(&last.headline())),
-            style,
-        ));
-        if !last.what.is_empty() {
-            lines.push(Line::styled(clean(&last.what), t.dim));
-        }
-        for (heading, l) in last.detail() {
-            let style = if heading { t.error } else { t.base };
-            lines.push(Line::styled(clean(&l), style));
-        }
-        scroll = e.scroll;
-    } else {
-        lines.push(Line::from(
-            "Import CSV or JSON files or folders (tables from file names or headers, loaded parents first).",
-        ));
-        lines.push(Line::from(
-            "A run is all-or-nothing unless you skip invalid rows; importing the same data again changes nothing.",
-        ));
-    }
-    let total = lines.len();
-    let title = if scroll > 0 || total > body.height.saturating_sub(2) as usize {
-        format!(
-            "ETL · lines {}–{} of {total}",
-            scroll + 1,
-            (scroll + body.height.saturating_sub(2) as usize).min(total)
-        )
-    } else {
-        "ETL".to_string()
-    };
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0))
-            .block(boxed(t, &title))
-            .style(t.base),
-        body,
-    );
 }
 
 #[cfg(test)]

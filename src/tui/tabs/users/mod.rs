@@ -3,25 +3,22 @@
 //! passwords or 2FA — each after a question that names the user, each refused by the service
 //! with its reason in words. Managers read only.
 
+mod draw;
 mod staff_picker;
 
 use std::any::Any;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::layout::Rect;
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
-use crate::auth::users::{StaffMatch, UserPage, UserQuery, UserSummary};
+use crate::auth::users::{StaffMatch, UserChange, UserPage, UserQuery, UserSummary};
 use crate::auth::{OpenSession, Permission, Role};
 use crate::error::Error;
 use crate::tui::keymap::Action;
 use crate::tui::text::clean;
-use crate::tui::widgets::boxed::{boxed, centered};
-use crate::tui::widgets::form::{Form, FormEvent, form_lines};
-use crate::tui::widgets::grid::{Column, Grid};
+use crate::tui::widgets::form::{Form, FormEvent};
 use crate::tui::widgets::input::TextInput;
 use crate::tui::widgets::page::page_rows;
 use crate::tui::work::{Reply, Work};
@@ -46,9 +43,22 @@ pub enum FormKind {
     ResetPassword,
 }
 
+/// What follows when the service finds nothing against a change of this account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Then {
+    /// Ask this question before doing it.
+    Ask(String, Act),
+    /// Pick the new role.
+    PickRole,
+    /// The new password's form.
+    ResetForm,
+}
+
 #[derive(Debug)]
 enum UsersReply {
     List(Result<UserPage, Error>),
+    /// The service's refusal of a change of `user`, or nothing against it.
+    Checked(String, Then, Result<(), Error>),
     Done(String, Result<(), Error>),
     Sessions(String, Result<Vec<OpenSession>, Error>),
     Staff(Result<Vec<StaffMatch>, Error>),
@@ -109,7 +119,7 @@ fn role_of(key: char) -> Option<Role> {
     }
 }
 
-fn when(ts: Option<i64>) -> String {
+pub(super) fn when(ts: Option<i64>) -> String {
     ts.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
         .map(|d| {
             d.with_timezone(&chrono::Local)
@@ -153,6 +163,15 @@ impl UsersTab {
                 Act::Unlink => w.auth.link_staff(w.actor, &user, None),
             };
             UsersReply::Done(what, r)
+        }))
+    }
+
+    /// Asks the service whether `change` of `user` would be refused (one's own account, the
+    /// last administrator) before anything else is asked or typed.
+    fn check(user: String, change: UserChange, then: Then) -> Cmd {
+        Cmd::Run(Work::new("check", move |w| {
+            let r = w.auth.may_change_user(w.actor, &user, change);
+            UsersReply::Checked(user, then, r)
         }))
     }
 
@@ -243,7 +262,15 @@ impl Tab for UsersTab {
     }
 
     fn on_open(&mut self, ctx: &Ctx) -> Option<Cmd> {
-        (!self.loaded).then(|| self.load_at(ctx, 0))
+        if self.loaded {
+            return self.on_resize(ctx);
+        }
+        Some(self.load_at(ctx, 0))
+    }
+
+    fn on_resize(&mut self, ctx: &Ctx) -> Option<Cmd> {
+        (self.loaded && self.rows != page_rows(ctx.size) as i64)
+            .then(|| self.load_at(ctx, self.offset))
     }
 
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
@@ -368,11 +395,12 @@ impl Tab for UsersTab {
             }
             KeyCode::Char('/') => {
                 self.searching = true;
+                self.search.select();
                 Cmd::Done
             }
             KeyCode::Esc if self.applied_search.is_some() => {
                 self.applied_search = None;
-                self.search.value.clear();
+                self.search.clear();
                 self.cursor = 0;
                 self.load_at(ctx, 0)
             }
@@ -400,29 +428,27 @@ impl Tab for UsersTab {
                 ));
                 Cmd::Done
             }
+            // What the service would refuse about whose account it is, it refuses first.
             KeyCode::Char('r') if user.is_some() => {
-                self.picking_role = true;
-                Cmd::Notice(Notice::info(
-                    "New role: e employee, m manager, a administrator (any other key: none)",
-                ))
+                let u = user.clone().expect("checked").username;
+                Self::check(u, UserChange::Demote, Then::PickRole)
             }
             KeyCode::Char('x') if user.is_some() => {
                 let u = user.clone().expect("checked");
-                let (q, act) = if u.active {
-                    (
-                        format!(
-                            "Deactivate `{}`? Their sessions end now.",
-                            clean(&u.username)
-                        ),
-                        Act::SetActive(false),
+                if u.active {
+                    let q = format!(
+                        "Deactivate `{}`? Their sessions end now.",
+                        clean(&u.username)
+                    );
+                    Self::check(
+                        u.username,
+                        UserChange::Deactivate,
+                        Then::Ask(q, Act::SetActive(false)),
                     )
                 } else {
-                    (
-                        format!("Activate `{}` again?", clean(&u.username)),
-                        Act::SetActive(true),
-                    )
-                };
-                ask(self, q, act)
+                    let q = format!("Activate `{}` again?", clean(&u.username));
+                    ask(self, q, Act::SetActive(true))
+                }
             }
             KeyCode::Char('u') if user.is_some() => {
                 let q = format!(
@@ -432,17 +458,19 @@ impl Tab for UsersTab {
                 ask(self, q, Act::Unlock)
             }
             KeyCode::Char('f') if user.is_some() => {
+                let u = user.clone().expect("checked").username;
                 let q = format!(
                     "Reset the 2FA of `{}`? Their backup codes stop working and their sessions end.",
-                    clean(&user.as_ref().expect("checked").username)
+                    clean(&u)
                 );
-                ask(self, q, Act::Reset2fa)
+                Self::check(u, UserChange::Reset2fa, Then::Ask(q, Act::Reset2fa))
             }
-            KeyCode::Char('l') if user.is_some() => {
+            // `s` for staff: `l` (like `h`) switches tabs, whatever tab is in front.
+            KeyCode::Char('s') if user.is_some() => {
                 self.picker = Some(StaffPicker::new(user.expect("checked").username));
                 Self::search_staff(String::new())
             }
-            KeyCode::Char('L') if user.is_some() => {
+            KeyCode::Char('S') if user.is_some() => {
                 let u = user.as_ref().expect("checked");
                 let q = match (&u.staff_id, &u.staff_name) {
                     (Some(id), name) => format!(
@@ -458,16 +486,8 @@ impl Tab for UsersTab {
                 ask(self, q, Act::Unlink)
             }
             KeyCode::Char('p') if user.is_some() => {
-                let u = user.clone().expect("checked");
-                self.form = Some((
-                    FormKind::ResetPassword,
-                    u.username,
-                    Form::new(vec![
-                        TextInput::secret("Temporary password"),
-                        TextInput::secret("Repeat it"),
-                    ]),
-                ));
-                Cmd::Done
+                let u = user.clone().expect("checked").username;
+                Self::check(u, UserChange::ResetPassword, Then::ResetForm)
             }
             _ => return None,
         })
@@ -484,6 +504,31 @@ impl Tab for UsersTab {
                 None
             }
             UsersReply::List(Err(e)) => Some(Cmd::failed(&e)),
+            UsersReply::Checked(_, _, Err(e)) => Some(Cmd::failed(&e)),
+            UsersReply::Checked(user, then, Ok(())) => match then {
+                Then::Ask(q, act) => {
+                    self.confirm = Some((q, user, act));
+                    None
+                }
+                Then::PickRole => {
+                    self.picking_role = true;
+                    Some(Cmd::Notice(Notice::info(format!(
+                        "New role of `{}`: e employee, m manager, a administrator (any other key: none)",
+                        clean(&user)
+                    ))))
+                }
+                Then::ResetForm => {
+                    self.form = Some((
+                        FormKind::ResetPassword,
+                        user,
+                        Form::new(vec![
+                            TextInput::secret("Temporary password"),
+                            TextInput::secret("Repeat it"),
+                        ]),
+                    ));
+                    None
+                }
+            },
             UsersReply::Done(what, Ok(())) => {
                 self.form = None;
                 Some(Cmd::Batch(vec![
@@ -517,215 +562,73 @@ impl Tab for UsersTab {
     }
 
     fn draw(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
-        let t = ctx.theme;
-        let block = boxed(t, "Users");
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        let [head, body] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-        let admin = ctx.role.allows(Permission::ManageUsers);
-        let range = if self.total == 0 {
-            "no accounts".to_string()
-        } else {
-            format!(
-                "accounts {}–{} of {}",
-                self.offset + 1,
-                self.offset + self.users.len() as i64,
-                self.total
-            )
-        };
-        let status = if self.searching {
-            Line::from(vec![
-                ratatui::text::Span::styled("Search (username or staff name): ", t.accent),
-                ratatui::text::Span::styled(format!("{}▏", self.search.shown()), t.focus),
-            ])
-        } else {
-            Line::styled(
-                format!(
-                    "{range}{}{}",
-                    self.applied_search
-                        .as_deref()
-                        .map(|s| format!(" · search “{}”", clean(s)))
-                        .unwrap_or_default(),
-                    if admin {
-                        ""
-                    } else {
-                        " · read only (Administrators change accounts)"
-                    }
-                ),
-                t.dim,
-            )
-        };
-        f.render_widget(Paragraph::new(status), head);
-        let col = |title: &str, priority: u8| Column {
-            title: title.into(),
-            priority,
-            numeric: false,
-        };
-        let columns = [
-            col("username", 1),
-            col("role", 1),
-            col("state", 1),
-            col("2FA", 2),
-            col("failed", 3),
-            col("staff", 2),
-            col("last sign-in", 2),
-            col("sessions open", 3),
-            col("codes left", 4),
-        ];
-        let rows: Vec<Vec<String>> = self
-            .users
-            .iter()
-            .map(|u| {
-                let mut state = Vec::new();
-                state.push(if u.active { "active" } else { "deactivated" });
-                let until;
-                if let Some(t) = u.locked_until {
-                    until = format!("locked until {}", when(Some(t)));
-                    state.push(&until);
-                } else if u.locked {
-                    state.push("locked");
-                }
-                if u.must_change_password {
-                    state.push("must change password");
-                }
-                vec![
-                    u.username.clone(),
-                    u.role.to_string(),
-                    state.join(", "),
-                    if u.totp_enabled { "on" } else { "off" }.into(),
-                    u.failed_attempts.to_string(),
-                    match (u.staff_id, &u.staff_name) {
-                        (Some(id), Some(name)) => format!("#{id} {name}"),
-                        (Some(id), None) => format!("#{id}"),
-                        (None, _) => "—".into(),
-                    },
-                    when(u.last_login_at),
-                    u.open_sessions.to_string(),
-                    if u.totp_enabled {
-                        u.backup_codes_left.to_string()
-                    } else {
-                        "—".into()
-                    },
-                ]
-            })
-            .collect();
-        Grid {
-            columns: &columns,
-            rows: &rows,
-            selected: Some(self.cursor),
-            sort: None,
-            numbered: false,
-        }
-        .draw(t, f, body);
-        let overlay = |title: &str, lines: Vec<Line>, f: &mut Frame| {
-            let r = centered(area, 70, lines.len() as u16 + 2);
-            f.render_widget(Clear, r);
-            f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: true })
-                    .block(boxed(t, title))
-                    .style(t.base),
-                r,
-            );
-        };
-        if let Some(p) = &self.picker {
-            overlay(
-                &format!("Link {} to a member of staff", clean(&p.user)),
-                p.lines(t),
-                f,
-            );
-        }
-        if let Some((q, _, _)) = &self.confirm {
-            overlay(
-                "Confirm",
-                vec![
-                    Line::from(q.clone()),
-                    Line::styled(
-                        "y does it; any other key leaves things as they are.",
-                        t.accent,
-                    ),
-                ],
-                f,
-            );
-        }
-        if let Some((user, list, cursor)) = &self.sessions {
-            let mut lines = vec![Line::from(format!(
-                "{} open session{} of `{}`:",
-                list.len(),
-                if list.len() == 1 { "" } else { "s" },
-                clean(user)
-            ))];
-            for (i, s) in list.iter().enumerate() {
-                lines.push(Line::from(format!(
-                    "{} #{} {} · started {} · active {}",
-                    if i == *cursor { "›" } else { " " },
-                    s.session_id,
-                    clean(&s.terminal),
-                    when(Some(s.started_at)),
-                    when(Some(s.last_seen_at))
-                )));
-            }
-            lines.push(Line::styled(
-                if ctx.role.allows(Permission::ManageUsers) {
-                    "j/k choose · e end the session · any other key closes"
-                } else {
-                    "any key closes"
-                },
-                t.dim,
-            ));
-            overlay("Sessions", lines, f);
-        }
-        if let Some((kind, user, form)) = &self.form {
-            let title = match kind {
-                FormKind::Create => "New user".to_string(),
-                FormKind::ResetPassword => format!("Reset the password of {}", clean(user)),
-            };
-            let mut lines = form_lines(form, t);
-            let pw_at = match kind {
-                FormKind::Create => 2,
-                FormKind::ResetPassword => 0,
-            };
-            let username = match kind {
-                FormKind::Create => form.value(0),
-                FormKind::ResetPassword => user.as_str(),
-            };
-            let unmet = ctx.policy.unmet(form.value(pw_at), username);
-            lines.push(Line::default());
-            if unmet.is_empty() {
-                lines.push(Line::styled("Password: meets every rule.", t.ok));
-            } else {
-                lines.push(Line::styled(
-                    format!("Password still needs: {}.", unmet.join(", ")),
-                    t.dim,
-                ));
-            }
-            if *kind == FormKind::Create {
-                lines.push(Line::styled(
-                    "Role: employee, manager or administrator.",
-                    t.dim,
-                ));
-            }
-            overlay(&title, lines, f);
-        }
+        draw::draw(self, ctx, f, area)
     }
 
     fn hints(&self, ctx: &Ctx) -> Vec<Hint> {
+        self.keys(ctx, false)
+    }
+
+    fn help(&self, ctx: &Ctx) -> Vec<Hint> {
+        self.keys(ctx, true)
+    }
+
+    fn editing(&self) -> bool {
+        self.form.is_some()
+            || self.searching
+            || self.confirm.is_some()
+            || self.picking_role
+            || self.sessions.is_some()
+            || self.picker.is_some()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl UsersTab {
+    /// The keys of what is in front: the most used for the hint bar, every one for the help.
+    fn keys(&self, ctx: &Ctx, all: bool) -> Vec<Hint> {
         let h = |k: &str, what: &'static str| (k.to_string(), what);
         if self.confirm.is_some() {
             return vec![h("y", "yes"), h("any other key", "no")];
         }
         if self.form.is_some() {
-            return vec![h("Enter", "next / save"), h("Esc", "cancel")];
+            return vec![
+                h("Enter", "next / save"),
+                h("Tab/Shift-Tab", "move"),
+                h("Esc", "cancel"),
+            ];
         }
         if self.sessions.is_some() {
-            return vec![h("e", "end session"), h("any other key", "close")];
+            let mut v = vec![h("j/k", "choose")];
+            if ctx.role.allows(Permission::ManageUsers) {
+                v.push(h("e", "end session"));
+            }
+            v.push(h("any other key", "close"));
+            return v;
         }
         if self.picker.is_some() {
-            return vec![h("↑/↓", "choose"), h("Enter", "link"), h("Esc", "cancel")];
+            return vec![
+                h("type", "a staff name or id"),
+                h("↑/↓", "choose"),
+                h("Enter", "link"),
+                h("Esc", "cancel"),
+            ];
+        }
+        if self.picking_role {
+            return vec![
+                h("e / m / a", "employee / manager / administrator"),
+                h("any other key", "leave the role"),
+            ];
         }
         if self.searching {
-            return vec![h("Enter", "search"), h("Esc", "stop typing")];
+            return vec![
+                h("Enter", "search"),
+                h("Ctrl-U", "clear"),
+                h("Esc", "stop typing"),
+            ];
         }
         let mut v = vec![
             h("j/k PgUp/PgDn", "move"),
@@ -741,23 +644,17 @@ impl Tab for UsersTab {
                 h("u", "unlock"),
                 h("p", "reset password"),
                 h("f", "reset 2FA"),
-                h("l", "link staff"),
-                h("L", "unlink staff"),
+                h("s", "link staff"),
+                h("S", "unlink staff"),
+            ]);
+        }
+        if all {
+            v.extend([
+                h("Home", "first page"),
+                h("F5", "reload, as g"),
+                h("Esc", "clear the search"),
             ]);
         }
         v
-    }
-
-    fn editing(&self) -> bool {
-        self.form.is_some()
-            || self.searching
-            || self.confirm.is_some()
-            || self.picking_role
-            || self.sessions.is_some()
-            || self.picker.is_some()
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

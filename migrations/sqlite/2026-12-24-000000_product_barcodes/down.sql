@@ -1,0 +1,2 @@
+DROP INDEX ux_products_barcode;
+ALTER TABLE products DROP COLUMN barcode;
