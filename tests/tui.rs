@@ -461,6 +461,8 @@ fn help_overlay_and_control_characters() {
 
 /// Compares against `tests/snapshots/NAME.txt`; `UPDATE_SNAPSHOTS=1` rewrites it.
 fn snapshot(name: &str, text: &str) {
+    let text = common::mask_clock(text);
+    let text = text.as_str();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(format!("{name}.txt"));

@@ -440,13 +440,10 @@ impl Tab for DashboardTab {
         let mut v = self.hints(ctx);
         v.extend([
             h(", .", "previous / next period, as [ ]"),
+            h("(itself)", "refreshes after a sale, change or import here"),
             h(
-                "",
-                "figures refresh when shown after a sale, a change or an import here,",
-            ),
-            h(
-                "",
-                "and every minute while shown; the title says when they were read",
+                "(itself)",
+                "and each minute; the title says when it read them",
             ),
         ]);
         v

@@ -347,20 +347,33 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         .collect();
     let room = lines_area.height as usize;
     let focus_line = ed.focus.line().unwrap_or(0);
-    let mut start = 0;
-    while start < focus_line
-        && blocks[start..=focus_line]
+    // The first line shown: the focused one and those before it that fit, a row kept for
+    // saying how many are above.
+    let fits = |start: usize, room: usize| {
+        blocks[start..=focus_line]
             .iter()
             .map(Vec::len)
             .sum::<usize>()
-            > room
-    {
-        start += 1;
+            <= room
+    };
+    let mut start = 0;
+    if !fits(0, room) {
+        start = 1;
+        while start < focus_line && !fits(start, room.saturating_sub(1)) {
+            start += 1;
+        }
     }
-    let mut rows: Vec<Line> = blocks.into_iter().skip(start).flatten().collect();
-    if start > 0 && !rows.is_empty() {
-        rows[0] = Line::styled(format!("  … {start} more above"), t.dim);
+    let mut rows: Vec<Line> = Vec::new();
+    if start > 0 {
+        rows.push(Line::styled(
+            format!(
+                "  … {start} line{} above",
+                if start == 1 { "" } else { "s" }
+            ),
+            t.dim,
+        ));
     }
+    rows.extend(blocks.into_iter().skip(start).flatten());
     f.render_widget(Paragraph::new(rows).style(t.base), lines_area);
     f.render_widget(Paragraph::new(panel).style(t.base), panel_area);
     // The running total, or the question, on the last row.
