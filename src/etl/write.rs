@@ -215,6 +215,73 @@ fn compare_stored<R: AsRef<[Cell]>>(
     })
 }
 
+/// MySQL: refuses a batch giving a unique value of another column (a product's barcode) that
+/// another row holds, in the store or in the batch. `ON DUPLICATE KEY UPDATE` would otherwise
+/// take such a row for an update of the row holding the value, and overwrite it; refused, the
+/// batch is written row by row and the row named by its line, as on SQLite.
+fn refuse_taken_values(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    key: &[&str],
+    key_idx: &[usize],
+    rows: &[&[Cell]],
+) -> QueryResult<()> {
+    let Some((_, unique)) = crate::etl::bulk::UNIQUE_ONLY_IN
+        .iter()
+        .find(|(t, _)| *t == table)
+    else {
+        return Ok(());
+    };
+    let taken = |what: String| {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new(what),
+        )
+    };
+    for col in unique.iter() {
+        let Some(at) = columns.iter().position(|c| c == col) else {
+            continue;
+        };
+        let mut given: std::collections::HashMap<&str, Option<KeyValue>> = Default::default();
+        for r in rows {
+            if let Cell::Text(Some(v)) = &r[at]
+                && given.insert(v.as_str(), key_of(r, key_idx)).is_some()
+            {
+                return Err(taken(format!("{col} `{v}` is given to two rows")));
+            }
+        }
+        if given.is_empty() {
+            continue;
+        }
+        let values: Vec<Cell> = given
+            .keys()
+            .map(|v| Cell::Text(Some(v.to_string())))
+            .collect();
+        let refs: Vec<&Cell> = values.iter().collect();
+        let sql = format!(
+            "SELECT JSON_ARRAY({}, {col}) AS r FROM {table} WHERE {col} IN ({})",
+            key[0],
+            placeholders(values.len())
+        );
+        for j in crate::db::dynamic::load_json(conn, &sql, &refs)? {
+            let (Some(holder), Some(v)) = (j[0].as_i64(), j[1].as_str()) else {
+                continue;
+            };
+            if given
+                .get(v)
+                .is_some_and(|k| *k != Some(KeyValue::Int(holder as i32, None)))
+            {
+                return Err(taken(format!(
+                    "{col} `{v}` already belongs to {} {holder}",
+                    key[0]
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Upserts `rows` (cells in `columns` order) matched on `key`; returns what happened.
 pub fn upsert<R: AsRef<[Cell]>>(
     conn: &mut AnyConnection,
@@ -259,6 +326,9 @@ pub fn upsert<R: AsRef<[Cell]>>(
             updated: 0,
             unchanged: existing,
         });
+    }
+    if matches!(conn, AnyConnection::Mysql(_)) {
+        refuse_taken_values(conn, table, columns, key, &key_idx, &rows)?;
     }
     let value_rows = std::iter::repeat_n(format!("({})", placeholders(columns.len())), rows.len())
         .collect::<Vec<_>>()

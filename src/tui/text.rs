@@ -68,6 +68,29 @@ pub fn wrap_at_most(text: &str, width: usize, max: usize) -> Vec<String> {
     lines
 }
 
+/// Parts joined with ` · ` in lines of at most `width` cells, each part kept on one line
+/// where it fits one (a date range is not split between lines); at most `max` lines.
+pub fn join_parts(parts: &[String], width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for part in parts {
+        let last = lines.last_mut().expect("one line at least");
+        let sep = if last.is_empty() { "" } else { " · " };
+        if last.width() + sep.width() + part.width() <= width {
+            last.push_str(sep);
+            last.push_str(part);
+        } else if part.width() <= width {
+            lines.push(part.clone());
+        } else {
+            lines.extend(wrap(part, width));
+        }
+    }
+    if lines.len() > max.max(1) {
+        let text = lines.join(" ");
+        return wrap_at_most(&text, width, max);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +113,11 @@ mod tests {
         assert!(!short.join(" ").contains("39.…"), "{short:?}");
         assert_eq!(wrap("", 10), vec![String::new()]);
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        let parts = [
+            "orders 1–12 of 30".to_string(),
+            "2018-01-01 to 2018-03-31".into(),
+        ];
+        assert_eq!(join_parts(&parts, 30, 2), parts.to_vec());
+        assert_eq!(join_parts(&parts, 60, 2), vec![parts.join(" · ")]);
     }
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Ctx, OrdersTab, Pane};
-use crate::tui::text::{clean, wrap_at_most};
+use crate::tui::text::{clean, join_parts};
 use crate::tui::widgets::boxed::{boxed, centered};
 use crate::tui::widgets::form::value_spans;
 use crate::tui::widgets::grid::{Column, Grid};
@@ -89,7 +89,7 @@ fn list(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         v.extend(value_spans(&tab.search, true, t));
         vec![Line::from(v)]
     } else {
-        wrap_at_most(&parts.join(" · "), inner.width as usize, 2)
+        join_parts(&parts, inner.width as usize, 2)
             .into_iter()
             .map(|l| Line::styled(l, t.dim))
             .collect()

@@ -493,6 +493,7 @@ impl OrdersTab {
                 h("/", "search an order id or customer (every word)"),
                 h("Esc", "clear the filters and the search"),
                 h("r", "reload"),
+                h("p c x", "on an open order: processing, completed, reject"),
             ],
             Pane::List => vec![
                 h("n", "new order"),
