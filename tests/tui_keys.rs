@@ -410,3 +410,69 @@ fn an_empty_store_tells_each_role_what_it_can_do() {
     let s = a.render();
     assert!(s.contains("`stockroom demo` on the"), "{s}");
 }
+
+#[test]
+fn a_data_form_s_reference_picker_marks_with_up_and_down_and_takes_the_marked_one() {
+    let t = TestDb::sqlite();
+    let (auth, _) = accounts::auth(&t);
+    add(&auth, "root", Role::Administrator);
+    add(&auth, "mona", Role::Manager);
+    let mut ids = Vec::new();
+    for name in ["Trek", "Trekking Co", "Trek Junior"] {
+        let key = stockroom::store::data::add(
+            &auth,
+            &accounts::cli(),
+            "brands",
+            &[stockroom::store::data::FieldChange {
+                field: "brand_name".into(),
+                value: name.into(),
+            }],
+        )
+        .unwrap();
+        ids.push(key.0[0]);
+    }
+    for size in SIZES {
+        let mut h = signed_in(&auth, "mona", size, &[]);
+        open(&mut h, "Data");
+        h.press(KeyCode::Char('/'));
+        h.type_text("products");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Char('n'));
+        let at = {
+            let ed = h.app.tab::<DataTab>().unwrap().editor.as_ref().unwrap();
+            ed.fields.iter().position(|f| f.name == "brand_id").unwrap()
+        };
+        for _ in 0..at {
+            h.press(KeyCode::Tab);
+        }
+        h.type_text("trek");
+        let shown: Vec<i32> = h
+            .app
+            .tab::<DataTab>()
+            .unwrap()
+            .editor
+            .as_ref()
+            .unwrap()
+            .matches
+            .iter()
+            .map(|m| m.0)
+            .collect();
+        assert_eq!(shown.len(), 3, "{}", h.render());
+        h.press(KeyCode::Down);
+        h.press(KeyCode::Down);
+        h.press(KeyCode::Up);
+        assert!(
+            h.render().contains(&format!("› #{}", shown[1])),
+            "{}",
+            h.render()
+        );
+        h.press(KeyCode::Enter);
+        let ed = h.app.tab::<DataTab>().unwrap().editor.as_ref().unwrap();
+        assert_eq!(ed.form.fields[at].value, shown[1].to_string());
+        assert_eq!(ed.form.focus, at, "taking a match stays on the field");
+        h.press(KeyCode::Esc);
+        h.press(KeyCode::Char('y'));
+        h.press(KeyCode::Esc);
+    }
+}

@@ -316,11 +316,15 @@ fn editor(tab: &DataTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
             ));
         } else {
             lines.push(Line::styled(
-                format!("Matching {noun}s (Enter takes the first):"),
+                format!("Matching {noun}s (↑/↓ mark one, Enter takes it):"),
                 t.dim,
             ));
-            for (id, text) in &ed.matches {
-                lines.push(Line::from(format!("    #{id} {}", clean(text))));
+            for (n, (id, text)) in ed.matches.iter().enumerate() {
+                let marked = n == ed.marked;
+                lines.push(Line::styled(
+                    format!("  {} #{id} {}", if marked { "›" } else { " " }, clean(text)),
+                    if marked { t.focus } else { t.base },
+                ));
             }
         }
     }

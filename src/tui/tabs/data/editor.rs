@@ -23,8 +23,9 @@ pub struct Editor {
     pub base: Option<EditForm>,
     pub saving: bool,
     /// For a field that refers to another table: the records matching what is typed there,
-    /// `(id, how it reads)`; Enter takes the first.
+    /// `(id, how it reads)`; ↑/↓ mark one, Enter takes it.
     pub matches: Vec<(i32, String)>,
+    pub marked: usize,
     /// The values the form opened with: Esc asks before dropping changes to them.
     pub initial: Vec<String>,
     /// Esc on a changed form: waiting for `y` to drop the changes.
@@ -72,6 +73,7 @@ impl Editor {
             }),
             saving: false,
             matches: Vec::new(),
+            marked: 0,
         }
     }
 }
@@ -94,6 +96,7 @@ impl DataTab {
                     base: None,
                     saving: false,
                     matches: Vec::new(),
+                    marked: 0,
                 });
                 Cmd::Done
             }
@@ -167,18 +170,33 @@ impl DataTab {
             }
             return Some(Cmd::Notice(Notice::info("The form is still here.")));
         }
-        // On a field that refers to another table, Enter on a name takes the first match.
+        // On a field that refers to another table, with a name typed: ↑/↓ mark a match,
+        // Enter takes the marked one.
         let i = ed.form.focus;
         let typed = ed.form.value(i).trim().to_string();
-        if key.code == KeyCode::Enter
-            && ed.fields.get(i).is_some_and(|f| f.refers_to.is_some())
+        let picking = ed.fields.get(i).is_some_and(|f| f.refers_to.is_some())
             && !typed.is_empty()
             && typed.parse::<i64>().is_err()
-            && let Some((id, _)) = ed.matches.first()
-        {
-            ed.form.fields[i].value = id.to_string();
-            ed.matches.clear();
-            return Some(Cmd::Done);
+            && !ed.matches.is_empty();
+        if picking {
+            match key.code {
+                KeyCode::Down => {
+                    ed.marked = (ed.marked + 1).min(ed.matches.len() - 1);
+                    return Some(Cmd::Done);
+                }
+                KeyCode::Up => {
+                    ed.marked = ed.marked.saturating_sub(1);
+                    return Some(Cmd::Done);
+                }
+                KeyCode::Enter => {
+                    let id = ed.matches[ed.marked.min(ed.matches.len() - 1)].0;
+                    ed.form.fields[i].value = id.to_string();
+                    ed.matches.clear();
+                    ed.marked = 0;
+                    return Some(Cmd::Done);
+                }
+                _ => {}
+            }
         }
         let before = (ed.form.focus, typed);
         let cmd = match ed.form.handle(key, action) {
@@ -198,6 +216,7 @@ impl DataTab {
         let now = ed.form.value(i).trim().to_string();
         if (i, now.clone()) != before {
             ed.matches.clear();
+            ed.marked = 0;
             if let Some(parent) = ed.fields.get(i).and_then(|f| f.refers_to)
                 && !now.is_empty()
                 && now.parse::<i64>().is_err()

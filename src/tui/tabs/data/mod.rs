@@ -190,7 +190,8 @@ impl DataTab {
         self.load(ctx, 0, Land::First)
     }
 
-    /// The tables listed: those whose name or description holds every word of the filter.
+    /// The tables listed: those whose name or description holds every word of the filter,
+    /// those named so first.
     pub fn tables(&self) -> Vec<&'static data::View> {
         let words: Vec<String> = self
             .table_filter
@@ -198,13 +199,14 @@ impl DataTab {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        VIEWS
+        let all = |text: &str| words.iter().all(|w| text.contains(w.as_str()));
+        // Tables named so first, then those whose description says so.
+        let (mut named, described): (Vec<_>, Vec<_>) = VIEWS
             .iter()
-            .filter(|v| {
-                let text = format!("{} {}", v.table, draw::describe(v.table)).to_lowercase();
-                words.iter().all(|w| text.contains(w.as_str()))
-            })
-            .collect()
+            .filter(|v| all(&format!("{} {}", v.table, draw::describe(v.table)).to_lowercase()))
+            .partition(|v| all(v.table));
+        named.extend(described);
+        named
     }
 
     /// A key on the table list: move, open, or `/` to narrow it by name.
@@ -400,7 +402,7 @@ impl DataTab {
             ];
             if all {
                 v.extend([
-                    h("Enter on a name", "where an id goes: takes the first match"),
+                    h("↑/↓, Enter", "where an id goes: mark a match, take it"),
                     h("Ctrl-U", "clear the field"),
                 ]);
             }

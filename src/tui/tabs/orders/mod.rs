@@ -505,10 +505,17 @@ impl OrdersTab {
                 h("/", "search id or customer"),
                 h("r", "reload"),
             ],
-            Pane::Detail => vec![
+            Pane::Detail if all => vec![
                 h("p", "processing"),
                 h("c", "completed (shipped today)"),
                 h("x", "reject (asks; the stock goes back)"),
+                h("n", "new order"),
+                h("Esc", "back to the list (Backspace too)"),
+            ],
+            Pane::Detail => vec![
+                h("p", "processing"),
+                h("c", "completed"),
+                h("x", "reject"),
                 h("n", "new order"),
                 h("Esc", "back"),
             ],

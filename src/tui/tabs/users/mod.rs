@@ -415,7 +415,7 @@ impl Tab for UsersTab {
             _ if !admin => return None,
             KeyCode::Char('n') => {
                 let mut role = TextInput::new("Role");
-                role.value = "employee".into();
+                role.set("employee");
                 self.form = Some((
                     FormKind::Create,
                     String::new(),
