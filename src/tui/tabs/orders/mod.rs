@@ -1,12 +1,14 @@
 //! The Orders tab (every role): orders newest first, paged in SQL and filtered by status or
 //! searched by id or customer; an order with its lines and total; moving it on (processing,
 //! completed, rejected — the service refuses any other step, and rejecting puts the stock
-//! back); and selling: the new-order form (`editor` its state, `till` its keys, `form_draw`
-//! its drawing), saved with its stock in one transaction or refused with what is left.
+//! back); and selling: the new-order form (`editor` its state, `sale` the order it makes,
+//! `till` its keys, `form_draw` its drawing), saved with its stock in one transaction or
+//! refused with what is left.
 
 mod draw;
 pub mod editor;
 mod form_draw;
+mod sale;
 mod till;
 
 use std::any::Any;
