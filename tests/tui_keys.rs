@@ -476,3 +476,55 @@ fn a_data_form_s_reference_picker_marks_with_up_and_down_and_takes_the_marked_on
         h.press(KeyCode::Esc);
     }
 }
+
+fn users(h: &Harness) -> &stockroom::tui::tabs::users::UsersTab {
+    h.app.tab().unwrap()
+}
+
+#[test]
+fn changing_your_own_account_is_refused_before_anything_is_asked() {
+    for size in SIZES {
+        let t = TestDb::sqlite();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, auth, _) = admin_harness_sized(&t, dir.path(), ThemeName::Dark, size);
+        add(&auth, "emil", Role::Employee);
+        open(&mut h, "Users");
+        let root = users(&h)
+            .users
+            .iter()
+            .position(|u| u.username == "root")
+            .unwrap();
+        h.press(KeyCode::Home);
+        for _ in 0..root {
+            h.press(KeyCode::Char('j'));
+        }
+        for (key, said) in [
+            ('x', "you cannot deactivate your own account"),
+            ('r', "you cannot demote your own account"),
+            ('f', "you cannot reset the 2FA of your own account"),
+            ('p', "you cannot reset the password of your own account"),
+        ] {
+            h.press(KeyCode::Char(key));
+            let s = h.render();
+            assert!(s.contains(said), "{key}: {s}");
+            let u = users(&h);
+            assert!(
+                u.confirm.is_none() && u.form.is_none() && !u.picking_role,
+                "{key}: nothing asked"
+            );
+        }
+        // Another account is asked about first.
+        h.press(KeyCode::Home);
+        let emil = users(&h)
+            .users
+            .iter()
+            .position(|u| u.username == "emil")
+            .unwrap();
+        for _ in 0..emil {
+            h.press(KeyCode::Char('j'));
+        }
+        h.press(KeyCode::Char('x'));
+        assert!(h.render().contains("Deactivate `emil`?"), "{}", h.render());
+        h.press(KeyCode::Char('n'));
+    }
+}

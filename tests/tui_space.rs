@@ -100,19 +100,23 @@ fn the_orders_filters_wrap_and_the_lists_use_the_height() {
     let (auth, _) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);
     add(&auth, "emil", Role::Employee);
-    // At 80×24 a store, three months and a search: every part whole.
+    // A store, three months and a search: every part whole, at either size.
+    let filter = |h: &mut Harness| {
+        open(h, "Orders");
+        h.press(KeyCode::Char('s'));
+        h.press(KeyCode::Char('d'));
+        h.type_text("2018-01..2018-03");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Char('/'));
+        h.type_text("a");
+        h.press(KeyCode::Enter);
+        let s = h.render();
+        assert!(s.contains("2018-01-01 to 2018-03-31"), "{s}");
+        assert!(s.contains("search “a”"), "{s}");
+    };
+    filter(&mut signed_in(&auth, "emil", (120, 40)));
     let mut h = signed_in(&auth, "emil", (80, 24));
-    open(&mut h, "Orders");
-    h.press(KeyCode::Char('s'));
-    h.press(KeyCode::Char('d'));
-    h.type_text("2018-01..2018-03");
-    h.press(KeyCode::Enter);
-    h.press(KeyCode::Char('/'));
-    h.type_text("a");
-    h.press(KeyCode::Enter);
-    let s = h.render();
-    assert!(s.contains("2018-01-01 to 2018-03-31"), "{s}");
-    assert!(s.contains("search “a”"), "{s}");
+    filter(&mut h);
     // From 80×24 to 120×40: the page read again with the rows the height holds.
     let rows = |h: &Harness| {
         h.app
@@ -170,25 +174,27 @@ fn audit_uses_the_height_and_its_details_are_wrapped_whole() {
 }
 
 #[test]
-fn a_locked_account_leaves_the_users_columns_in_view_at_80x24() {
-    let t = TestDb::sqlite();
-    let dir = tempfile::tempdir().unwrap();
-    let (mut h, auth, _) = admin_harness_sized(&t, dir.path(), ThemeName::Dark, (80, 24));
-    add(&auth, "clerk05", Role::Employee);
-    for _ in 0..5 {
-        let _ = auth.begin_sign_in("clerk05", "wrong password");
-    }
-    open(&mut h, "Users");
-    h.press(KeyCode::Char('g'));
-    let s = h.render();
-    let row = s
-        .lines()
-        .find(|l| l.contains("clerk05"))
-        .expect("the account is listed");
-    assert!(row.contains("locked to "), "{row}");
-    assert!(!row.contains("active, locked"), "{row}");
-    let header = s.lines().find(|l| l.contains("username")).unwrap();
-    for col in ["role", "state", "2FA", "staff", "last sign-in"] {
-        assert!(header.contains(col), "{col} in view: {header}");
+fn a_locked_account_leaves_the_users_columns_in_view() {
+    for size in SIZES {
+        let t = TestDb::sqlite();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, auth, _) = admin_harness_sized(&t, dir.path(), ThemeName::Dark, size);
+        add(&auth, "clerk05", Role::Employee);
+        for _ in 0..5 {
+            let _ = auth.begin_sign_in("clerk05", "wrong password");
+        }
+        open(&mut h, "Users");
+        h.press(KeyCode::Char('g'));
+        let s = h.render();
+        let row = s
+            .lines()
+            .find(|l| l.contains("clerk05"))
+            .expect("the account is listed");
+        assert!(row.contains("locked to "), "{row}");
+        assert!(!row.contains("active, locked"), "{row}");
+        let header = s.lines().find(|l| l.contains("username")).unwrap();
+        for col in ["role", "state", "2FA", "staff", "last sign-in"] {
+            assert!(header.contains(col), "{col} in view: {header}");
+        }
     }
 }
