@@ -48,11 +48,12 @@ pub enum Event {
     StockCounted,
     SchemaMigrated,
     ConnectionTested,
+    AuditPruned,
 }
 
 impl Event {
     /// Every kind, in the order listed to users.
-    pub const ALL: [Event; 36] = [
+    pub const ALL: [Event; 37] = [
         Event::SignInSuccess,
         Event::SignInFailure,
         Event::AccountLocked,
@@ -89,6 +90,7 @@ impl Event {
         Event::StockCounted,
         Event::SchemaMigrated,
         Event::ConnectionTested,
+        Event::AuditPruned,
     ];
 
     /// Whether `filter` names an event kind or a family of them (`signin`).
@@ -140,6 +142,7 @@ impl Event {
             Event::StockCounted => "stock.counted",
             Event::SchemaMigrated => "schema.migrated",
             Event::ConnectionTested => "connection.tested",
+            Event::AuditPruned => "audit.pruned",
         }
     }
 }

@@ -43,7 +43,7 @@ impl Role {
             ViewData | ExportData | CreateOrders => true,
             ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => self >= Role::Manager,
             DeleteRecords | ImportApi | ManageSchema | TestConnection | ManageUsers
-            | ChangeSettings => self == Role::Administrator,
+            | ChangeSettings | PruneAudit => self == Role::Administrator,
         }
     }
 }
@@ -90,10 +90,12 @@ pub enum Permission {
     ManageUsers,
     /// Change settings.
     ChangeSettings,
+    /// Remove old events from the audit trail.
+    PruneAudit,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ViewData,
         Permission::ExportData,
         Permission::CreateOrders,
@@ -108,6 +110,7 @@ impl Permission {
         Permission::TestConnection,
         Permission::ManageUsers,
         Permission::ChangeSettings,
+        Permission::PruneAudit,
     ];
 
     /// How the permission reads in a "permission denied" message.
@@ -127,6 +130,7 @@ impl Permission {
             Permission::TestConnection => "test the database connection",
             Permission::ManageUsers => "manage users",
             Permission::ChangeSettings => "change settings",
+            Permission::PruneAudit => "prune the audit trail",
         }
     }
 }
