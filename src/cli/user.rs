@@ -235,14 +235,15 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<u8> {
     let actor = Actor::cli(&ctx.sources);
     if let Some(AuditCommand::Prune { before, export }) = args.command {
         let pruned = auth.prune_audit(&actor, before, export.as_deref())?;
+        let file = match (&pruned.exported, &export) {
+            (Some(p), _) => format!("; written first to {}", crate::etl::source::shown(p)),
+            (None, Some(p)) => format!("; nothing to write to {}", crate::etl::source::shown(p)),
+            (None, None) => String::new(),
+        };
         crate::outln!(
-            "removed {} audit events from before {}{}",
+            "removed {} audit events from before {}{file}",
             crate::text::group_digits(pruned.removed),
             format_utc(before),
-            pruned
-                .exported
-                .map(|p| format!("; written first to {}", crate::etl::source::shown(&p)))
-                .unwrap_or_default()
         );
         return Ok(super::exit::OK);
     }
