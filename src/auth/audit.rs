@@ -43,6 +43,8 @@ pub enum Event {
     RecordDeleted,
     OrderCreated,
     OrderStatusChanged,
+    OrderReturned,
+    DayClosed,
     StockReceived,
     StockTransferred,
     StockCounted,
@@ -52,7 +54,7 @@ pub enum Event {
 
 impl Event {
     /// Every kind, in the order listed to users.
-    pub const ALL: [Event; 36] = [
+    pub const ALL: [Event; 38] = [
         Event::SignInSuccess,
         Event::SignInFailure,
         Event::AccountLocked,
@@ -84,6 +86,8 @@ impl Event {
         Event::RecordDeleted,
         Event::OrderCreated,
         Event::OrderStatusChanged,
+        Event::OrderReturned,
+        Event::DayClosed,
         Event::StockReceived,
         Event::StockTransferred,
         Event::StockCounted,
@@ -135,6 +139,8 @@ impl Event {
             Event::RecordDeleted => "record.deleted",
             Event::OrderCreated => "order.created",
             Event::OrderStatusChanged => "order.status_changed",
+            Event::OrderReturned => "order.returned",
+            Event::DayClosed => "day.closed",
             Event::StockReceived => "stock.received",
             Event::StockTransferred => "stock.transferred",
             Event::StockCounted => "stock.counted",

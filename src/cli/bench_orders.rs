@@ -243,9 +243,11 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchOrdersArgs) -> Result<
         }
     );
     b.finish();
-    Ok(if negative == 0 && stock_before - stock_after == sold && wrong.is_empty() {
-        super::exit::OK
-    } else {
-        super::exit::FAILURE
-    })
+    Ok(
+        if negative == 0 && stock_before - stock_after == sold && wrong.is_empty() {
+            super::exit::OK
+        } else {
+            super::exit::FAILURE
+        },
+    )
 }

@@ -404,7 +404,15 @@ pub fn load(
     let mut tables = Vec::new();
     let mut resolver = Resolver::default();
     let mut seen: HashMap<&'static str, SeenKeys> = HashMap::new();
+    let sales = plans
+        .iter()
+        .any(|p| matches!(p.mapping.table.name, "orders" | "order_items"));
     let result = tx::write_once::<(), Abort>(conn, |conn| {
+        // Orders or their lines: the Dashboard's months are forgotten once for the run, not
+        // by the triggers for each row.
+        if sales {
+            crate::store::sales_summary::begin_bulk(conn)?;
+        }
         for plan in plans.iter_mut() {
             let table = plan.mapping.table.name;
             // Stock changes go into the ledger: the difference each row was imported with.
@@ -458,6 +466,9 @@ pub fn load(
             notes: Vec::new(),
             rejects_file: None,
         };
+        if sales {
+            crate::store::sales_summary::end_bulk(conn)?;
+        }
         on_commit(conn, &draft)?;
         Ok(())
     });

@@ -134,16 +134,21 @@ pub fn load(
                      run with --replace to delete them and load the demo"
                 )));
             }
+            super::sales_summary::begin_bulk(conn)?;
             clear_store_data(conn)?;
+        } else {
+            super::sales_summary::begin_bulk(conn)?;
         }
-        generate(conn, opts, cancel, progress).map_err(|e| match e {
+        let loaded = generate(conn, opts, cancel, progress).map_err(|e| match e {
             Error::Database(m)
                 if crate::db::fault::classify_message(&m) == crate::db::fault::Fault::Row =>
             {
                 Error::Busy("another command loaded data at the same moment".into())
             }
             other => other,
-        })
+        })?;
+        super::sales_summary::end_bulk(conn)?;
+        Ok(loaded)
     })
 }
 
