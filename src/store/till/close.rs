@@ -227,9 +227,9 @@ fn closed(c: CloseRow) -> Closed {
     }
 }
 
-/// The day's report for a store: the Z close of `date` when the store was closed that day,
-/// else (for today, the default) an X report of everything taken since the last close, with
-/// the cash expected beyond the float. Needs `CreateOrders` (the till's staff).
+/// The day's report for a store: the Z close of `date` when one is given and the store was
+/// closed that day; else (no date, or today's) an X report of everything taken since the last
+/// close. Needs `CreateOrders` (the till's staff).
 pub fn day_report(
     auth: &Auth,
     actor: &Actor,
@@ -242,7 +242,12 @@ pub fn day_report(
     let name = store_name(conn, store)?;
     let today = crate::store::zones::store_today(conn, store, auth.now())?;
     let day = date.unwrap_or(today);
-    if let Some(c) = close_of(conn, store, day)? {
+    // Without a date, what is open now (after today's close, the next day's payments).
+    let asked = match date {
+        Some(d) => close_of(conn, store, d)?,
+        None => None,
+    };
+    if let Some(c) = asked {
         let rows = payment_rows(conn, store, Some(c.0), false)?;
         return Ok(DayReport {
             store_id: store,
