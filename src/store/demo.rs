@@ -95,6 +95,9 @@ pub fn clear_store_data(conn: &mut AnyConnection) -> QueryResult<()> {
     diesel::update(users::table)
         .set(users::staff_id.eq(None::<i32>))
         .execute(conn)?;
+    for table in ["payments", "return_lines", "order_returns", "day_closes"] {
+        crate::db::dynamic::execute(conn, &format!("DELETE FROM {table}"), &[])?;
+    }
     diesel::delete(order_items::table).execute(conn)?;
     diesel::delete(orders::table).execute(conn)?;
     super::sales_summary::forget_all(conn)?;
