@@ -147,7 +147,7 @@ mod tests {
         let expect = |p: Permission| -> [bool; 3] {
             match p {
                 ViewData | ExportData | CreateOrders => [true, true, true],
-                ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => {
+                ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock | CloseDay => {
                     [false, true, true]
                 }
                 _ => [false, false, true],

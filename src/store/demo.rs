@@ -220,6 +220,7 @@ fn generate(
                 city: Some(city.into()),
                 state: Some(state.into()),
                 zip_code: Some(zip.into()),
+                time_zone: None,
             },
         )
         .collect();

@@ -53,7 +53,7 @@ CREATE TABLE return_lines (
     INDEX idx_return_lines_product (product_id),
     CONSTRAINT fk_return_lines_return FOREIGN KEY (return_id) REFERENCES order_returns (return_id),
     CONSTRAINT fk_return_lines_product FOREIGN KEY (product_id) REFERENCES products (product_id),
-    CONSTRAINT fk_return_lines_item FOREIGN KEY (order_id, item_id) REFERENCES order_items (order_id, item_id)
+    CONSTRAINT fk_return_lines_order FOREIGN KEY (order_id) REFERENCES orders (order_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Money taken (positive) and refunded (negative) by tender. A cash payment records what was

@@ -46,7 +46,7 @@ CREATE TABLE return_lines (
     quantity INTEGER NOT NULL,
     refund_cents BIGINT NOT NULL,
     PRIMARY KEY (return_id, item_id),
-    FOREIGN KEY (order_id, item_id) REFERENCES order_items (order_id, item_id)
+    FOREIGN KEY (order_id) REFERENCES orders (order_id)
 );
 CREATE INDEX idx_return_lines_item ON return_lines (order_id, item_id);
 CREATE INDEX idx_return_lines_product ON return_lines (product_id);
