@@ -9,52 +9,17 @@ use std::sync::{Arc, Barrier};
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use stockroom::Error;
-use stockroom::auth::{Actor, Auth, Role};
-use stockroom::db::schema::{orders as orders_t, payments, staffs, stocks};
+use stockroom::auth::{Auth, Role};
+use stockroom::db::schema::{orders as orders_t, payments};
 use stockroom::store::dashboard::{self, DashboardQuery, Period};
 use stockroom::store::data::{self, FieldChange, Key};
-use stockroom::store::demo::{DemoOptions, load};
 use stockroom::store::orders::{self, NewLine, NewOrder, OrderStatus};
 use stockroom::store::stock::{self, StockLine};
 use stockroom::store::till::{self, ReturnLine, Tender, TenderSpec};
-use stockroom::worker::CancelToken;
 
 use common::TestDb;
-use common::accounts::{self, PASSWORD, add, cli, sign_in};
-
-fn demo(t: &TestDb) {
-    load(
-        &t.db,
-        &DemoOptions {
-            scale: 1,
-            seed: 9,
-            replace: false,
-        },
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-}
-
-fn qty(t: &TestDb, store: i32, product: i32) -> i32 {
-    stocks::table
-        .find((store, product))
-        .select(stocks::quantity)
-        .first(&mut *t.db.conn().unwrap())
-        .optional()
-        .unwrap()
-        .unwrap_or(0)
-}
-
-fn staff_of(t: &TestDb, store: i32) -> i32 {
-    staffs::table
-        .filter(staffs::store_id.eq(store))
-        .filter(staffs::active.eq(true))
-        .select(staffs::staff_id)
-        .order(staffs::staff_id)
-        .first(&mut *t.db.conn().unwrap())
-        .unwrap()
-}
+use common::accounts::{self, add, cli};
+use common::shop::{demo, qty, staff_of};
 
 fn stock_up(auth: &Auth, store: i32, product: i32, units: i32) {
     stock::count(
@@ -121,7 +86,7 @@ fn count(t: &TestDb, table: &str) -> i64 {
 both_backends!(
     cash_gives_change_and_too_little_writes_nothing,
     |t: TestDb| {
-        demo(&t);
+        demo(&t, 9);
         let (auth, _) = accounts::auth(&t);
         let staff = staff_of(&t, 1);
         stock_up(&auth, 1, 7, 10);
@@ -191,12 +156,10 @@ both_backends!(
 );
 
 both_backends!(returns_refund_to_the_cent_and_restock, |t: TestDb| {
-    demo(&t);
+    demo(&t, 9);
     let (auth, _) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);
-    add(&auth, "emil", Role::Employee);
-    let (emil, _) = sign_in(&auth, "emil", PASSWORD, None);
-    let emil = Actor::from_session(&emil);
+    let emil = common::shop::actor(&auth, "emil", Role::Employee);
     let staff = staff_of(&t, 1);
     stock_up(&auth, 1, 7, 10);
     price(&auth, 7, "99.99");
@@ -272,7 +235,7 @@ both_backends!(returns_refund_to_the_cent_and_restock, |t: TestDb| {
 both_backends!(
     revenue_is_net_of_returns_in_the_month_of_the_return,
     |t: TestDb| {
-        demo(&t);
+        demo(&t, 9);
         let (auth, clock) = accounts::auth(&t);
         let staff = staff_of(&t, 2);
         stock_up(&auth, 2, 7, 10);
@@ -344,12 +307,10 @@ both_backends!(
 );
 
 both_backends!(the_day_closes_once_with_its_variance, |t: TestDb| {
-    demo(&t);
+    demo(&t, 9);
     let (auth, _) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);
-    add(&auth, "emil", Role::Employee);
-    let (emil, _) = sign_in(&auth, "emil", PASSWORD, None);
-    let emil = Actor::from_session(&emil);
+    let emil = common::shop::actor(&auth, "emil", Role::Employee);
     let staff = staff_of(&t, 1);
     stock_up(&auth, 1, 7, 20);
     price(&auth, 7, "72.99");
@@ -430,7 +391,7 @@ both_backends!(the_day_closes_once_with_its_variance, |t: TestDb| {
 #[test]
 fn two_closes_racing_leave_one_mysql() {
     let Some(t) = TestDb::mysql() else { return };
-    demo(&t);
+    demo(&t, 9);
     let (auth, _) = accounts::auth(&t);
     let staff = staff_of(&t, 1);
     stock_up(&auth, 1, 7, 20);
@@ -469,7 +430,7 @@ fn two_closes_racing_leave_one_mysql() {
 }
 
 both_backends!(a_store_at_utc_plus_14_dates_by_its_own_day, |t: TestDb| {
-    demo(&t);
+    demo(&t, 9);
     let (auth, clock) = accounts::auth(&t);
     let staff = staff_of(&t, 3);
     stock_up(&auth, 3, 7, 5);
@@ -520,7 +481,7 @@ both_backends!(a_store_at_utc_plus_14_dates_by_its_own_day, |t: TestDb| {
 });
 
 both_backends!(a_rejected_paid_order_is_refunded_once, |t: TestDb| {
-    demo(&t);
+    demo(&t, 9);
     let (auth, _) = accounts::auth(&t);
     let staff = staff_of(&t, 1);
     stock_up(&auth, 1, 7, 5);
@@ -541,22 +502,13 @@ both_backends!(a_rejected_paid_order_is_refunded_once, |t: TestDb| {
 });
 
 both_backends!(the_cli_sells_returns_and_closes, |t: TestDb| {
-    demo(&t);
+    demo(&t, 9);
     let (auth, _) = accounts::auth(&t);
     let staff = staff_of(&t, 1);
     stock_up(&auth, 1, 7, 5);
     price(&auth, 7, "72.99");
     let home = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"))
-            .args(args)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("USER", "ops")
-            .env("DATABASE_URL", &t.url)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| common::shop::run(&t, home.path(), args);
     let s = staff.to_string();
     let o = run(&[
         "order", "create", "--store", "1", "--staff", &s, "--line", "7:1", "--pay", "cash:100",

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod cluster;
 pub mod http;
 pub mod proxy;
+pub mod shop;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
