@@ -287,6 +287,121 @@ fn a_three_node_cluster_keeps_every_guarantee() {
         10
     );
 
+    // The stock ledger across nodes: six terminals on three nodes selling, receiving and
+    // transferring one product between two stores at once. The final stock is the start plus
+    // what was received minus what was sold (and moved), and every row equals its moves.
+    use stockroom::store::stock::{self, StockLine};
+    // The SQL above wrote behind the ledger; a count puts that product's books right.
+    stock::count(
+        &auths[0],
+        &cli(),
+        1,
+        &[StockLine {
+            product_id: 2,
+            units: 0,
+        }],
+        None,
+    )
+    .unwrap();
+    let line = |units| {
+        [StockLine {
+            product_id: 3,
+            units,
+        }]
+    };
+    // The second store's id (a cluster numbers rows in steps of its size).
+    let other = count(
+        &dbs[0],
+        "SELECT CAST(MIN(store_id) AS SIGNED) AS n FROM stores WHERE store_id > 1",
+    ) as i32;
+    for store in [1, other] {
+        stock::count(&auths[0], &cli(), store, &line(40), Some("start")).unwrap();
+    }
+    let staff2 = count(
+        &dbs[0],
+        &format!(
+            "SELECT CAST(MIN(staff_id) AS SIGNED) AS n FROM staffs WHERE store_id = {other} AND active = 1"
+        ),
+    ) as i32;
+    let go = Arc::new(Barrier::new(6));
+    let handles: Vec<_> = (0..6)
+        .map(|i| {
+            let (auth, go) = (auths[i % 3].clone(), go.clone());
+            std::thread::spawn(move || {
+                go.wait();
+                let (mut sold, mut got, mut moved) = ([0i32; 2], [0i32; 2], 0);
+                for k in 0..8 {
+                    let s = (i + k) % 2;
+                    let store = if s == 0 { 1 } else { other };
+                    match (i + k) % 3 {
+                        0 => {
+                            let staff = if store == 1 { staff } else { staff2 };
+                            let r = orders::create(
+                                &auth,
+                                &cli(),
+                                &NewOrder {
+                                    customer_id: None,
+                                    store_id: store,
+                                    staff_id: staff,
+                                    lines: vec![NewLine {
+                                        product_id: 3,
+                                        quantity: 2,
+                                        discount_bp: 0,
+                                    }],
+                                },
+                            );
+                            if r.is_ok() {
+                                sold[s] += 2;
+                            }
+                        }
+                        1 => {
+                            if stock::receive(&auth, &cli(), store, &line(1), None).is_ok() {
+                                got[s] += 1;
+                            }
+                        }
+                        _ => {
+                            if stock::transfer(&auth, &cli(), 1, other, &line(1)).is_ok() {
+                                moved += 1;
+                            }
+                        }
+                    }
+                }
+                (sold, got, moved)
+            })
+        })
+        .collect();
+    let (mut sold, mut got, mut moved) = ([0i32; 2], [0i32; 2], 0);
+    for h in handles {
+        let (s, g, m) = h.join().unwrap();
+        for k in 0..2 {
+            sold[k] += s[k];
+            got[k] += g[k];
+        }
+        moved += m;
+    }
+    assert!(sold[0] + sold[1] > 0 && moved > 0, "{sold:?} {moved}");
+    for (node, db) in dbs.iter().enumerate() {
+        let q = |store| {
+            count(
+                db,
+                &format!(
+                    "SELECT CAST(quantity AS SIGNED) AS n FROM stocks WHERE store_id = {store} AND product_id = 3"
+                ),
+            ) as i32
+        };
+        assert_eq!(
+            q(1),
+            40 + got[0] - sold[0] - moved,
+            "store 1 via node {node}"
+        );
+        assert_eq!(
+            q(other),
+            40 + got[1] - sold[1] + moved,
+            "store 2 via node {node}"
+        );
+    }
+    assert!(stock::verify(&auths[1], &cli()).unwrap().is_empty());
+
     // An import on a node killed mid-run leaves nothing on the surviving nodes.
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("customers.csv");

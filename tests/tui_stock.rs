@@ -6,41 +6,14 @@ mod common;
 
 use crossterm::event::KeyCode;
 use stockroom::auth::Role;
-use stockroom::store::demo::{DemoOptions, load};
 use stockroom::store::stock;
 use stockroom::tui::harness::Harness;
 use stockroom::tui::tabs::stock::StockTab;
-use stockroom::worker::CancelToken;
 
 use common::TestDb;
 use common::accounts::{self, add, cli};
 use common::admin::{open, user_harness};
-
-fn demo(t: &TestDb) {
-    load(
-        &t.db,
-        &DemoOptions {
-            scale: 1,
-            seed: 3,
-            replace: false,
-        },
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-}
-
-fn qty(t: &TestDb, store: i32, product: i32) -> i32 {
-    use diesel::prelude::*;
-    use stockroom::db::schema::stocks;
-    stocks::table
-        .find((store, product))
-        .select(stocks::quantity)
-        .first(&mut *t.db.conn().unwrap())
-        .optional()
-        .unwrap()
-        .unwrap_or(0)
-}
+use common::shop::{demo, qty};
 
 fn tab(h: &Harness) -> &StockTab {
     h.app.tab::<StockTab>().unwrap()
@@ -49,7 +22,7 @@ fn tab(h: &Harness) -> &StockTab {
 #[test]
 fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
     let t = TestDb::sqlite();
-    demo(&t);
+    demo(&t, 3);
     let dir = tempfile::tempdir().unwrap();
     let (auth, _) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);
@@ -148,7 +121,7 @@ fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
 #[test]
 fn an_employee_sees_stock_and_moves_but_cannot_move_it_at_120x40() {
     let t = TestDb::sqlite();
-    demo(&t);
+    demo(&t, 3);
     let dir = tempfile::tempdir().unwrap();
     let (auth, _) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);

@@ -43,6 +43,8 @@ pub enum Event {
     RecordDeleted,
     OrderCreated,
     OrderStatusChanged,
+    OrderReturned,
+    DayClosed,
     StockReceived,
     StockTransferred,
     StockCounted,
@@ -53,7 +55,7 @@ pub enum Event {
 
 impl Event {
     /// Every kind, in the order listed to users.
-    pub const ALL: [Event; 37] = [
+    pub const ALL: [Event; 39] = [
         Event::SignInSuccess,
         Event::SignInFailure,
         Event::AccountLocked,
@@ -85,6 +87,8 @@ impl Event {
         Event::RecordDeleted,
         Event::OrderCreated,
         Event::OrderStatusChanged,
+        Event::OrderReturned,
+        Event::DayClosed,
         Event::StockReceived,
         Event::StockTransferred,
         Event::StockCounted,
@@ -137,6 +141,8 @@ impl Event {
             Event::RecordDeleted => "record.deleted",
             Event::OrderCreated => "order.created",
             Event::OrderStatusChanged => "order.status_changed",
+            Event::OrderReturned => "order.returned",
+            Event::DayClosed => "day.closed",
             Event::StockReceived => "stock.received",
             Event::StockTransferred => "stock.transferred",
             Event::StockCounted => "stock.counted",

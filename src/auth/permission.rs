@@ -41,7 +41,9 @@ impl Role {
         use Permission::*;
         match p {
             ViewData | ExportData | CreateOrders => true,
-            ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => self >= Role::Manager,
+            ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock | CloseDay => {
+                self >= Role::Manager
+            }
             DeleteRecords | ImportApi | ManageSchema | TestConnection | ManageUsers
             | ChangeSettings | PruneAudit => self == Role::Administrator,
         }
@@ -78,6 +80,8 @@ pub enum Permission {
     ViewAudit,
     /// Receive, transfer and count stock.
     ManageStock,
+    /// Close a store's day (the Z close).
+    CloseDay,
     /// Delete records.
     DeleteRecords,
     /// Import from a REST API.
@@ -95,7 +99,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ViewData,
         Permission::ExportData,
         Permission::CreateOrders,
@@ -104,6 +108,7 @@ impl Permission {
         Permission::ViewUsers,
         Permission::ViewAudit,
         Permission::ManageStock,
+        Permission::CloseDay,
         Permission::DeleteRecords,
         Permission::ImportApi,
         Permission::ManageSchema,
@@ -124,6 +129,7 @@ impl Permission {
             Permission::ViewUsers => "view users",
             Permission::ViewAudit => "view the audit log",
             Permission::ManageStock => "receive, transfer or count stock",
+            Permission::CloseDay => "close a store's day",
             Permission::DeleteRecords => "delete records",
             Permission::ImportApi => "import from an API",
             Permission::ManageSchema => "run migrations",
@@ -145,7 +151,7 @@ mod tests {
         let expect = |p: Permission| -> [bool; 3] {
             match p {
                 ViewData | ExportData | CreateOrders => [true, true, true],
-                ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => {
+                ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock | CloseDay => {
                     [false, true, true]
                 }
                 _ => [false, false, true],

@@ -54,6 +54,8 @@ pub struct ImportOptions {
     /// Where what comes from the network or a pipe is copied before the write (private,
     /// unlinked files); the system's temporary folder when `None`.
     pub spool_dir: Option<std::path::PathBuf>,
+    /// Who the stock ledger's `import` moves name, and their reference (the run).
+    pub moved_by: Option<(String, String)>,
 }
 
 impl Default for ImportOptions {
@@ -68,6 +70,7 @@ impl Default for ImportOptions {
             limits: InputLimits::default(),
             bulk: true,
             spool_dir: None,
+            moved_by: None,
         }
     }
 }
@@ -408,9 +411,21 @@ pub(crate) fn load_counted(
     let mut tables = Vec::new();
     let mut resolver = Resolver::default();
     let mut seen: HashMap<&'static str, SeenKeys> = HashMap::new();
+    let sales = plans
+        .iter()
+        .any(|p| matches!(p.mapping.table.name, "orders" | "order_items"));
     let result = tx::write_once::<(), Abort>(conn, |conn| {
+        // Orders or their lines: the Dashboard's months are forgotten once for the run, not
+        // by the triggers for each row.
+        if sales {
+            crate::store::sales_summary::begin_bulk(conn)?;
+        }
         for plan in plans.iter_mut() {
             let table = plan.mapping.table.name;
+            // Stock changes go into the ledger: the difference each row was imported with.
+            let stock_before = (table == "stocks")
+                .then(|| crate::store::stock::snapshot(conn))
+                .transpose()?;
             tables.push(new_report(plan));
             let report = tables.last_mut().expect("just pushed");
             load_one(
@@ -424,6 +439,20 @@ pub(crate) fn load_counted(
                 cancel,
                 progress,
             )?;
+            if let Some(before) = &stock_before {
+                let (actor, reference) = opts
+                    .moved_by
+                    .clone()
+                    .unwrap_or_else(|| ("import".into(), "import".into()));
+                let info = crate::store::stock::MoveInfo {
+                    reason: crate::store::stock::Reason::Import,
+                    reference: Some(reference),
+                    note: None,
+                    actor: &actor,
+                    at: chrono::Utc::now().timestamp(),
+                };
+                crate::store::stock::record_import(conn, before, &info)?;
+            }
         }
         if cancel.is_cancelled() {
             return Err(Abort::Cancelled);
@@ -447,12 +476,8 @@ pub(crate) fn load_counted(
             notes: Vec::new(),
             rejects_file: None,
         };
-        // Orders or their lines changed: the Dashboard's monthly totals are summed again.
-        if plans
-            .iter()
-            .any(|p| matches!(p.mapping.table.name, "orders" | "order_items"))
-        {
-            crate::store::sales_summary::forget_all(conn)?;
+        if sales {
+            crate::store::sales_summary::end_bulk(conn)?;
         }
         on_commit(conn, &draft)?;
         Ok(())

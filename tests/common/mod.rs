@@ -7,6 +7,7 @@ pub mod api;
 pub mod cluster;
 pub mod http;
 pub mod proxy;
+pub mod shop;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -149,6 +149,11 @@ pub fn run_recorded(
         )?;
         Ok::<(), Error>(())
     };
+    // The stock ledger's import moves name who ran it and the run.
+    let opts = &ImportOptions {
+        moved_by: Some((actor_name.clone(), format!("import run {run_id}"))),
+        ..opts.clone()
+    };
     let mut gathered = 0u64;
     let mut read = 0u64;
     // The connection is taken once the input is in hand: none is held while it is gathered.

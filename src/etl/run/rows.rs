@@ -16,6 +16,24 @@ use crate::tables::spec::Resolve;
 /// with names to resolve is converted on the writer's thread, with the database at hand).
 const NO_LOOKUPS: &str = "cannot be looked up here";
 
+/// A parsed cell checked against the store's bounds (prices, units, keys, model years: see
+/// `crate::bounds`; discounts are bounded by their kind), a time zone against the IANA names.
+fn within_bounds(table: &str, column: &str, c: Cell) -> std::result::Result<Cell, String> {
+    use chrono::Datelike;
+    if column == "time_zone"
+        && let Cell::Text(Some(t)) = &c
+    {
+        crate::store::zones::parse(t)?;
+    }
+    let v = match &c {
+        Cell::Int(Some(v)) if !column.starts_with("discount") => i64::from(*v),
+        Cell::BigInt(Some(v)) => *v,
+        _ => return Ok(c),
+    };
+    crate::bounds::check(table, column, v, chrono::Utc::now().year())?;
+    Ok(c)
+}
+
 /// Converts one record; on failure, the reasons (one per bad cell). Names are resolved to
 /// keys through `names`.
 pub(super) fn convert(
@@ -63,7 +81,9 @@ pub(super) fn convert(
             continue;
         }
         match from {
-            From::Field(_) => match value::parse(raw, col.kind, dates) {
+            From::Field(_) => match value::parse(raw, col.kind, dates)
+                .and_then(|c| within_bounds(m.table.name, col.name, c))
+            {
                 Ok(c) => cells.push(c),
                 Err(reason) => errors.push(err(header, raw, reason)),
             },

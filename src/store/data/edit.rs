@@ -152,6 +152,11 @@ fn parse_field(table: &str, f: &Field, text: &str, this_year: i32) -> Result<Cel
     if cell.is_null() && f.required {
         return Err(invalid("is required".into()));
     }
+    if f.column == "time_zone"
+        && let Cell::Text(Some(t)) = &cell
+    {
+        crate::store::zones::parse(t).map_err(invalid)?;
+    }
     let number = match &cell {
         Cell::Int(Some(v)) => Some(i64::from(*v)),
         Cell::BigInt(Some(v)) => Some(*v),

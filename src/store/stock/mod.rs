@@ -259,6 +259,49 @@ pub(crate) fn record_opening(conn: &mut AnyConnection, actor: &str, note: &str) 
     )?)
 }
 
+/// Every stock row's quantity, read (and on MySQL locked to the end of the transaction) before
+/// an import of `stocks` writes, so that [`record_import`] can write the difference it made.
+pub fn snapshot(conn: &mut AnyConnection) -> Result<std::collections::HashMap<(i32, i32), i32>> {
+    let lock = match conn {
+        AnyConnection::Mysql(_) => " FOR UPDATE",
+        AnyConnection::Sqlite(_) => "",
+    };
+    Ok(dynamic::load_json(
+        conn,
+        &format!("SELECT JSON_ARRAY(store_id, product_id, quantity) AS r FROM stocks{lock}"),
+        &[],
+    )?
+    .iter()
+    .map(|j| {
+        let int = |i: usize| j.get(i).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
+        ((int(0), int(1)), int(2))
+    })
+    .collect())
+}
+
+/// After an import wrote `stocks`: each row whose quantity differs from `before` gets an
+/// `import` move of the difference, in the import's transaction (an import never deletes).
+/// Returns the moves written.
+pub fn record_import(
+    conn: &mut AnyConnection,
+    before: &std::collections::HashMap<(i32, i32), i32>,
+    info: &MoveInfo<'_>,
+) -> Result<usize> {
+    let after = snapshot(conn)?;
+    let mut changed: Vec<((i32, i32), i32)> = after
+        .iter()
+        .filter_map(|(k, q)| {
+            let was = before.get(k).copied().unwrap_or(0);
+            (*q != was).then_some((*k, q - was))
+        })
+        .collect();
+    changed.sort_unstable();
+    for ((store, product), delta) in &changed {
+        record(conn, *store, *product, *delta, info)?;
+    }
+    Ok(changed.len())
+}
+
 /// The stock of a product in a store, `None` without a stock row.
 pub(crate) fn current(conn: &mut AnyConnection, store: i32, product: i32) -> Result<Option<i32>> {
     Ok(stocks::table
