@@ -4,9 +4,10 @@
 
 mod common;
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use stockroom::auth::Role;
 use stockroom::store::stock;
+use stockroom::tui::app::Msg;
 use stockroom::tui::harness::Harness;
 use stockroom::tui::tabs::stock::StockTab;
 
@@ -140,7 +141,23 @@ fn an_employee_sees_stock_and_moves_but_cannot_move_it_at_120x40() {
             tab(&h).form.is_none(),
             "{key} opened a form for an employee"
         );
+        assert!(
+            h.render().contains("Managers and Administrators receive"),
+            "{}",
+            h.render()
+        );
     }
+    // Three quick PageDowns before any page arrives move three pages.
+    for _ in 0..3 {
+        h.app.update(Msg::Key(KeyEvent::new(
+            KeyCode::PageDown,
+            KeyModifiers::NONE,
+        )));
+    }
+    h.settle();
+    let at = tab(&h).offset;
+    assert_eq!(at, 3 * shown as u64, "{}", h.render());
+    h.press(KeyCode::Home);
     // PageDown pages on in SQL.
     h.press(KeyCode::PageDown);
     assert_eq!(tab(&h).offset, shown as u64);

@@ -249,22 +249,31 @@ pub fn line_delete(
     )
 }
 
-/// The reason a stock edit gives, required when the quantity changes.
+/// The reason a stock edit gives, required when the quantity changes (at most 255
+/// characters: it is kept with the move, never cut).
 pub fn count_reason(reason: Option<&str>) -> Result<&str> {
-    reason
+    let r = reason
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .ok_or_else(|| {
             invalid(
                 REASON,
-                "a change of stock is a count: say why (reason=…, e.g. reason=\"counted on the \
-                 shelf\"); receipts and transfers have commands of their own"
+                "a change of stock is a count: give the reason (the reason field, or reason=… on \
+             the command line)"
                     .into(),
             )
-        })
+        })?;
+    if r.chars().count() > 255 {
+        return Err(invalid(
+            REASON,
+            format!("is {} characters; at most 255", r.chars().count()),
+        ));
+    }
+    Ok(r)
 }
 
-/// A stock quantity typed in the Data tab: the new quantity as a `count` move with its reason.
+/// A stock quantity typed in the Data tab: the new quantity as a `count` move with its reason;
+/// returns what the ledger said before.
 pub fn stock_count(
     conn: &mut AnyConnection,
     store: i32,
@@ -272,7 +281,7 @@ pub fn stock_count(
     counted: i32,
     reason: &str,
     by: &Doer<'_>,
-) -> Result<()> {
+) -> Result<i32> {
     let info = MoveInfo {
         reason: Reason::Count,
         reference: None,
@@ -280,8 +289,7 @@ pub fn stock_count(
         actor: by.actor,
         at: by.at,
     };
-    stock::count_one(conn, store, product, counted, &info)?;
-    Ok(())
+    stock::count_one(conn, store, product, counted, &info)
 }
 
 /// A stock row deleted: what it held leaves as an `adjust` move first.
