@@ -56,6 +56,9 @@ pub fn check(table: &str, column: &str, value: i64, this_year: i32) -> Result<()
     ))
 }
 
+/// The most one tender may hand over or be charged, in cents (100,000,000.00).
+pub const MAX_TENDER_CENTS: i64 = 10_000_000_000;
+
 /// The most lines an order may hold.
 pub const MAX_LINE_ITEMS: i64 = 10_000;
 

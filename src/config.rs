@@ -58,6 +58,7 @@ pub struct FileConfig {
     pub pool_size: Option<u32>,
     pub log_level: Option<String>,
     pub log_dir: Option<PathBuf>,
+    pub log_max_files: Option<u32>,
     pub data_dir: Option<PathBuf>,
     pub bcrypt_cost: Option<u32>,
     pub lockout_threshold: Option<u32>,
@@ -88,6 +89,8 @@ pub struct Config {
     pub pool_size: u32,
     pub log_level: String,
     pub log_dir: PathBuf,
+    /// Daily log files kept (the oldest go when a new one starts).
+    pub log_max_files: u32,
     pub data_dir: PathBuf,
     pub bcrypt_cost: u32,
     pub lockout_threshold: u32,
@@ -124,6 +127,7 @@ pub struct Config {
 pub mod defaults {
     pub const POOL_SIZE: u32 = 4;
     pub const LOG_LEVEL: &str = "info";
+    pub const LOG_MAX_FILES: u32 = 14;
     pub const BCRYPT_COST: u32 = 12;
     pub const LOCKOUT_THRESHOLD: u32 = 5;
     pub const LOCKOUT_MINUTES: u32 = 15;
@@ -143,8 +147,9 @@ pub mod defaults {
 }
 
 /// The allowed range of each numeric setting: (config key, lowest, highest).
-pub const RANGES: [(&str, u32, u32); 14] = [
+pub const RANGES: [(&str, u32, u32); 15] = [
     ("pool_size", 1, 64),
+    ("log_max_files", 1, 3_650),
     ("bcrypt_cost", 10, 16),
     ("lockout_threshold", 1, 100),
     ("lockout_minutes", 1, 10_080),
@@ -219,6 +224,11 @@ impl Config {
                 .or_else(|| src.get("STOCKROOM_LOG_LEVEL").map(String::from))
                 .or(file.log_level.clone())
                 .unwrap_or_else(|| defaults::LOG_LEVEL.into()),
+            log_max_files: pick(
+                "STOCKROOM_LOG_MAX_FILES",
+                file.log_max_files,
+                defaults::LOG_MAX_FILES,
+            )?,
             bcrypt_cost: pick(
                 "STOCKROOM_BCRYPT_COST",
                 file.bcrypt_cost,
@@ -370,6 +380,7 @@ impl Config {
     fn number(&self, key: &str) -> Option<u32> {
         Some(match key {
             "pool_size" => self.pool_size,
+            "log_max_files" => self.log_max_files,
             "bcrypt_cost" => self.bcrypt_cost,
             "lockout_threshold" => self.lockout_threshold,
             "lockout_minutes" => self.lockout_minutes,

@@ -103,6 +103,7 @@ fn seed_minimal(conn: &mut AnyConnection) {
             city: None,
             state: Some("CA".into()),
             zip_code: None,
+            time_zone: None,
         }]
     )
     .unwrap();

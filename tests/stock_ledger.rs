@@ -13,37 +13,13 @@ use stockroom::Error;
 use stockroom::auth::{Actor, Auth, Role};
 use stockroom::db::schema::{order_items, orders as orders_t, staffs, stock_moves, stocks};
 use stockroom::store::data::{self, FieldChange, Key};
-use stockroom::store::demo::{DemoOptions, load};
 use stockroom::store::orders::{self, NewLine, NewOrder, OrderStatus};
 use stockroom::store::stock::{self, MoveQuery, StockLine};
 use stockroom::worker::CancelToken;
 
 use common::TestDb;
 use common::accounts::{self, PASSWORD, add, cli, sign_in};
-
-fn demo(t: &TestDb) {
-    load(
-        &t.db,
-        &DemoOptions {
-            scale: 1,
-            seed: 5,
-            replace: false,
-        },
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-}
-
-fn qty(t: &TestDb, store: i32, product: i32) -> i32 {
-    stocks::table
-        .find((store, product))
-        .select(stocks::quantity)
-        .first(&mut *t.db.conn().unwrap())
-        .optional()
-        .unwrap()
-        .unwrap_or(0)
-}
+use common::shop::{demo, qty, staff_of};
 
 fn set_qty(t: &TestDb, store: i32, product: i32, n: i32) {
     // Through the ledger (a count), so the books hold.
@@ -67,17 +43,6 @@ fn accounts_auth(t: &TestDb) -> Auth {
 fn verified(auth: &Auth) {
     let wrong = stock::verify(auth, &cli()).unwrap();
     assert!(wrong.is_empty(), "stock differs from its moves: {wrong:?}");
-}
-
-/// An active member of staff of `store`.
-fn staff_of(t: &TestDb, store: i32) -> i32 {
-    staffs::table
-        .filter(staffs::store_id.eq(store))
-        .filter(staffs::active.eq(true))
-        .select(staffs::staff_id)
-        .order(staffs::staff_id)
-        .first(&mut *t.db.conn().unwrap())
-        .unwrap()
 }
 
 fn sell(auth: &Auth, store: i32, staff: i32, lines: &[(i32, i32)]) -> stockroom::Result<i32> {
@@ -115,7 +80,7 @@ fn field_of(e: &Error) -> String {
 }
 
 both_backends!(rejects_and_status_edits_cannot_mint_stock, |t: TestDb| {
-    demo(&t);
+    demo(&t, 5);
     let auth = accounts_auth(&t);
     let staff = staff_of(&t, 1);
     set_qty(&t, 1, 6, 6);
@@ -193,7 +158,7 @@ both_backends!(rejects_and_status_edits_cannot_mint_stock, |t: TestDb| {
 both_backends!(
     lines_change_only_while_pending_and_move_stock,
     |t: TestDb| {
-        demo(&t);
+        demo(&t, 5);
         let auth = accounts_auth(&t);
         let staff = staff_of(&t, 1);
         set_qty(&t, 1, 6, 20);
@@ -350,7 +315,7 @@ fn count_lines(t: &TestDb, order: i32) -> i64 {
 }
 
 both_backends!(a_stock_edit_is_a_count_with_a_reason, |t: TestDb| {
-    demo(&t);
+    demo(&t, 5);
     let auth = accounts_auth(&t);
     set_qty(&t, 2, 9, 4);
     let key = Key(vec![2, 9]);
@@ -420,7 +385,7 @@ both_backends!(a_stock_edit_is_a_count_with_a_reason, |t: TestDb| {
 });
 
 both_backends!(receive_transfer_and_count, |t: TestDb| {
-    demo(&t);
+    demo(&t, 5);
     let (auth, _clock) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);
     add(&auth, "mona", Role::Manager);
@@ -508,7 +473,7 @@ both_backends!(receive_transfer_and_count, |t: TestDb| {
 });
 
 both_backends!(verify_finds_writes_behind_the_ledger, |t: TestDb| {
-    demo(&t);
+    demo(&t, 5);
     let auth = accounts_auth(&t);
     verified(&auth);
     diesel::sql_query(
@@ -531,17 +496,8 @@ both_backends!(verify_finds_writes_behind_the_ledger, |t: TestDb| {
     }
     assert_eq!(pairs, expected);
     // The command: exit 1 listing each pair; exit 0 once a count puts it right.
-    let run = |args: &[&str]| {
-        let home = tempfile::tempdir().unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_stockroom"))
-            .args(args)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("USER", "ops")
-            .env("DATABASE_URL", &t.url)
-            .output()
-            .unwrap()
-    };
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| common::shop::run(&t, home.path(), args);
     let o = run(&["stock", "verify", "--format", "csv"]);
     assert_eq!(
         o.status.code(),
@@ -558,15 +514,23 @@ both_backends!(verify_finds_writes_behind_the_ledger, |t: TestDb| {
         text.contains(&format!("1,2,{},{}", expected[0].2, expected[0].3)),
         "{text}"
     );
+    // The shelf holds what the row says: typed with a reason in the Data tab (or `data set`),
+    // that is a count, and it puts the ledger right although the row does not change.
     let o = run(&[
-        "stock",
-        "count",
-        "--store",
-        "1",
-        "--line",
-        &format!("2:{}", expected[0].2),
+        "data",
+        "set",
+        "stocks",
+        "1:2",
+        &format!("quantity={}", expected[0].2),
+        "reason=recount",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains(&format!("quantity {} → {}", expected[0].3, expected[0].2)),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     if before != 0 {
         let o = run(&["stock", "count", "--store", "2", "--line", "8:0"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -603,7 +567,7 @@ both_backends!(verify_finds_writes_behind_the_ledger, |t: TestDb| {
 });
 
 both_backends!(bounds_keep_sums_safe, |t: TestDb| {
-    demo(&t);
+    demo(&t, 5);
     let (auth, _) = accounts::auth(&t);
     let staff = staff_of(&t, 1);
     // Prices past the bound are refused in the Data tab and by the import.
@@ -714,7 +678,7 @@ both_backends!(bounds_keep_sums_safe, |t: TestDb| {
 /// store agrees with the model.
 fn random_walk(t: &TestDb, seed: u64, steps: usize) {
     use std::collections::HashMap;
-    demo(t);
+    demo(t, 5);
     let auth = accounts_auth(t);
     let products = [1, 2, 3];
     let stores = [1, 2];
@@ -867,7 +831,7 @@ fn random_walks_keep_the_books_mysql() {
 #[test]
 fn terminals_racing_on_one_product_keep_the_books_mysql() {
     let Some(t) = TestDb::mysql() else { return };
-    demo(&t);
+    demo(&t, 5);
     let auth = accounts_auth(&t);
     set_qty(&t, 1, 4, 50);
     set_qty(&t, 2, 4, 50);
@@ -945,7 +909,7 @@ both_backends!(
     an_import_of_stock_enters_the_ledger_and_bounds_hold,
     |t: TestDb| {
         use std::path::PathBuf;
-        demo(&t);
+        demo(&t, 5);
         let auth = accounts_auth(&t);
         let dir = tempfile::tempdir().unwrap();
         let write = |name: &str, text: &str| -> PathBuf {

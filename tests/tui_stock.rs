@@ -4,43 +4,17 @@
 
 mod common;
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use stockroom::auth::Role;
-use stockroom::store::demo::{DemoOptions, load};
 use stockroom::store::stock;
+use stockroom::tui::app::Msg;
 use stockroom::tui::harness::Harness;
 use stockroom::tui::tabs::stock::StockTab;
-use stockroom::worker::CancelToken;
 
 use common::TestDb;
 use common::accounts::{self, add, cli};
 use common::admin::{open, user_harness};
-
-fn demo(t: &TestDb) {
-    load(
-        &t.db,
-        &DemoOptions {
-            scale: 1,
-            seed: 3,
-            replace: false,
-        },
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-}
-
-fn qty(t: &TestDb, store: i32, product: i32) -> i32 {
-    use diesel::prelude::*;
-    use stockroom::db::schema::stocks;
-    stocks::table
-        .find((store, product))
-        .select(stocks::quantity)
-        .first(&mut *t.db.conn().unwrap())
-        .optional()
-        .unwrap()
-        .unwrap_or(0)
-}
+use common::shop::{demo, qty};
 
 fn tab(h: &Harness) -> &StockTab {
     h.app.tab::<StockTab>().unwrap()
@@ -49,7 +23,7 @@ fn tab(h: &Harness) -> &StockTab {
 #[test]
 fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
     let t = TestDb::sqlite();
-    demo(&t);
+    demo(&t, 3);
     let dir = tempfile::tempdir().unwrap();
     let (auth, _) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);
@@ -148,7 +122,7 @@ fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
 #[test]
 fn an_employee_sees_stock_and_moves_but_cannot_move_it_at_120x40() {
     let t = TestDb::sqlite();
-    demo(&t);
+    demo(&t, 3);
     let dir = tempfile::tempdir().unwrap();
     let (auth, _) = accounts::auth(&t);
     add(&auth, "root", Role::Administrator);
@@ -167,7 +141,23 @@ fn an_employee_sees_stock_and_moves_but_cannot_move_it_at_120x40() {
             tab(&h).form.is_none(),
             "{key} opened a form for an employee"
         );
+        assert!(
+            h.render().contains("Managers and Administrators receive"),
+            "{}",
+            h.render()
+        );
     }
+    // Three quick PageDowns before any page arrives move three pages.
+    for _ in 0..3 {
+        h.app.update(Msg::Key(KeyEvent::new(
+            KeyCode::PageDown,
+            KeyModifiers::NONE,
+        )));
+    }
+    h.settle();
+    let at = tab(&h).offset;
+    assert_eq!(at, 3 * shown as u64, "{}", h.render());
+    h.press(KeyCode::Home);
     // PageDown pages on in SQL.
     h.press(KeyCode::PageDown);
     assert_eq!(tab(&h).offset, shown as u64);

@@ -43,16 +43,19 @@ pub enum Event {
     RecordDeleted,
     OrderCreated,
     OrderStatusChanged,
+    OrderReturned,
+    DayClosed,
     StockReceived,
     StockTransferred,
     StockCounted,
     SchemaMigrated,
     ConnectionTested,
+    AuditPruned,
 }
 
 impl Event {
     /// Every kind, in the order listed to users.
-    pub const ALL: [Event; 36] = [
+    pub const ALL: [Event; 39] = [
         Event::SignInSuccess,
         Event::SignInFailure,
         Event::AccountLocked,
@@ -84,11 +87,14 @@ impl Event {
         Event::RecordDeleted,
         Event::OrderCreated,
         Event::OrderStatusChanged,
+        Event::OrderReturned,
+        Event::DayClosed,
         Event::StockReceived,
         Event::StockTransferred,
         Event::StockCounted,
         Event::SchemaMigrated,
         Event::ConnectionTested,
+        Event::AuditPruned,
     ];
 
     /// Whether `filter` names an event kind or a family of them (`signin`).
@@ -135,11 +141,14 @@ impl Event {
             Event::RecordDeleted => "record.deleted",
             Event::OrderCreated => "order.created",
             Event::OrderStatusChanged => "order.status_changed",
+            Event::OrderReturned => "order.returned",
+            Event::DayClosed => "day.closed",
             Event::StockReceived => "stock.received",
             Event::StockTransferred => "stock.transferred",
             Event::StockCounted => "stock.counted",
             Event::SchemaMigrated => "schema.migrated",
             Event::ConnectionTested => "connection.tested",
+            Event::AuditPruned => "audit.pruned",
         }
     }
 }

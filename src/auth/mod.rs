@@ -4,6 +4,8 @@
 
 pub mod audit;
 mod audit_export;
+mod audit_prune;
+pub use audit_prune::Pruned;
 mod own_totp;
 mod sessions_admin;
 pub mod store_settings;

@@ -41,9 +41,11 @@ impl Role {
         use Permission::*;
         match p {
             ViewData | ExportData | CreateOrders => true,
-            ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => self >= Role::Manager,
+            ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock | CloseDay => {
+                self >= Role::Manager
+            }
             DeleteRecords | ImportApi | ManageSchema | TestConnection | ManageUsers
-            | ChangeSettings => self == Role::Administrator,
+            | ChangeSettings | PruneAudit => self == Role::Administrator,
         }
     }
 }
@@ -78,6 +80,8 @@ pub enum Permission {
     ViewAudit,
     /// Receive, transfer and count stock.
     ManageStock,
+    /// Close a store's day (the Z close).
+    CloseDay,
     /// Delete records.
     DeleteRecords,
     /// Import from a REST API.
@@ -90,10 +94,12 @@ pub enum Permission {
     ManageUsers,
     /// Change settings.
     ChangeSettings,
+    /// Remove old events from the audit trail.
+    PruneAudit,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ViewData,
         Permission::ExportData,
         Permission::CreateOrders,
@@ -102,12 +108,14 @@ impl Permission {
         Permission::ViewUsers,
         Permission::ViewAudit,
         Permission::ManageStock,
+        Permission::CloseDay,
         Permission::DeleteRecords,
         Permission::ImportApi,
         Permission::ManageSchema,
         Permission::TestConnection,
         Permission::ManageUsers,
         Permission::ChangeSettings,
+        Permission::PruneAudit,
     ];
 
     /// How the permission reads in a "permission denied" message.
@@ -121,12 +129,14 @@ impl Permission {
             Permission::ViewUsers => "view users",
             Permission::ViewAudit => "view the audit log",
             Permission::ManageStock => "receive, transfer or count stock",
+            Permission::CloseDay => "close a store's day",
             Permission::DeleteRecords => "delete records",
             Permission::ImportApi => "import from an API",
             Permission::ManageSchema => "run migrations",
             Permission::TestConnection => "test the database connection",
             Permission::ManageUsers => "manage users",
             Permission::ChangeSettings => "change settings",
+            Permission::PruneAudit => "prune the audit trail",
         }
     }
 }
@@ -141,7 +151,7 @@ mod tests {
         let expect = |p: Permission| -> [bool; 3] {
             match p {
                 ViewData | ExportData | CreateOrders => [true, true, true],
-                ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock => {
+                ImportCsv | EditRecords | ViewUsers | ViewAudit | ManageStock | CloseDay => {
                     [false, true, true]
                 }
                 _ => [false, false, true],

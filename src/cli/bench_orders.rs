@@ -1,7 +1,8 @@
 //! `stockroom bench orders`: saving an order (its lines, its stock, its audit line, in one
 //! transaction) one at a time, then N terminals (threads) saving orders at once — orders per
 //! second, refusals for short stock, and a check that no stock went below zero and that the
-//! stock taken equals the quantities sold, and `stock verify` over the ledger afterwards. Writes orders into the store it is given: use a
+//! stock taken equals the quantities sold, and `stock verify` over the ledger afterwards. Each
+//! order is paid (card, or cash with change), and the day's X report of a store is timed. Writes orders into the store it is given: use a
 //! throwaway one (the default SQLite file) or a bench database.
 
 use std::sync::{Arc, Barrier};
@@ -17,6 +18,7 @@ use crate::db::dynamic;
 use crate::error::{Error, Result};
 use crate::store::demo::Rng;
 use crate::store::orders::{self, NewLine, NewOrder};
+use crate::store::till::TenderSpec;
 
 #[derive(Debug, Args)]
 pub struct BenchOrdersArgs {
@@ -100,6 +102,16 @@ impl Shop {
     }
 }
 
+/// How a bench order is paid: by card, or cash handed over well above any total.
+fn tender(rng: &mut Rng) -> Vec<TenderSpec> {
+    let spec = if rng.chance(50) {
+        "card"
+    } else {
+        "cash:100000"
+    };
+    vec![TenderSpec::parse(spec).expect("a tender")]
+}
+
 /// Total stock, rows below zero, and units sold on orders after `after_id`.
 fn stock_state(b: &Bench, after_id: i64) -> Result<(i64, i64, i64)> {
     let mut conn = b.db.conn()?;
@@ -151,7 +163,8 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchOrdersArgs) -> Result<
     let mut refused = 0u64;
     for _ in 0..args.runs.max(1) {
         let o = shop.order(&mut rng);
-        match timed(|| orders::create(&b.auth, &b.actor, &o)) {
+        let pay = tender(&mut rng);
+        match timed(|| orders::sell_paid(&b.auth, &b.actor, &o, &pay)) {
             (t, Ok(_)) => ms.push(t),
             (_, Err(e)) if short_stock(&e) => refused += 1,
             (_, Err(e)) => return Err(e),
@@ -174,15 +187,17 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchOrdersArgs) -> Result<
     let handles: Vec<_> = (0..threads)
         .map(|i| {
             let (auth, actor, go) = (b.auth.clone(), b.actor.clone(), go.clone());
-            let orders: Vec<NewOrder> = {
+            let orders: Vec<(NewOrder, Vec<TenderSpec>)> = {
                 let mut rng = Rng::new(1_000 + i as u64);
-                (0..args.per_thread).map(|_| shop.order(&mut rng)).collect()
+                (0..args.per_thread)
+                    .map(|_| (shop.order(&mut rng), tender(&mut rng)))
+                    .collect()
             };
             std::thread::spawn(move || -> Result<(u64, u64)> {
                 go.wait();
                 let (mut saved, mut refused) = (0, 0);
-                for o in &orders {
-                    match orders::create(&auth, &actor, o) {
+                for (o, pay) in &orders {
+                    match orders::sell_paid(&auth, &actor, o, pay) {
                         Ok(_) => saved += 1,
                         Err(e) if short_stock(&e) => refused += 1,
                         Err(e) => return Err(e),
@@ -241,6 +256,13 @@ pub fn run(ctx: &Context, explicit_url: bool, args: &BenchOrdersArgs) -> Result<
         } else {
             format!("{} rows DIFFER", wrong.len())
         }
+    );
+    // The day's X report of a store that took these payments.
+    let (report_ms, report) = timed(|| crate::store::till::day_report(&b.auth, &b.actor, 1, None));
+    let report = report?;
+    crate::outln!(
+        "  day report of store 1 over {} sales and their payments: {report_ms:.0} ms (target < 200 ms)",
+        group(report.figures.sales)
     );
     b.finish();
     Ok(

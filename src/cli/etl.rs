@@ -21,6 +21,13 @@ pub enum ImportCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Credentials: user info in the URL (https://USER:PASSWORD@host/, sent as \
+Basic credentials) or a token in the STOCKROOM_API_TOKEN environment variable (sent as \
+`Authorization: Bearer …`); either goes to the URL's origin only and is never printed, logged \
+or stored. Every page is read (at most 256 MiB per response, on the wire and decoded) before \
+anything is written."
+)]
 pub struct ApiArgs {
     /// Base URL; collections are looked for at /NAME, /api/NAME and /v1/NAME
     pub url: String,
@@ -33,11 +40,49 @@ pub struct ApiArgs {
     /// Retries of a request on network errors, 408, 429 and 5xx
     #[arg(long, default_value_t = 5)]
     pub max_retries: u32,
-    /// Connect and read timeout in seconds
+    /// Time limit in seconds on one attempt of one request (connecting, the answer, its body)
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+    /// Time limit on the whole run's reading, every page and wait included (`90s`, `30m`, `2h`)
+    #[arg(long, default_value = "30m", value_parser = parse_span, value_name = "TIME")]
+    pub deadline: std::time::Duration,
+    /// Also read pages and redirects on this origin (`https://cdn.example.com`); repeatable.
+    /// Credentials are never sent there
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
     #[command(flatten)]
     pub common: CommonImportArgs,
+}
+
+/// `312 B`, `48.0 kB`, `1.2 MB`.
+fn size(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        _ => format!("{:.1} MB", n as f64 / 1e6),
+    }
+}
+
+/// `90s`, `30m`, `2h` or a number of minutes.
+fn parse_span(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (n, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "m"),
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a time such as 90s, 30m or 2h"))?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" | "min" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{s}` is not a time such as 90s, 30m or 2h")),
+    };
+    if secs == 0 {
+        return Err("the deadline must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +125,8 @@ impl CommonImportArgs {
             dry_run: self.dry_run,
             date_format: DateFormat::parse(&self.date_format),
             bulk: !self.no_bulk_load,
+            // Pipes and API pages are copied here first (private, unlinked files).
+            spool_dir: Some(ctx.config.data_dir.clone()),
             ..ImportOptions::default()
         }
     }
@@ -205,6 +252,14 @@ pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
                 rate: args.rate,
                 max_retries: args.max_retries,
                 timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+                deadline: args.deadline,
+                allow_origins: args.allow_origin.clone(),
+                bearer_token: ctx
+                    .sources
+                    .env
+                    .get(etl::api::TOKEN_VAR)
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| etl::api::Secret(t.clone())),
                 ..etl::api::ApiOptions::default()
             };
             let mut printer = ProgressPrinter::new();
@@ -220,7 +275,12 @@ pub fn import(ctx: &Context, cmd: ImportCommand) -> Result<u8> {
                     run.missing.join(", ")
                 );
             }
-            crate::outln!("{} requests, {} retried", run.requests, run.retries);
+            crate::outln!(
+                "{} requests, {} retried, {} received",
+                run.requests,
+                run.retries,
+                size(run.received)
+            );
             Ok(print_report(&run.report, &opts))
         }
     }

@@ -10,6 +10,7 @@ mod bench_sales;
 mod bench_store;
 mod bench_timing;
 mod data;
+mod day;
 mod db;
 mod demo;
 mod etl;
@@ -81,6 +82,11 @@ pub enum Command {
     Order {
         #[command(subcommand)]
         command: order::OrderCommand,
+    },
+    /// The end of a store's day: report (X), close (Z)
+    Day {
+        #[command(subcommand)]
+        command: day::DayCommand,
     },
     /// The stock ledger: verify, moves, receive, transfer, count
     Stock {
@@ -215,6 +221,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::User { command }) => user::run(&ctx, command),
         Some(Command::Order { command }) => order::run(&ctx, command),
         Some(Command::Stock { command }) => stock::run(&ctx, command),
+        Some(Command::Day { command }) => day::run(&ctx, command),
         Some(Command::Stats(args)) => stats::run(&ctx, args),
         Some(Command::Report { command }) => report::run(&ctx, command),
         Some(Command::Import { command }) => etl::import(&ctx, command),
@@ -245,6 +252,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::User { .. } => "user",
         Command::Order { .. } => "order",
         Command::Stock { .. } => "stock",
+        Command::Day { .. } => "day",
         Command::Stats(_) => "stats",
         Command::Report { .. } => "report",
         Command::Import { .. } => "import",

@@ -12,6 +12,7 @@ use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::money::{format_cents, parse_cents};
 use crate::store::orders::{self, NewLine, NewOrder, OrderQuery};
+use crate::store::till::{ReturnLine, Tender, TenderSpec};
 
 #[derive(Debug, Subcommand)]
 pub enum OrderCommand {
@@ -23,6 +24,29 @@ pub enum OrderCommand {
     Show { id: i32 },
     /// Move an order on: pending, processing, completed or rejected
     SetStatus { id: i32, status: String },
+    /// Take units of a Completed or Processing order back: `order return 12 --line 40:1`
+    Return {
+        id: i32,
+        /// PRODUCT_ID:UNITS, once per product
+        #[arg(long = "line", required = true, value_name = "PRODUCT:UNITS")]
+        lines: Vec<String>,
+        /// Damaged: refund without putting the units back in stock
+        #[arg(long)]
+        no_restock: bool,
+        /// How the refund is given (default: the tender the order was paid with)
+        #[arg(long, value_name = "cash|card|other")]
+        refund: Option<String>,
+    },
+    /// An order's receipt as text for a receipt printer
+    Receipt {
+        id: i32,
+        /// 42 or 48 columns
+        #[arg(long, default_value_t = 42)]
+        width: usize,
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +60,10 @@ pub struct CreateArgs {
     /// PRODUCT_ID:QTY[:DISCOUNT_PERCENT], once per line
     #[arg(long = "line", required = true, value_name = "PRODUCT:QTY[:DISCOUNT%]")]
     pub lines: Vec<String>,
+    /// How it is paid: cash:AMOUNT (what was handed over), card or other (the rest, or
+    /// card:AMOUNT); repeatable
+    #[arg(long = "pay", value_name = "cash:AMOUNT|card|other[:AMOUNT]")]
+    pub pay: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -108,7 +136,9 @@ fn date(text: Option<&str>, field: &str) -> Result<Option<NaiveDate>> {
 
 pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
     let auth = match cmd {
-        OrderCommand::List(_) | OrderCommand::Show { .. } => ctx.auth_existing()?,
+        OrderCommand::List(_) | OrderCommand::Show { .. } | OrderCommand::Receipt { .. } => {
+            ctx.auth_existing()?
+        }
         _ => ctx.auth()?,
     };
     let actor = Actor::cli(&ctx.sources);
@@ -119,7 +149,12 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                 .iter()
                 .map(|l| parse_line(l))
                 .collect::<Result<Vec<_>>>()?;
-            let sold = orders::sell(
+            let tenders = a
+                .pay
+                .iter()
+                .map(|t| TenderSpec::parse(t))
+                .collect::<Result<Vec<_>>>()?;
+            let sold = orders::sell_paid(
                 &auth,
                 &actor,
                 &NewOrder {
@@ -128,12 +163,21 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                     staff_id: a.staff,
                     lines,
                 },
+                &tenders,
             )?;
+            let change: i64 = sold.paid.iter().map(|p| p.change_cents()).sum();
             crate::outln!(
-                "order {} created: {} lines, total {}",
+                "order {} created: {} line{}, total {}{}{}",
                 sold.order_id,
                 sold.lines,
-                format_cents(sold.total_cents)
+                if sold.lines == 1 { "" } else { "s" },
+                format_cents(sold.total_cents),
+                crate::store::till::describe(&sold.paid).replacen(" paid=", "; paid ", 1),
+                if change > 0 {
+                    format!("; change {}", format_cents(change))
+                } else {
+                    String::new()
+                }
             );
         }
         OrderCommand::List(a) => {
@@ -219,6 +263,102 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                 &rows,
             );
             crate::outln!("total      {}", format_cents(s.total_cents));
+            let sales: Vec<_> = o.payments.iter().filter(|p| p.amount_cents > 0).collect();
+            if sales.is_empty() {
+                crate::outln!("paid       no tender recorded");
+            }
+            for p in sales {
+                let change = p.change_cents();
+                crate::outln!(
+                    "paid       {} {}{}",
+                    p.tender.as_str(),
+                    format_cents(p.amount_cents),
+                    if change > 0 {
+                        format!(
+                            " (handed {}, change {})",
+                            format_cents(p.tendered_cents),
+                            format_cents(change)
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            for r in &o.returns {
+                crate::outln!(
+                    "return {}   {}: {} unit{} back, refund {} {}{}",
+                    r.return_id,
+                    r.return_date,
+                    r.lines.iter().map(|l| l.2).sum::<i32>(),
+                    if r.lines.iter().map(|l| l.2).sum::<i32>() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    format_cents(r.refund_cents),
+                    r.tender,
+                    if r.restocked { "" } else { ", not restocked" }
+                );
+            }
+        }
+        OrderCommand::Return {
+            id,
+            lines,
+            no_restock,
+            refund,
+        } => {
+            let lines = lines
+                .iter()
+                .map(|l| {
+                    super::stock::parse_line(l).map(|s| ReturnLine {
+                        product_id: s.product_id,
+                        quantity: s.units,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let refund = refund
+                .as_deref()
+                .map(|t| {
+                    Tender::parse(t).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--refund `{}` is not cash, card or other",
+                            crate::text::escape_bounded(t, 20)
+                        ))
+                    })
+                })
+                .transpose()?;
+            let r =
+                crate::store::till::return_items(&auth, &actor, id, &lines, !no_restock, refund)?;
+            crate::outln!(
+                "order {id}: return {} of {} unit{}, refund {} {}{}",
+                r.return_id,
+                r.lines.iter().map(|l| i64::from(l.2)).sum::<i64>(),
+                if r.lines.iter().map(|l| l.2).sum::<i32>() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                format_cents(r.refund_cents),
+                r.tender.as_str(),
+                if r.restocked {
+                    ", back in stock"
+                } else {
+                    ", not restocked"
+                }
+            );
+        }
+        OrderCommand::Receipt { id, width, out } => {
+            let text = crate::store::till::receipt(&auth, &actor, id, width)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &text).map_err(|e| Error::File {
+                        path: path.clone(),
+                        source: e,
+                    })?;
+                    crate::outln!("receipt of order {id} written to {}", path.display());
+                }
+                None => crate::outln!("{}", text.trim_end_matches('\n')),
+            }
         }
         OrderCommand::SetStatus { id, status } => {
             let to = orders::parse_status(&status)?;

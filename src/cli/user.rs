@@ -59,7 +59,10 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
     /// Only this actor (username or cli:USER@HOST)
     #[arg(long = "user")]
     pub user: Option<String>,
@@ -73,6 +76,20 @@ pub struct AuditArgs {
     pub limit: i64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Remove the events before a date (Administrators; audited). Nothing is removed unless
+    /// asked: the retention default is none
+    Prune {
+        /// Remove events before this date (YYYY-MM-DD, UTC midnight) or time (RFC 3339)
+        #[arg(long, value_parser = parse_since, value_name = "DATE")]
+        before: i64,
+        /// First write the events removed to this new file, as `audit` exports write them
+        #[arg(long, value_name = "FILE")]
+        export: Option<std::path::PathBuf>,
+    },
 }
 
 fn parse_role(s: &str) -> std::result::Result<Role, String> {
@@ -216,6 +233,20 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
 pub fn audit(ctx: &Context, args: AuditArgs) -> Result<u8> {
     let auth = ctx.auth_existing()?;
     let actor = Actor::cli(&ctx.sources);
+    if let Some(AuditCommand::Prune { before, export }) = args.command {
+        let pruned = auth.prune_audit(&actor, before, export.as_deref())?;
+        let file = match (&pruned.exported, &export) {
+            (Some(p), _) => format!("; written first to {}", crate::etl::source::shown(p)),
+            (None, Some(p)) => format!("; nothing to write to {}", crate::etl::source::shown(p)),
+            (None, None) => String::new(),
+        };
+        crate::outln!(
+            "removed {} audit events from before {}{file}",
+            crate::text::group_digits(pruned.removed),
+            format_utc(before),
+        );
+        return Ok(super::exit::OK);
+    }
     let filter = AuditFilter {
         actor: args.user,
         event: args.event,

@@ -24,6 +24,22 @@ pub fn line_total_sql(conn: &AnyConnection, prefix: &str) -> String {
     )
 }
 
+/// Marks (or unmarks) this MySQL session as a bulk writer, inside its write transaction: the
+/// triggers that forget the Dashboard's months then skip each row, and the writer forgets
+/// them all itself (`store::sales_summary::forget_all`) before it commits. Every write
+/// transaction begins unmarked (`tx`). Nothing on SQLite, whose triggers are cheap.
+pub fn bulk_writes(conn: &mut AnyConnection, on: bool) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        AnyConnection::Mysql(c) => c.batch_execute(if on {
+            "SET @stockroom_bulk = 1"
+        } else {
+            "SET @stockroom_bulk = NULL"
+        }),
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// The database's clock as Unix seconds, in SQL.
 pub fn unix_now_sql(conn: &AnyConnection) -> &'static str {
     match conn {

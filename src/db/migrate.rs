@@ -38,7 +38,47 @@ pub fn run(conn: &mut AnyConnection) -> Result<Vec<String>> {
             AnyConnection::Mysql(_) => unreachable!("matched as SQLite"),
         })?,
     };
+    if applied
+        .iter()
+        .any(|v| v.replace(['-', '_'], "").starts_with(TILL_VERSION))
+    {
+        record_default_zone(conn)?;
+    }
     Ok(applied)
+}
+
+/// The migration that gave stores their time zones.
+const TILL_VERSION: &str = "20261224000000";
+
+/// This machine's IANA zone: `TZ` when it names one, else the system's, else UTC.
+pub fn machine_zone() -> chrono_tz::Tz {
+    let parse = |t: &str| {
+        t.trim()
+            .trim_start_matches(':')
+            .parse::<chrono_tz::Tz>()
+            .ok()
+    };
+    std::env::var("TZ")
+        .ok()
+        .and_then(|t| parse(&t))
+        .or_else(|| iana_time_zone::get_timezone().ok().and_then(|t| parse(&t)))
+        .unwrap_or(chrono_tz::Tz::UTC)
+}
+
+/// Records the zone of the machine that ran the time-zone migration as the chain's default
+/// (stores without a zone of their own use it); the first to record it decides.
+fn record_default_zone(conn: &mut AnyConnection) -> Result<()> {
+    let sql = match conn {
+        AnyConnection::Mysql(_) => {
+            "INSERT IGNORE INTO chain_settings (name, value) VALUES ('default_time_zone', ?)"
+        }
+        AnyConnection::Sqlite(_) => {
+            "INSERT OR IGNORE INTO chain_settings (name, value) VALUES ('default_time_zone', ?)"
+        }
+    };
+    let zone = super::dynamic::Cell::Text(Some(machine_zone().name().to_string()));
+    super::dynamic::execute(conn, sql, &[&zone])?;
+    Ok(())
 }
 
 /// The schema's state: applied versions (oldest first) and pending ones.

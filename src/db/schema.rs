@@ -37,6 +37,7 @@ diesel::table! {
         city -> Nullable<Text>,
         state -> Nullable<Text>,
         zip_code -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 
@@ -200,6 +201,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    chain_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    day_closes (close_id) {
+        close_id -> Integer,
+        store_id -> Integer,
+        business_day -> Date,
+        number -> Integer,
+        float_cents -> BigInt,
+        counted_cents -> BigInt,
+        expected_cents -> BigInt,
+        closed_at -> BigInt,
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    order_returns (return_id) {
+        return_id -> Integer,
+        order_id -> Integer,
+        store_id -> Integer,
+        return_date -> Date,
+        refund_cents -> BigInt,
+        tender -> Text,
+        restocked -> Bool,
+        at -> BigInt,
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    return_lines (return_id, item_id) {
+        return_id -> Integer,
+        item_id -> Integer,
+        order_id -> Integer,
+        product_id -> Integer,
+        quantity -> Integer,
+        refund_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    payments (payment_id) {
+        payment_id -> Integer,
+        order_id -> Integer,
+        return_id -> Nullable<Integer>,
+        store_id -> Integer,
+        tender -> Text,
+        amount_cents -> BigInt,
+        tendered_cents -> BigInt,
+        close_id -> Nullable<Integer>,
+        at -> BigInt,
+        actor -> Text,
+    }
+}
+
 diesel::joinable!(products -> brands (brand_id));
 diesel::joinable!(products -> categories (category_id));
 diesel::joinable!(staffs -> stores (store_id));
@@ -233,6 +295,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_runs,
     stock_moves,
     guards,
+    chain_settings,
+    day_closes,
+    order_returns,
+    return_lines,
+    payments,
 );
 
 /// The ten store tables in foreign-key order (parents first).

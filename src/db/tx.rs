@@ -55,7 +55,10 @@ fn begin(conn: &mut AnyConnection) -> Result<bool, DieselError> {
         }
         AnyConnection::Mysql(c) => AnsiTransactionManager::begin_transaction_sql(
             c,
-            "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION",
+            // Bulk writers mark their own transaction (see `dialect::bulk_writes`); every
+            // other begins with the mark off, so it can never outlive one.
+            "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET @stockroom_bulk = NULL; \
+             START TRANSACTION",
         ),
     };
     match r {

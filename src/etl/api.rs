@@ -1,22 +1,52 @@
 //! Import from a REST API: discovers each table's collection at `/NAME`, `/api/NAME` or
 //! `/v1/NAME`; reads a bare JSON array, an envelope (`data`/`items`/`results` with `next`),
-//! a `Link: <…>; rel="next"` header, or page/limit parameters. Requests go through a token
-//! bucket and are retried on network errors, 408, 429 and 5xx with exponential backoff and
-//! full jitter (honouring `Retry-After`); any other 4xx fails at once. Rows get the same
-//! validation as CSV and the whole run is one transaction: a failed run writes nothing.
+//! a `Link: <…>; rel="next"` header, or page/limit parameters. Every page is read first —
+//! streamed item by item into a private temporary file, within the size caps, on the origin
+//! given, a repeated page ending the run, the whole bounded by a deadline — and only then is
+//! the store's write transaction opened, so a slow server never holds the store. Rows get
+//! the same validation as CSV (and a value's JSON type must suit its column); the run is one
+//! transaction and is recorded however it ends. Parts: `http` (requests, retries, caps),
+//! `page` (one page as a stream), `url` (origins, credentials, links).
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+mod http;
+mod page;
+pub mod url;
 
-use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::fs::File;
+use std::time::Duration;
+
+pub use http::{MAX_RETRY_AFTER, TokenBucket, backoff, link_next, retry_after};
 
 use super::mapping::Mapping;
 use super::run::{ImportOptions, Planned};
-use super::source::{ReadError, Record, Source, json_text};
+use super::source::{JsonFileSource, Source};
+use super::spool::JsonSpool;
 use crate::auth::{Actor, Auth, Permission};
 use crate::error::{Error, Result};
 use crate::tables::spec::{self, TableSpec};
 use crate::worker::{CancelToken, Progress};
+use http::Client;
+use url::ApiUrl;
+
+/// The most read from one response, counted on the wire and again once decoded.
+pub const MAX_BODY_BYTES: u64 = 256 << 20;
+
+/// How long a whole run may take by default (every page of every collection).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30 * 60);
+
+/// The environment variable whose value is sent as `Authorization: Bearer …`.
+pub const TOKEN_VAR: &str = "STOCKROOM_API_TOKEN";
+
+/// A credential: kept out of `Debug` output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ApiOptions {
@@ -25,12 +55,18 @@ pub struct ApiOptions {
     /// Requests per second.
     pub rate: f64,
     pub max_retries: u32,
-    /// Connect and read timeout.
+    /// The limit on one attempt of one request (connecting, the answer, its body).
     pub timeout: Duration,
     /// Items asked for per page when paging by parameters.
     pub page_size: u32,
     /// Longest wait between retries without a `Retry-After`.
     pub max_backoff: Duration,
+    /// The limit on the whole run's reading (every page, retries and waits included).
+    pub deadline: Duration,
+    /// Other origins (`https://cdn.example.com`) pages and redirects may lead to.
+    pub allow_origins: Vec<String>,
+    /// Sent as `Authorization: Bearer …` to the API's origin only.
+    pub bearer_token: Option<Secret>,
 }
 
 impl Default for ApiOptions {
@@ -42,438 +78,202 @@ impl Default for ApiOptions {
             timeout: Duration::from_secs(30),
             page_size: 500,
             max_backoff: Duration::from_secs(60),
+            deadline: DEFAULT_DEADLINE,
+            allow_origins: Vec::new(),
+            bearer_token: None,
         }
     }
 }
 
-/// A token bucket: `rate` requests per second, bursts up to `rate` (at least 1).
-#[derive(Debug)]
-pub struct TokenBucket {
-    rate: f64,
-    capacity: f64,
-    tokens: f64,
-    last: Instant,
+/// `256 MiB`, `30 min`: sizes and limits as messages give them.
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes >> 20)
 }
 
-impl TokenBucket {
-    pub fn new(rate: f64) -> Self {
-        let rate = if rate.is_finite() && rate > 0.0 {
-            rate
-        } else {
-            1.0
-        };
-        let capacity = rate.max(1.0);
-        TokenBucket {
-            rate,
-            capacity,
-            tokens: capacity,
-            last: Instant::now(),
-        }
-    }
-
-    /// Waits for a token.
-    pub fn take(&mut self) {
-        loop {
-            let now = Instant::now();
-            self.tokens =
-                (self.tokens + (now - self.last).as_secs_f64() * self.rate).min(self.capacity);
-            self.last = now;
-            if self.tokens >= 1.0 {
-                self.tokens -= 1.0;
-                return;
-            }
-            std::thread::sleep(Duration::from_secs_f64((1.0 - self.tokens) / self.rate));
-        }
-    }
-}
-
-/// The longest `Retry-After` waited for.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-
-/// Full jitter: a random wait in `[0, min(cap, base·2^attempt)]`.
-pub fn backoff(attempt: u32, cap: Duration) -> Duration {
-    let base = Duration::from_millis(200);
-    let ceiling = base.saturating_mul(1u32 << attempt.min(16)).min(cap);
-    ceiling.mul_f64(rand::random::<f64>())
-}
-
-/// `Retry-After` as seconds or an HTTP date.
-pub fn retry_after(value: &str) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0);
-    Some(Duration::from_secs(secs as u64))
-}
-
-/// A fetched page.
-struct Fetched {
-    status: u16,
-    body: String,
-    next_link: Option<String>,
-}
-
-/// The HTTP side: rate limit, timeouts, retries.
-pub struct Client {
-    agent: ureq::Agent,
-    bucket: TokenBucket,
-    opts: ApiOptions,
-    pub requests: u64,
-    pub retries: u64,
-}
-
-fn link_next(header: &str) -> Option<String> {
-    header.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        let is_next = params.split(';').any(|p| {
-            let p = p.trim().to_ascii_lowercase().replace(' ', "");
-            p == "rel=\"next\"" || p == "rel=next"
-        });
-        is_next.then(|| {
-            url.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string()
-        })
-    })
-}
-
-impl Client {
-    pub fn new(opts: &ApiOptions) -> Self {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(opts.timeout))
-            .timeout_recv_response(Some(opts.timeout))
-            .timeout_recv_body(Some(opts.timeout))
-            .build();
-        Client {
-            agent: config.into(),
-            bucket: TokenBucket::new(opts.rate),
-            opts: opts.clone(),
-            requests: 0,
-            retries: 0,
-        }
-    }
-
-    /// GETs `url`, retrying what may pass; returns the final status and body.
-    fn get(&mut self, url: &str, cancel: &CancelToken) -> Result<Fetched> {
-        let mut attempt = 0;
-        loop {
-            cancel.check()?;
-            self.bucket.take();
-            self.requests += 1;
-            let outcome = self
-                .agent
-                .get(url)
-                .header("Accept", "application/json")
-                .call();
-            let (retryable, wait, why) = match outcome {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    let header = |name: &str| {
-                        resp.headers()
-                            .get(name)
-                            .and_then(|v| v.to_str().ok())
-                            .map(String::from)
-                    };
-                    let next_link = header("link")
-                        .and_then(|l| link_next(&l))
-                        .map(|n| resolve_url(url, &n));
-                    let after = header("retry-after").and_then(|v| retry_after(&v));
-                    if status == 408 || status == 429 || status >= 500 {
-                        (true, after, format!("HTTP {status}"))
-                    } else {
-                        let body = match resp
-                            .body_mut()
-                            .with_config()
-                            .limit(256 * 1024 * 1024)
-                            .read_to_string()
-                        {
-                            Ok(b) => b,
-                            Err(e) => {
-                                // A body cut short (timeout, reset) is a network error: retry.
-                                if attempt < self.opts.max_retries {
-                                    attempt += 1;
-                                    self.retries += 1;
-                                    tracing::info!(url, error = %e, attempt, "retrying a broken response");
-                                    std::thread::sleep(backoff(attempt, self.opts.max_backoff));
-                                    continue;
-                                }
-                                return Err(Error::Invalid(format!("GET {url}: {e}")));
-                            }
-                        };
-                        return Ok(Fetched {
-                            status,
-                            body,
-                            next_link,
-                        });
-                    }
-                }
-                // Only what the network did is worth another try; a bad URL or TLS setup is not.
-                Err(e) => {
-                    let network = matches!(
-                        e,
-                        ureq::Error::Io(_)
-                            | ureq::Error::Timeout(_)
-                            | ureq::Error::ConnectionFailed
-                            | ureq::Error::HostNotFound
-                            | ureq::Error::Protocol(_)
-                            | ureq::Error::BodyStalled
-                    );
-                    (network, None, e.to_string())
-                }
-            };
-            if !retryable || attempt >= self.opts.max_retries {
-                return Err(Error::Invalid(format!(
-                    "GET {url}: {why} (gave up after {} attempt{})",
-                    attempt + 1,
-                    if attempt == 0 { "" } else { "s" }
-                )));
-            }
-            attempt += 1;
-            self.retries += 1;
-            // The server's Retry-After is honoured as given; a very long one ends the run.
-            if let Some(w) = wait
-                && w > MAX_RETRY_AFTER
-            {
-                return Err(Error::Invalid(format!(
-                    "GET {url}: {why}; the server asks to retry after {} s, longer than {} s",
-                    w.as_secs(),
-                    MAX_RETRY_AFTER.as_secs()
-                )));
-            }
-            let sleep = wait.unwrap_or_else(|| backoff(attempt, self.opts.max_backoff));
-            tracing::info!(url, why = %why, attempt, wait_ms = sleep.as_millis() as u64, "retrying");
-            std::thread::sleep(sleep);
-        }
-    }
-}
-
-/// A page's items and where the next page is.
-struct Page {
-    items: Vec<Map<String, Value>>,
-    next: Option<String>,
-}
-
-fn resolve_url(base: &str, next: &str) -> String {
-    if next.starts_with("http://") || next.starts_with("https://") {
-        return next.to_string();
-    }
-    // Relative: against the scheme and host of `base`.
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map(|i| scheme_end + i)
-        .unwrap_or(base.len());
-    if next.starts_with('/') {
-        format!("{}{next}", &base[..host_end])
+fn minutes(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 && s.is_multiple_of(60) {
+        format!("{} min", s / 60)
     } else {
-        let dir = base
-            .rfind('/')
-            .filter(|i| *i >= host_end)
-            .map(|i| &base[..=i])
-            .unwrap_or(base);
-        format!("{dir}{next}")
+        format!("{s} s")
     }
 }
 
-fn parse_page(url: &str, f: &Fetched) -> Result<Page> {
-    let v: Value = serde_json::from_str(&f.body)
-        .map_err(|e| Error::Invalid(format!("GET {url}: the response is not JSON ({e})")))?;
-    let objects = |arr: &Vec<Value>| -> Result<Vec<Map<String, Value>>> {
-        arr.iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::Object(o) => Ok(o.clone()),
-                _ => Err(Error::Invalid(format!(
-                    "GET {url}: item {} is not an object",
-                    i + 1
-                ))),
-            })
-            .collect()
-    };
-    match &v {
-        Value::Array(arr) => Ok(Page {
-            items: objects(arr)?,
-            next: f.next_link.clone(),
-        }),
-        Value::Object(o) => {
-            let arr = ["data", "items", "results", "records"]
-                .iter()
-                .find_map(|k| o.get(*k).and_then(Value::as_array))
-                .ok_or_else(|| Error::Invalid(format!("GET {url}: expected an array, or an object with `data`, `items` or `results`")))?;
-            let next = ["next", "next_page", "nextPage"]
-                .iter()
-                .find_map(|k| o.get(*k))
-                .or_else(|| o.get("links").and_then(|l| l.get("next")))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(|s| resolve_url(url, s))
-                .or_else(|| f.next_link.clone());
-            Ok(Page {
-                items: objects(arr)?,
-                next,
-            })
+/// The pages read in this run, so that a page asked for again (a `next` link back to an
+/// earlier page) ends the run instead of looping.
+#[derive(Default)]
+struct Seen(HashMap<String, (&'static str, u32)>);
+
+impl Seen {
+    fn check(&self, url: &ApiUrl, table: &'static str) -> Result<()> {
+        match self.0.get(&url.url) {
+            Some((t, n)) => Err(Error::Invalid(format!(
+                "{}: the API's next page repeats page {n}{} ({}); nothing was written",
+                table,
+                if *t == table {
+                    String::new()
+                } else {
+                    format!(" of {t}")
+                },
+                url.url
+            ))),
+            None => Ok(()),
         }
-        _ => Err(Error::Invalid(format!(
-            "GET {url}: expected a JSON array or object"
-        ))),
+    }
+
+    fn add(&mut self, url: &ApiUrl, table: &'static str, n: u32) {
+        self.0.entry(url.url.clone()).or_insert((table, n));
     }
 }
 
-fn with_params(url: &str, page: u32, limit: u32) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}page={page}&limit={limit}")
+/// What gathering a run needs at hand.
+struct Gather<'a> {
+    client: Client,
+    base: ApiUrl,
+    api: &'a ApiOptions,
+    opts: &'a ImportOptions,
+    cancel: &'a CancelToken,
+    seen: Seen,
+    spool_dir: std::path::PathBuf,
 }
 
-/// One collection, read page by page while the run loads it.
-pub struct ApiSource {
-    label: String,
-    headers: Vec<String>,
-    client: std::rc::Rc<std::cell::RefCell<Client>>,
-    cancel: CancelToken,
-    buffer: VecDeque<Map<String, Value>>,
-    /// Following `next` links, or asking for numbered pages of this endpoint.
-    next: Option<String>,
-    paged: Option<(String, u32, u32)>,
-    first_item: Option<Map<String, Value>>,
-    position: u64,
-    error: Option<Error>,
-    bytes: u64,
+/// One item of a collection.
+type Item = serde_json::Map<String, serde_json::Value>;
+
+/// How the rest of a collection is asked for.
+enum Paging {
+    Done,
+    Link(ApiUrl),
+    Numbered { endpoint: ApiUrl, page: u32 },
 }
 
-impl ApiSource {
-    fn fetch_next(&mut self) {
-        let url = if let Some(n) = self.next.take() {
-            n
-        } else if let Some((endpoint, page, limit)) = &mut self.paged {
-            *page += 1;
-            with_params(endpoint, *page, *limit)
-        } else {
-            return;
-        };
-        let fetched = self.client.borrow_mut().get(&url, &self.cancel);
-        let page = fetched.and_then(|f| {
-            self.bytes += f.body.len() as u64;
-            if f.status >= 400 {
-                return Err(Error::Invalid(format!("GET {url}: HTTP {}", f.status)));
-            }
-            parse_page(&url, &f)
+impl Gather<'_> {
+    fn progress(&self, table: &'static str, rows: u64, progress: &mut dyn FnMut(Progress)) {
+        progress(Progress {
+            table,
+            rows_done: rows,
+            rows_total: None,
+            bytes_done: self
+                .client
+                .received
+                .load(std::sync::atomic::Ordering::Relaxed),
+            bytes_total: None,
+            rejects: 0,
         });
-        match page {
-            Ok(p) => {
-                let limit = self.paged.as_ref().map(|(_, _, l)| *l as usize);
-                // A server that ignores page parameters sends the first page again: stop.
-                let repeated = self.paged.is_some()
-                    && !p.items.is_empty()
-                    && p.items.first() == self.first_item.as_ref();
-                if p.items.is_empty() || repeated {
-                    self.paged = None;
-                    self.next = None;
-                    return;
+    }
+
+    /// Finds `table`'s collection and reads every page of it into a spool; `None` when the
+    /// API has no such collection.
+    fn collection(
+        &mut self,
+        table: &'static TableSpec,
+        read: &mut u64,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Option<(ApiUrl, File, u64)>> {
+        let limit = self.api.page_size;
+        for prefix in ["", "/api", "/v1"] {
+            let endpoint = self.base.collection(prefix, table.name);
+            let url = endpoint.with_page(1, limit);
+            let f = self.client.get(&url, self.cancel)?;
+            match f.status {
+                200..=299 => {}
+                404 | 410 => continue,
+                status => {
+                    return Err(Error::Invalid(format!("GET {}: HTTP {status}", url.url)));
                 }
-                if p.next.is_some() {
-                    self.paged = None;
-                    self.next = p.next;
-                } else if limit.is_some_and(|l| p.items.len() < l) {
-                    self.paged = None;
-                }
-                self.buffer.extend(p.items);
             }
-            Err(e) => {
-                self.paged = None;
-                self.next = None;
-                self.error = Some(e);
-            }
-        }
-    }
-}
-
-impl Source for ApiSource {
-    fn label(&self) -> &str {
-        &self.label
-    }
-
-    fn headers(&self) -> &[String] {
-        &self.headers
-    }
-
-    fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>> {
-        if self.buffer.is_empty() && self.error.is_none() {
-            self.fetch_next();
-        }
-        let obj = self.buffer.pop_front()?;
-        self.position += 1;
-        let fields = self
-            .headers
-            .iter()
-            .map(|h| obj.get(h).map(json_text).unwrap_or_default())
-            .collect();
-        Some(Ok(Record {
-            line: self.position,
-            fields,
-        }))
-    }
-
-    fn bytes(&self) -> (u64, Option<u64>) {
-        (self.bytes, None)
-    }
-
-    fn take_error(&mut self) -> Option<Error> {
-        self.error.take()
-    }
-}
-
-/// Finds `table`'s collection and reads its first page; `None` when the API has no such collection.
-fn discover(
-    client: &std::rc::Rc<std::cell::RefCell<Client>>,
-    base: &str,
-    table: &'static TableSpec,
-    opts: &ApiOptions,
-    cancel: &CancelToken,
-) -> Result<Option<ApiSource>> {
-    let base = base.trim_end_matches('/');
-    for prefix in ["", "/api", "/v1"] {
-        let endpoint = format!("{base}{prefix}/{}", table.name);
-        let url = with_params(&endpoint, 1, opts.page_size);
-        let f = client.borrow_mut().get(&url, cancel)?;
-        match f.status {
-            200..=299 => {
-                let page = parse_page(&url, &f)?;
-                let first_item = page.items.first().cloned();
-                let headers: Vec<String> = first_item
-                    .as_ref()
-                    .map(|o| o.keys().cloned().collect())
-                    .unwrap_or_default();
-                let mut source = ApiSource {
-                    label: endpoint.clone(),
-                    headers,
-                    client: client.clone(),
-                    cancel: cancel.clone(),
-                    buffer: VecDeque::new(),
-                    next: None,
-                    paged: None,
-                    first_item,
-                    position: 0,
-                    error: None,
-                    bytes: f.body.len() as u64,
+            let mut spool = JsonSpool::new(&self.spool_dir)?;
+            let mut number = 1u32;
+            self.seen.add(&url, table.name, number);
+            self.seen.add(&f.url, table.name, number);
+            let (items, mut paging, first) = self.page(f, &mut spool)?;
+            *read += items;
+            if matches!(paging, Paging::Done) && items > 0 && items >= u64::from(limit) {
+                paging = Paging::Numbered {
+                    endpoint: endpoint.clone(),
+                    page: 1,
                 };
-                let n = page.items.len();
-                if page.next.is_some() {
-                    source.next = page.next;
-                } else if n > 0 && n >= opts.page_size as usize {
-                    source.paged = Some((endpoint, 1, opts.page_size));
-                }
-                source.buffer.extend(page.items);
-                return Ok(Some(source));
             }
-            404 | 410 => continue,
-            status => return Err(Error::Invalid(format!("GET {url}: HTTP {status}"))),
+            self.progress(table.name, spool.items(), progress);
+            loop {
+                let url = match &mut paging {
+                    Paging::Done => break,
+                    Paging::Link(next) => next.clone(),
+                    Paging::Numbered { endpoint, page } => {
+                        *page += 1;
+                        endpoint.with_page(*page, limit)
+                    }
+                };
+                self.seen.check(&url, table.name)?;
+                number += 1;
+                self.seen.add(&url, table.name, number);
+                let f = self.client.get(&url, self.cancel)?;
+                if !(200..300).contains(&f.status) {
+                    return Err(Error::Invalid(format!(
+                        "GET {}: HTTP {}",
+                        url.url, f.status
+                    )));
+                }
+                self.seen.add(&f.url, table.name, number);
+                let numbered = matches!(paging, Paging::Numbered { .. });
+                let mark = spool.mark()?;
+                let (items, next, page_first) = self.page(f, &mut spool)?;
+                // A server that ignores page parameters sends the first page again: stop.
+                if items == 0 || (numbered && page_first.is_some() && page_first == first) {
+                    spool.rollback(mark)?;
+                    break;
+                }
+                *read += items;
+                self.progress(table.name, spool.items(), progress);
+                paging = match next {
+                    Paging::Link(l) => Paging::Link(l),
+                    _ if numbered && items >= u64::from(limit) => paging,
+                    _ => Paging::Done,
+                };
+            }
+            let (file, len) = spool.finish()?;
+            return Ok(Some((endpoint, file, len)));
         }
+        Ok(None)
     }
-    Ok(None)
+
+    /// Reads one fetched page into `spool`: its item count, how the next page is reached
+    /// (its own link, else the `Link` header) and its first item.
+    fn page(
+        &mut self,
+        f: http::Fetched,
+        spool: &mut JsonSpool,
+    ) -> Result<(u64, Paging, Option<Item>)> {
+        let body = f.body.ok_or_else(|| {
+            Error::Invalid(format!("GET {}: the response has no body", f.url.url))
+        })?;
+        let p = page::read(
+            std::io::BufReader::new(body),
+            &f.url.url,
+            self.opts.limits,
+            spool,
+            self.cancel,
+        )?;
+        let next =
+            match p.next {
+                Some(link) => Some(f.url.join(&link).map_err(|e| {
+                    Error::Invalid(format!("GET {}: the next page: {e}", f.url.url))
+                })?),
+                None => match f.next_link {
+                    Some(l) => Some(ApiUrl::parse(&l).map_err(Error::Invalid)?),
+                    None => None,
+                },
+            };
+        let paging = match next {
+            Some(n) => {
+                // Refused here, before it is asked for, when it leads elsewhere.
+                self.client.admit(&n, http::Via::Link(&f.url))?;
+                Paging::Link(n)
+            }
+            None => Paging::Done,
+        };
+        Ok((p.items, paging, p.first))
+    }
 }
 
 /// What an API run found and did.
@@ -484,6 +284,8 @@ pub struct ApiRun {
     pub missing: Vec<&'static str>,
     pub requests: u64,
     pub retries: u64,
+    /// Bytes received on the wire.
+    pub received: u64,
 }
 
 /// Imports every available collection under `base` (needs `ImportApi`: Administrators).
@@ -497,63 +299,117 @@ pub fn import_api(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ApiRun> {
     auth.require(actor, Permission::ImportApi)?;
-    if !(base.starts_with("http://") || base.starts_with("https://")) {
-        return Err(Error::Invalid(format!(
-            "`{base}` is not an http:// or https:// URL"
-        )));
-    }
+    let target = ApiUrl::parse(base).map_err(Error::Invalid)?;
     let wanted: Vec<&'static TableSpec> = if api.tables.is_empty() {
         spec::TABLES.iter().collect()
     } else {
         let mut v = Vec::new();
         for t in &api.tables {
-            v.push(spec::table(t).ok_or_else(|| Error::Invalid(format!("`{t}` is not a table")))?);
+            v.push(spec::table(t).ok_or_else(|| {
+                Error::Invalid(format!("`{}` is not a table", crate::text::escape(t)))
+            })?);
         }
         v.sort_by_key(|t| spec::order_of(t.name));
         v
     };
-    let client = std::rc::Rc::new(std::cell::RefCell::new(Client::new(api)));
-    let mut plans = Vec::new();
+    let allowed = api
+        .allow_origins
+        .iter()
+        .map(|o| url::parse_origin(o).map_err(Error::Invalid))
+        .collect::<Result<Vec<_>>>()?;
+    let authorization = match (&target.credentials, &api.bearer_token) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Invalid(format!(
+                "give the API's credentials one way: user info in the URL or {TOKEN_VAR}, not both"
+            )));
+        }
+        (Some((user, pass)), None) => Some(url::basic_auth(user, pass)),
+        (None, Some(token)) => Some(format!("Bearer {}", token.0.trim())),
+        (None, None) => None,
+    };
+    let spool_dir = opts
+        .spool_dir
+        .clone()
+        .unwrap_or_else(super::spool::default_dir);
+    let mut g = Gather {
+        client: Client::new(api, &target, allowed, authorization, spool_dir.clone()),
+        base: target.clone(),
+        api,
+        opts,
+        cancel,
+        seen: Seen::default(),
+        spool_dir,
+    };
     let mut missing = Vec::new();
-    for table in wanted {
-        match discover(&client, base, table, api, cancel)? {
-            Some(source) if source.headers.is_empty() => {
-                tracing::info!(table = table.name, "empty collection");
-            }
-            Some(source) => {
-                let mapping = Mapping::new(table, &source.headers)
-                    .map_err(|m| Error::Invalid(format!("{}: {m}", source.label)))?;
+    let label = target.url.clone();
+    let report = super::run::run_recorded(
+        auth,
+        actor,
+        &label,
+        opts,
+        cancel,
+        progress,
+        &mut |read, progress| {
+            let mut plans = Vec::new();
+            for table in &wanted {
+                let Some((endpoint, file, len)) = g.collection(table, read, progress)? else {
+                    missing.push(table.name);
+                    continue;
+                };
+                let mut source = JsonFileSource::from_reader(
+                    Box::new(file),
+                    endpoint.url.clone(),
+                    opts.limits,
+                    Some(len),
+                )?;
+                if source.headers().is_empty() {
+                    tracing::info!(table = table.name, "empty collection");
+                    continue;
+                }
+                let mapping = Mapping::new(table, source.headers()).map_err(|m| {
+                    Error::Invalid(format!("{}: {}", endpoint.url, crate::text::escape(&m)))
+                })?;
+                source.expect(&mapping);
                 plans.push(Planned {
                     source: Box::new(source),
                     mapping,
                 });
             }
-            None => missing.push(table.name),
-        }
-    }
-    if !api.tables.is_empty() && !missing.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{base}: no collection for {} (tried /NAME, /api/NAME, /v1/NAME)",
-            missing.join(", ")
-        )));
-    }
-    if plans.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{base}: found no collection of any table (tried /NAME, /api/NAME, /v1/NAME)"
-        )));
-    }
-    let report = super::run_and_record(auth, actor, base, plans, opts, cancel, progress)?;
-    let c = client.borrow();
+            if !api.tables.is_empty() && !missing.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "{}: no collection for {} (tried /NAME, /api/NAME, /v1/NAME)",
+                    target.url,
+                    missing.join(", ")
+                )));
+            }
+            if plans.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "{}: found no collection of any table (tried /NAME, /api/NAME, /v1/NAME)",
+                    target.url
+                )));
+            }
+            Ok(plans)
+        },
+    );
+    tracing::info!(
+        requests = g.client.requests,
+        retries = g.client.retries,
+        received = g.client.received.load(std::sync::atomic::Ordering::Relaxed),
+        "API read"
+    );
     Ok(ApiRun {
-        report,
+        report: report?,
         missing,
-        requests: c.requests,
-        retries: c.retries,
+        requests: g.client.requests,
+        retries: g.client.retries,
+        received: g.client.received.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
 
     #[test]
@@ -575,15 +431,11 @@ mod tests {
         for attempt in 0..10 {
             assert!(backoff(attempt, Duration::from_secs(2)) <= Duration::from_secs(2));
         }
-        assert_eq!(
-            resolve_url("http://h:1/api/orders?page=1", "/api/orders?page=2"),
-            "http://h:1/api/orders?page=2"
-        );
-        assert_eq!(
-            resolve_url("http://h:1/api/orders", "orders?page=2"),
-            "http://h:1/api/orders?page=2"
-        );
         let _ = TokenBucket::new(0.0);
+        assert_eq!(mib(MAX_BODY_BYTES), "256 MiB");
+        assert_eq!(minutes(DEFAULT_DEADLINE), "30 min");
+        assert_eq!(minutes(Duration::from_secs(90)), "90 s");
+        assert_eq!(format!("{:?}", Secret("tok".into())), "***");
     }
 
     #[test]

@@ -122,7 +122,8 @@ fn each_row(
                 os(&r.street),
                 os(&r.city),
                 os(&r.state),
-                os(&r.zip_code)
+                os(&r.zip_code),
+                os(&r.time_zone)
             ]
         ),
         "staffs" => paged!(

@@ -10,6 +10,7 @@ pub mod report;
 pub mod resolve;
 pub mod run;
 pub mod source;
+pub mod spool;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 /// for the tests.
 pub use crate::tables::{cell as value, spec};
 pub use report::{ImportReport, Outcome, RowError, TableReport};
-pub use run::{ImportOptions, run_and_record};
+pub use run::{ImportOptions, run_and_record, run_recorded};
 
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
@@ -87,29 +88,59 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Inputs> {
     Ok(out)
 }
 
-/// Opens an input file (CSV, or a JSON array by its `.json` name or a leading `[`), works out
-/// its table (from its name, else its header) and checks the header.
+/// Opens an input file (CSV, or a JSON array by its `.json` name), works out its table
+/// (from its name, else its header) and checks the header.
 pub fn plan_file(path: &Path, limits: InputLimits) -> Result<Planned> {
+    let file = std::fs::File::open(path).map_err(|e| Error::file(source::shown(path), e))?;
+    plan_opened(path, file, limits)
+}
+
+/// [`plan_file`] for `path`'s content in `file` (the file itself, or a copy of a pipe).
+pub fn plan_opened(path: &Path, file: std::fs::File, limits: InputLimits) -> Result<Planned> {
+    let shown = source::shown(path);
     let json = path
         .extension()
         .is_some_and(|x| x.eq_ignore_ascii_case("json"));
-    let source: Box<dyn Source> = if json {
-        Box::new(JsonFileSource::open(path, limits)?)
+    let (csv, mut json) = if json {
+        let total = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let s = JsonFileSource::from_reader(Box::new(file), shown.clone(), limits, total)?;
+        (None, Some(s))
     } else {
-        Box::new(CsvSource::open(path, limits)?)
+        (
+            Some(CsvSource::from_file(file, shown.clone(), limits)?),
+            None,
+        )
     };
-    let shown = source::shown(path);
+    let headers = match (&csv, &json) {
+        (Some(c), _) => c.headers().to_vec(),
+        (_, Some(j)) => j.headers().to_vec(),
+        _ => Vec::new(),
+    };
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let table = spec::table(&stem).or_else(|| spec::guess_from_header(source.headers())).ok_or_else(|| {
+    let table = spec::table(&stem).or_else(|| spec::guess_from_header(&headers)).ok_or_else(|| {
         Error::Invalid(format!(
             "{shown}: cannot tell which table this file is for; name it after the table (e.g. orders.csv)"
         ))
     })?;
-    let mapping = Mapping::new(table, source.headers())
+    let mapping = Mapping::new(table, &headers)
         .map_err(|m| Error::Invalid(format!("{shown}: {}", crate::text::escape(&m))))?;
+    let source: Box<dyn Source> = match (csv, json.as_mut()) {
+        (Some(c), _) => Box::new(c),
+        (None, Some(j)) => {
+            // A value's JSON type must suit its column (no object, array or -0; true/false
+            // only for yes/no).
+            j.expect(&mapping);
+            Box::new(json.expect("a JSON source"))
+        }
+        (None, None) => unreachable!("one source is opened"),
+    };
     Ok(Planned { source, mapping })
 }
 
@@ -127,12 +158,23 @@ pub fn import_csv(
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport> {
+    use std::os::unix::fs::FileTypeExt;
     auth.require(actor, Permission::ImportCsv)?;
     let inputs = expand_paths(paths)?;
+    // A pipe is read to its end into a private temporary file first, so that the store's
+    // write transaction never waits on whoever feeds it.
+    let spool_dir = opts.spool_dir.clone().unwrap_or_else(spool::default_dir);
     let mut plans = inputs
         .files
         .iter()
-        .map(|f| plan_file(f, opts.limits))
+        .map(|f| {
+            let fifo = std::fs::metadata(f).is_ok_and(|m| m.file_type().is_fifo());
+            if fifo {
+                plan_opened(f, spool::read_pipe(f, &spool_dir, cancel)?, opts.limits)
+            } else {
+                plan_file(f, opts.limits)
+            }
+        })
         .collect::<Result<Vec<_>>>()?;
     order_plans(&mut plans);
     let label = inputs

@@ -31,7 +31,7 @@ use crate::tables::cell::{Cell, DateFormat};
 use crate::worker::{CancelToken, Progress};
 use batch::{Pending, Writer};
 use reader::{Reading, read_and_write};
-pub use record::run_and_record;
+pub use record::{run_and_record, run_recorded};
 use rows::{SeenKeys, convert, key_text};
 use stream::read_and_load;
 
@@ -51,6 +51,9 @@ pub struct ImportOptions {
     /// On MySQL/MariaDB, load a table that starts empty through `LOAD DATA LOCAL INFILE`
     /// (see [`super::bulk`]); off, every table goes the batch way.
     pub bulk: bool,
+    /// Where what comes from the network or a pipe is copied before the write (private,
+    /// unlinked files); the system's temporary folder when `None`.
+    pub spool_dir: Option<std::path::PathBuf>,
     /// Who the stock ledger's `import` moves name, and their reference (the run).
     pub moved_by: Option<(String, String)>,
 }
@@ -66,6 +69,7 @@ impl Default for ImportOptions {
             batch_rows: 0,
             limits: InputLimits::default(),
             bulk: true,
+            spool_dir: None,
             moved_by: None,
         }
     }
@@ -138,17 +142,29 @@ fn table_done(table: &'static str, report: &TableReport, bytes: (u64, Option<u64
     }
 }
 
+/// A table's report before any of its rows is read.
+fn new_report(plan: &Planned) -> TableReport {
+    TableReport {
+        table: plan.mapping.table.name.into(),
+        source: plan.source.label().to_string(),
+        extra_columns: plan.mapping.extra.clone(),
+        ..TableReport::default()
+    }
+}
+
+/// Loads one source into `report` (which keeps what was read should the load fail).
 #[allow(clippy::too_many_arguments)]
 fn load_one(
     conn: &mut AnyConnection,
     plan: &mut Planned,
+    report: &mut TableReport,
     opts: &ImportOptions,
     resolver: &mut Resolver,
     seen: &mut SeenKeys,
     sink: &mut Sink,
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
-) -> Result<TableReport> {
+) -> Result<()> {
     let m = plan.mapping.clone();
     let src = &mut plan.source;
     let label = src.label().to_string();
@@ -164,12 +180,6 @@ fn load_one(
         .iter()
         .filter_map(|k| cols.iter().position(|c| c == k))
         .collect();
-    let mut report = TableReport {
-        table: m.table.name.into(),
-        source: label.clone(),
-        extra_columns: m.extra.clone(),
-        ..TableReport::default()
-    };
     // Staff managers given by row number are set once every row of the file is in.
     let by_row = m.manager_by_row().is_some();
     let email_idx = cols.iter().position(|c| *c == "email");
@@ -199,10 +209,10 @@ fn load_one(
         && bulk::usable(conn, &m, &cols)?
     {
         report.bulk = true;
-        let bytes = read_and_load(conn, src, &read, seen, &mut report, sink, cancel, progress)?;
+        let bytes = read_and_load(conn, src, &read, seen, report, sink, cancel, progress)?;
         resolver.invalidate(m.table.name);
-        progress(table_done(m.table.name, &report, bytes));
-        return Ok(report);
+        progress(table_done(m.table.name, report, bytes));
+        return Ok(());
     }
     let mut w = Writer::new(conn, &m, &cols, &label, by_row)?;
     if w.fast.is_some()
@@ -210,20 +220,12 @@ fn load_one(
         && let Some(src) = src.as_send()
     {
         let bytes = read_and_write(
-            conn,
-            src,
-            &read,
-            seen,
-            &mut w,
-            &mut report,
-            sink,
-            cancel,
-            progress,
+            conn, src, &read, seen, &mut w, report, sink, cancel, progress,
         )?;
-        w.finish(conn, &mut report)?;
+        w.finish(conn, report)?;
         resolver.invalidate(m.table.name);
-        progress(table_done(m.table.name, &report, bytes));
-        return Ok(report);
+        progress(table_done(m.table.name, report, bytes));
+        return Ok(());
     }
     let mut batch: Vec<Pending> = Vec::with_capacity(batch_rows);
     let mut last_progress = Instant::now();
@@ -233,16 +235,7 @@ fn load_one(
             Ok(r) => r,
             Err(e) => {
                 report.rejected += 1;
-                sink.reject(
-                    vec![RowError {
-                        source: label.clone(),
-                        line: e.line,
-                        column: String::new(),
-                        value: String::new(),
-                        reason: e.reason,
-                    }],
-                    &[],
-                )?;
+                sink.reject(e.row_errors(&label), &e.fields)?;
                 row_emails.push(None);
                 continue;
             }
@@ -288,7 +281,7 @@ fn load_one(
                         line: rec.line,
                         fields: rec.fields.clone(),
                     });
-                    w.flush(conn, &mut batch, &mut report, sink)?;
+                    w.flush(conn, &mut batch, report, sink)?;
                     let unchanged = report.counts.unchanged > before.unchanged;
                     if let (Some(email), Some(r)) = (email, manager) {
                         managers.push((email, r, rec.line, rec.fields, unchanged));
@@ -309,7 +302,7 @@ fn load_one(
         }
         if batch.len() >= batch_rows {
             cancel.check()?;
-            w.flush(conn, &mut batch, &mut report, sink)?;
+            w.flush(conn, &mut batch, report, sink)?;
         }
         if last_progress.elapsed().as_millis() >= 100 {
             last_progress = Instant::now();
@@ -328,8 +321,8 @@ fn load_one(
     if let Some(e) = src.take_error() {
         return Err(e);
     }
-    w.flush(conn, &mut batch, &mut report, sink)?;
-    w.finish(conn, &mut report)?;
+    w.flush(conn, &mut batch, report, sink)?;
+    w.finish(conn, report)?;
     for (email, row, line, fields, was_unchanged) in managers {
         let manager_email = row_emails.get(row as usize - 1).cloned().flatten();
         let manager_id = match &manager_email {
@@ -360,8 +353,8 @@ fn load_one(
         }
     }
     resolver.invalidate(m.table.name);
-    progress(table_done(m.table.name, &report, src.bytes()));
-    Ok(report)
+    progress(table_done(m.table.name, report, src.bytes()));
+    Ok(())
 }
 
 /// The import's own connection settings (SQLite's larger page cache, its kept statements),
@@ -382,11 +375,25 @@ impl Drop for ImportSettings<'_> {
 /// (the run's record and audit line), so the data and its record stand or fall together.
 pub fn load(
     conn: &mut AnyConnection,
+    plans: Vec<Planned>,
+    opts: &ImportOptions,
+    cancel: &CancelToken,
+    progress: &mut dyn FnMut(Progress),
+    on_commit: &mut dyn FnMut(&mut AnyConnection, &ImportReport) -> Result<()>,
+) -> Result<ImportReport> {
+    load_counted(conn, plans, opts, cancel, progress, on_commit, &mut 0)
+}
+
+/// [`load`], also setting `read` to the records read, however the run ends (a failed run
+/// is recorded with what it read).
+pub(crate) fn load_counted(
+    conn: &mut AnyConnection,
     mut plans: Vec<Planned>,
     opts: &ImportOptions,
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
     on_commit: &mut dyn FnMut(&mut AnyConnection, &ImportReport) -> Result<()>,
+    read: &mut u64,
 ) -> Result<ImportReport> {
     let started = Instant::now();
     let was = dialect::begin_import_settings(conn)?;
@@ -404,23 +411,34 @@ pub fn load(
     let mut tables = Vec::new();
     let mut resolver = Resolver::default();
     let mut seen: HashMap<&'static str, SeenKeys> = HashMap::new();
+    let sales = plans
+        .iter()
+        .any(|p| matches!(p.mapping.table.name, "orders" | "order_items"));
     let result = tx::write_once::<(), Abort>(conn, |conn| {
+        // Orders or their lines: the Dashboard's months are forgotten once for the run, not
+        // by the triggers for each row.
+        if sales {
+            crate::store::sales_summary::begin_bulk(conn)?;
+        }
         for plan in plans.iter_mut() {
             let table = plan.mapping.table.name;
             // Stock changes go into the ledger: the difference each row was imported with.
             let stock_before = (table == "stocks")
                 .then(|| crate::store::stock::snapshot(conn))
                 .transpose()?;
-            tables.push(load_one(
+            tables.push(new_report(plan));
+            let report = tables.last_mut().expect("just pushed");
+            load_one(
                 conn,
                 plan,
+                report,
                 opts,
                 &mut resolver,
                 seen.entry(table).or_default(),
                 &mut sink,
                 cancel,
                 progress,
-            )?);
+            )?;
             if let Some(before) = &stock_before {
                 let (actor, reference) = opts
                     .moved_by
@@ -458,9 +476,13 @@ pub fn load(
             notes: Vec::new(),
             rejects_file: None,
         };
+        if sales {
+            crate::store::sales_summary::end_bulk(conn)?;
+        }
         on_commit(conn, &draft)?;
         Ok(())
     });
+    *read = tables.iter().map(|t| t.read).sum();
     let outcome = match result {
         Ok(()) if sink.rejected_rows > 0 => Outcome::CommittedWithRejects,
         Ok(()) => Outcome::Committed,

@@ -1,14 +1,18 @@
 //! Where records come from: a CSV file streamed from disk (UTF-8 with or without BOM, CRLF,
-//! quoted commas and newlines), or JSON objects from the API (`api.rs`). Both give text fields under a
-//! header, with the line (or item) number for messages.
+//! quoted commas and newlines), or a JSON array of objects (`json`: a file, or the API's
+//! collections spooled to disk). Both give text fields under a header, with the line (or
+//! item) number for messages.
+
+mod json;
+
+pub(crate) use json::{JsonCursor, JsonError};
+pub use json::{JsonFileSource, json_text, type_problem};
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::text::escape;
@@ -122,11 +126,52 @@ pub struct Record {
     pub fields: Vec<String>,
 }
 
-/// A record that could not even be read (bad UTF-8, torn quoting).
+/// A record that could not even be read (bad UTF-8, torn quoting, a JSON value of a type
+/// its column cannot hold).
 #[derive(Debug, Clone)]
 pub struct ReadError {
     pub line: u64,
+    /// What is wrong, cell by cell (the column empty when the whole record is unreadable).
+    pub problems: Vec<Problem>,
+    /// The record as far as it was read, for the rejects file.
+    pub fields: Vec<String>,
+}
+
+/// One thing wrong with a record that could not be read.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub column: String,
+    pub value: String,
     pub reason: String,
+}
+
+impl ReadError {
+    /// A record that cannot be read at all.
+    pub fn whole(line: u64, reason: String) -> ReadError {
+        ReadError {
+            line,
+            problems: vec![Problem {
+                column: String::new(),
+                value: String::new(),
+                reason,
+            }],
+            fields: Vec::new(),
+        }
+    }
+
+    /// The row errors this stands for, as the run reports them.
+    pub fn row_errors(&self, source: &str) -> Vec<crate::etl::report::RowError> {
+        self.problems
+            .iter()
+            .map(|p| crate::etl::report::RowError {
+                source: source.to_string(),
+                line: self.line,
+                column: p.column.clone(),
+                value: p.value.clone(),
+                reason: p.reason.clone(),
+            })
+            .collect()
+    }
 }
 
 pub trait Source {
@@ -247,6 +292,11 @@ impl CsvSource {
     pub fn open(path: &Path, limits: InputLimits) -> Result<CsvSource> {
         let label = shown(path);
         let file = File::open(path).map_err(|e| Error::file(&label, e))?;
+        Self::from_file(file, label, limits)
+    }
+
+    /// Reads `file` (opened from a path, or a spooled copy of a pipe), named `label`.
+    pub fn from_file(file: File, label: String, limits: InputLimits) -> Result<CsvSource> {
         let total = file
             .metadata()
             .ok()
@@ -341,9 +391,15 @@ impl Source for CsvSource {
                                 .get(i)
                                 .cloned()
                                 .unwrap_or_else(|| format!("#{}", i + 1));
+                            let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
                             return Some(Err(ReadError {
                                 line,
-                                reason: format!("column `{col}` is not valid UTF-8"),
+                                problems: vec![Problem {
+                                    column: col,
+                                    value: crate::text::escape_bounded(&lossy(f), 60),
+                                    reason: "is not valid UTF-8".into(),
+                                }],
+                                fields: self.record.iter().map(lossy).collect(),
                             }));
                         }
                     }
@@ -368,10 +424,7 @@ impl Source for CsvSource {
                         None
                     }
                     // A torn record ends the file's reading; report it as one bad row.
-                    _ => Some(Err(ReadError {
-                        line,
-                        reason: format!("unreadable CSV: {e}"),
-                    })),
+                    _ => Some(Err(ReadError::whole(line, format!("unreadable CSV: {e}")))),
                 }
             }
         }
@@ -383,210 +436,6 @@ impl Source for CsvSource {
 
     fn take_error(&mut self) -> Option<Error> {
         self.error.take()
-    }
-}
-
-/// A JSON file holding an array of objects (what `export --format json` writes), read one
-/// object at a time in constant memory. The header is the first object's keys.
-pub struct JsonFileSource {
-    label: String,
-    headers: Vec<String>,
-    reader: BufReader<Bounded<File>>,
-    given: Arc<Counter>,
-    allowed_until: Arc<Counter>,
-    limits: InputLimits,
-    pending: Option<Map<String, Value>>,
-    position: u64,
-    done: bool,
-    total: Option<u64>,
-    error: Option<Error>,
-}
-
-impl JsonFileSource {
-    pub fn open(path: &Path, limits: InputLimits) -> Result<JsonFileSource> {
-        let label = shown(path);
-        let file = File::open(path).map_err(|e| Error::file(&label, e))?;
-        let total = file
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
-        let given = Arc::new(Counter::new(0));
-        let allowed_until = Arc::new(Counter::new(limits.max_record_bytes + SLACK));
-        let mut src = JsonFileSource {
-            label,
-            headers: Vec::new(),
-            reader: BufReader::with_capacity(
-                1 << 16,
-                Bounded {
-                    inner: file,
-                    given: given.clone(),
-                    allowed_until: allowed_until.clone(),
-                },
-            ),
-            given,
-            allowed_until,
-            limits,
-            pending: None,
-            position: 0,
-            done: false,
-            total,
-            error: None,
-        };
-        // Skip a byte-order mark, then expect the array.
-        if src.peek()? == Some(0xEF) {
-            src.reader.consume(3);
-        }
-        match src.peek()? {
-            Some(b'[') => src.reader.consume(1),
-            _ => {
-                return Err(Error::Invalid(format!(
-                    "{}: not a JSON array of objects (the form `export --format json` writes)",
-                    src.label
-                )));
-            }
-        }
-        src.pending = src.next_object()?;
-        src.headers = src
-            .pending
-            .as_ref()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default();
-        if let Some(e) = limits.too_wide(&src.label, src.headers.len()) {
-            return Err(e);
-        }
-        Ok(src)
-    }
-
-    fn io(&self, e: std::io::Error) -> Error {
-        if is_too_long(&e) {
-            self.limits.too_long(&self.label, self.position + 1)
-        } else {
-            Error::file(&self.label, e)
-        }
-    }
-
-    /// The next byte that is not white space, left unread.
-    fn peek(&mut self) -> Result<Option<u8>> {
-        loop {
-            let buf = match self.reader.fill_buf() {
-                Ok(b) => b,
-                Err(e) => return Err(self.io(e)),
-            };
-            match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-                Some(i) => {
-                    let b = buf[i];
-                    self.reader.consume(i);
-                    return Ok(Some(b));
-                }
-                None if buf.is_empty() => return Ok(None),
-                None => {
-                    let n = buf.len();
-                    self.reader.consume(n);
-                }
-            }
-        }
-    }
-
-    fn next_object(&mut self) -> Result<Option<Map<String, Value>>> {
-        if self.done {
-            return Ok(None);
-        }
-        if self.position > 0 || self.pending.is_some() {
-            match self.peek()? {
-                Some(b',') => self.reader.consume(1),
-                Some(b']') => {
-                    self.done = true;
-                    return Ok(None);
-                }
-                _ => return Err(self.malformed("expected `,` or `]`")),
-            }
-        }
-        match self.peek()? {
-            Some(b']') if self.position == 0 && self.pending.is_none() => {
-                self.done = true;
-                return Ok(None);
-            }
-            Some(b'{') => {}
-            None => return Err(self.malformed("the array is not closed")),
-            _ => return Err(self.malformed("expected an object")),
-        }
-        self.allowed_until
-            .set(self.given.get() + self.limits.max_record_bytes + SLACK);
-        let mut de = serde_json::Deserializer::from_reader(&mut self.reader);
-        match <Map<String, Value> as serde::Deserialize>::deserialize(&mut de) {
-            Ok(obj) => Ok(Some(obj)),
-            Err(e) if e.is_io() => Err(self.limits.too_long(&self.label, self.position + 1)),
-            Err(e) => Err(self.malformed(&e.to_string())),
-        }
-    }
-
-    fn malformed(&self, what: &str) -> Error {
-        Error::Invalid(format!(
-            "{}: item {}: not valid JSON ({}); nothing was written",
-            self.label,
-            self.position + 1,
-            escape(what)
-        ))
-    }
-}
-
-impl Source for JsonFileSource {
-    fn as_send(&mut self) -> Option<&mut (dyn Source + Send)> {
-        Some(self)
-    }
-
-    fn label(&self) -> &str {
-        &self.label
-    }
-
-    fn headers(&self) -> &[String] {
-        &self.headers
-    }
-
-    fn next_record(&mut self) -> Option<std::result::Result<Record, ReadError>> {
-        if self.error.is_some() {
-            return None;
-        }
-        let obj = match self.pending.take() {
-            Some(o) => o,
-            None => match self.next_object() {
-                Ok(Some(o)) => o,
-                Ok(None) => return None,
-                Err(e) => {
-                    self.error = Some(e);
-                    return None;
-                }
-            },
-        };
-        self.position += 1;
-        let fields = self
-            .headers
-            .iter()
-            .map(|h| obj.get(h).map(json_text).unwrap_or_default())
-            .collect();
-        Some(Ok(Record {
-            line: self.position,
-            fields,
-        }))
-    }
-
-    fn bytes(&self) -> (u64, Option<u64>) {
-        (self.given.get(), self.total)
-    }
-
-    fn take_error(&mut self) -> Option<Error> {
-        self.error.take()
-    }
-}
-
-/// A JSON value as the text a CSV cell would hold.
-pub fn json_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Bool(b) => if *b { "1" } else { "0" }.into(),
-        other => other.to_string(),
     }
 }
 

@@ -294,14 +294,15 @@ pub fn load(auth: &Auth, actor: &Actor, q: &DashboardQuery) -> Result<Figures> {
     };
     let start = end - Months::new(12);
 
-    let today = chrono::DateTime::from_timestamp(auth.now(), 0)
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
-    let (groups, top_products) = match period {
+    // A month is summed only once it is over in every store's own zone.
+    let today = super::zones::latest_today(&mut conn, auth.now())?;
+    let (mut groups, top_products) = match period {
         // Any run of days: straight from the lines.
         Period::Range { .. } => from_lines(&mut conn, bounds, start, end, q.store)?,
         _ => from_months(&mut conn, bounds, start, end, q.store, today)?,
     };
+    // Revenue is net of returns, in the month of the return.
+    groups.extend(refunds(&mut conn, bounds, start, end, q.store)?);
     let (mut revenue_cents, mut items_sold) = (0i64, 0i64);
     let mut month_cents: HashMap<String, i64> = HashMap::new();
     let mut staff_cents: HashMap<i64, i64> = HashMap::new();
@@ -427,6 +428,64 @@ struct Group {
     in_period: bool,
     items: i64,
     cents: i64,
+}
+
+/// Refunds of orders not rejected, as negative groups by month of the return and the order's
+/// member of staff, over the period and the twelve months drawn.
+fn refunds(
+    conn: &mut AnyConnection,
+    bounds: Option<(NaiveDate, NaiveDate)>,
+    start: NaiveDate,
+    end: NaiveDate,
+    store: Option<i32>,
+) -> Result<Vec<Group>> {
+    let mut parts = vec![format!(
+        "o.order_status <> {}",
+        OrderStatus::Rejected.code()
+    )];
+    let mut cells = Vec::new();
+    if let Some((from, to)) = bounds {
+        parts.push("r.return_date >= ? AND r.return_date < ?".into());
+        cells.push(Cell::Date(Some(from.min(start))));
+        cells.push(Cell::Date(Some(to.max(end))));
+    }
+    if let Some(s) = store {
+        parts.push("r.store_id = ?".into());
+        cells.push(Cell::Int(Some(s)));
+    }
+    let sum = dialect::as_bigint(conn, "SUM(r.refund_cents)");
+    let rows = json_rows(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(r.return_date, o.staff_id, {sum}) AS r \
+             FROM order_returns r JOIN orders o ON o.order_id = r.order_id \
+             WHERE {} GROUP BY r.return_date, o.staff_id",
+            parts.join(" AND ")
+        ),
+        &cells,
+    )?;
+    Ok(rows
+        .iter()
+        .map(|j| {
+            let day = j
+                .first()
+                .and_then(|v| v.as_str())
+                .and_then(|d| NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok());
+            Group {
+                month: day
+                    .map(|d| format!("{}-{:02}", d.year(), d.month()))
+                    .unwrap_or_default(),
+                staff: int(j, 1),
+                in_period: match (bounds, day) {
+                    (Some((from, to)), Some(d)) => d >= from && d < to,
+                    (None, _) => true,
+                    _ => false,
+                },
+                items: 0,
+                cents: -int(j, 2),
+            }
+        })
+        .collect())
 }
 
 /// The best products, `(name, items, cents)`, from `(product id, items, cents)` sums.

@@ -95,6 +95,9 @@ pub fn clear_store_data(conn: &mut AnyConnection) -> QueryResult<()> {
     diesel::update(users::table)
         .set(users::staff_id.eq(None::<i32>))
         .execute(conn)?;
+    for table in ["payments", "return_lines", "order_returns", "day_closes"] {
+        crate::db::dynamic::execute(conn, &format!("DELETE FROM {table}"), &[])?;
+    }
     diesel::delete(order_items::table).execute(conn)?;
     diesel::delete(orders::table).execute(conn)?;
     super::sales_summary::forget_all(conn)?;
@@ -134,16 +137,21 @@ pub fn load(
                      run with --replace to delete them and load the demo"
                 )));
             }
+            super::sales_summary::begin_bulk(conn)?;
             clear_store_data(conn)?;
+        } else {
+            super::sales_summary::begin_bulk(conn)?;
         }
-        generate(conn, opts, cancel, progress).map_err(|e| match e {
+        let loaded = generate(conn, opts, cancel, progress).map_err(|e| match e {
             Error::Database(m)
                 if crate::db::fault::classify_message(&m) == crate::db::fault::Fault::Row =>
             {
                 Error::Busy("another command loaded data at the same moment".into())
             }
             other => other,
-        })
+        })?;
+        super::sales_summary::end_bulk(conn)?;
+        Ok(loaded)
     })
 }
 
@@ -214,6 +222,7 @@ fn generate(
                 city: Some(city.into()),
                 state: Some(state.into()),
                 zip_code: Some(zip.into()),
+                time_zone: None,
             },
         )
         .collect();

@@ -11,7 +11,9 @@ mod names;
 pub mod orders;
 pub mod sales_summary;
 pub mod stock;
+pub mod till;
 pub mod words;
+pub mod zones;
 
 /// Whether the store holds no data yet (no products, customers or orders), so a front end
 /// can say how to load some. Reads counts only; needs no permission beyond being signed in.

@@ -48,6 +48,29 @@ pub fn forget_all(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     Ok(())
 }
 
+/// Begins a bulk write of orders or lines (an import, the demo load), inside its transaction:
+/// the triggers' work for each row is spared. On SQLite (writers serialised) every month is
+/// forgotten now, so each row's trigger finds nothing summed at its first look; on MySQL the
+/// session is marked so the triggers skip, and [`end_bulk`] forgets the months just before
+/// the commit (holding the lock row only briefly, so sales are not held up meanwhile).
+pub fn begin_bulk(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(_) => forget_all(conn),
+        AnyConnection::Mysql(_) => dialect::bulk_writes(conn, true),
+    }
+}
+
+/// Ends what [`begin_bulk`] began, before the commit.
+pub fn end_bulk(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(_) => Ok(()),
+        AnyConnection::Mysql(_) => {
+            dialect::bulk_writes(conn, false)?;
+            forget_all(conn)
+        }
+    }
+}
+
 /// Makes sure every month from `from` up to (not including) `to` is summed, except the
 /// current month (holding `today`) and later; returns the first month left to the lines.
 pub fn ensure(

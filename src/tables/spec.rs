@@ -166,6 +166,7 @@ pub static TABLES: [TableSpec; 9] = [
             col("city", Text(255), false),
             col("state", Text(10), false),
             alias("zip_code", Text(10), false, &["zip"]),
+            col("time_zone", Text(64), false),
         ],
         key: &["store_id"],
         natural_key: Some("store_name"),

@@ -1,5 +1,6 @@
 //! A real HTTP/1.1 server on 127.0.0.1 for API tests: each request goes to a handler that
-//! may inject faults (429, 5xx, slowness, 404). It stops when dropped.
+//! may inject faults (429, 5xx, slowness, 404, redirects, compressed and oversized bodies).
+//! It records each request's `Authorization` header, and stops when dropped.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -10,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct Request {
     pub path: String,
     pub query: Vec<(String, String)>,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Request {
@@ -19,18 +22,28 @@ impl Request {
             .find(|(a, _)| a == k)
             .map(|(_, v)| v.as_str())
     }
+
+    pub fn header(&self, k: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub body: Vec<u8>,
     /// Wait this long before answering (to trip the client's timeout).
     pub delay: Duration,
 }
 
 impl Response {
     pub fn json(body: String) -> Response {
+        Self::bytes(body.into_bytes())
+    }
+    pub fn bytes(body: Vec<u8>) -> Response {
         Response {
             status: 200,
             headers: vec![],
@@ -42,9 +55,16 @@ impl Response {
         Response {
             status,
             headers: vec![],
-            body: format!("{{\"error\":{status}}}"),
+            body: format!("{{\"error\":{status}}}").into_bytes(),
             delay: Duration::ZERO,
         }
+    }
+    pub fn redirect(status: u16, location: &str) -> Response {
+        Self::status(status).header("Location", location)
+    }
+    pub fn delayed(mut self, d: Duration) -> Response {
+        self.delay = d;
+        self
     }
     pub fn header(mut self, k: &str, v: &str) -> Response {
         self.headers.push((k.into(), v.into()));
@@ -54,11 +74,16 @@ impl Response {
 
 type Handler = dyn Fn(&Request) -> Response + Send + Sync;
 
+/// A request's path?query and its `Authorization` header.
+pub type Seen = (String, Option<String>);
+
 pub struct Server {
     pub base: String,
     stop: Arc<AtomicBool>,
     /// Every request: (time since start, path?query, status).
     pub log: Arc<Mutex<Vec<(Duration, String, u16)>>>,
+    /// Every request's path?query and `Authorization` header.
+    pub auth: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Server {
@@ -68,15 +93,16 @@ impl Server {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Vec::new()));
+        let auth: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let handler: Arc<Handler> = Arc::new(handler);
-        let (stop2, log2) = (stop.clone(), log.clone());
+        let (stop2, log2, auth2) = (stop.clone(), log.clone(), auth.clone());
         let started = Instant::now();
         std::thread::spawn(move || {
             // Bounded: stops when told, and after ten minutes whatever happens.
             while !stop2.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(600) {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (handler, log) = (handler.clone(), log2.clone());
+                        let (handler, log, auth) = (handler.clone(), log2.clone(), auth2.clone());
                         std::thread::spawn(move || {
                             stream.set_nonblocking(false).ok();
                             stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
@@ -85,10 +111,17 @@ impl Server {
                             if reader.read_line(&mut first).is_err() {
                                 return;
                             }
+                            let mut headers = Vec::new();
                             loop {
                                 let mut l = String::new();
                                 if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
                                     break;
+                                }
+                                if let Some((k, v)) = l.split_once(':') {
+                                    headers.push((
+                                        k.trim().to_ascii_lowercase(),
+                                        v.trim().to_string(),
+                                    ));
                                 }
                             }
                             let target = first.split_whitespace().nth(1).unwrap_or("/").to_string();
@@ -104,7 +137,12 @@ impl Server {
                             let req = Request {
                                 path: path.to_string(),
                                 query,
+                                headers,
                             };
+                            auth.lock().unwrap().push((
+                                target.clone(),
+                                req.header("authorization").map(String::from),
+                            ));
                             let resp = handler(&req);
                             log.lock().unwrap().push((
                                 started.elapsed(),
@@ -123,7 +161,7 @@ impl Server {
                             }
                             head.push_str("\r\n");
                             let _ = out.write_all(head.as_bytes());
-                            let _ = out.write_all(resp.body.as_bytes());
+                            let _ = out.write_all(&resp.body);
                             let _ = out.flush();
                         });
                     }
@@ -131,7 +169,12 @@ impl Server {
                 }
             }
         });
-        Server { base, stop, log }
+        Server {
+            base,
+            stop,
+            log,
+            auth,
+        }
     }
 
     /// Requests whose path and query contain `needle`.

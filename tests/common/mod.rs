@@ -3,9 +3,11 @@
 #![allow(dead_code)]
 
 pub mod admin;
+pub mod api;
 pub mod cluster;
 pub mod http;
 pub mod proxy;
+pub mod shop;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -32,7 +32,10 @@ ALTER TABLE staffs MODIFY email VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL
 -- the summing lock row in share mode, so it never interleaves with a terminal summing months
 -- (which updates that row): either the summing waits for the change to commit and sums it,
 -- or the change waits for the summing and then forgets the month. Writers share the lock, so
--- sales never wait on each other; only months that were summed are deleted.
+-- sales never wait on each other; only months that were summed are deleted. Stockroom's own
+-- bulk writers (an import, the demo load) set @stockroom_bulk inside their transaction and
+-- forget every month themselves under the lock row (the per-row work would cost them ~10 s a
+-- million rows); every Stockroom write transaction begins with it unset.
 CREATE PROCEDURE sales_forget_month(IN d DATE)
 BEGIN
     DECLARE m VARCHAR(7);
@@ -48,24 +51,44 @@ BEGIN
     END IF;
 END;
 CREATE TRIGGER sales_forget_orders_insert AFTER INSERT ON orders FOR EACH ROW
-    CALL sales_forget_month(NEW.order_date);
-CREATE TRIGGER sales_forget_orders_delete AFTER DELETE ON orders FOR EACH ROW
-    CALL sales_forget_month(OLD.order_date);
-CREATE TRIGGER sales_forget_orders_update AFTER UPDATE ON orders FOR EACH ROW
 BEGIN
-    CALL sales_forget_month(OLD.order_date);
-    IF NEW.order_date <> OLD.order_date THEN
+    IF @stockroom_bulk IS NULL THEN
         CALL sales_forget_month(NEW.order_date);
     END IF;
 END;
+CREATE TRIGGER sales_forget_orders_delete AFTER DELETE ON orders FOR EACH ROW
+BEGIN
+    IF @stockroom_bulk IS NULL THEN
+        CALL sales_forget_month(OLD.order_date);
+    END IF;
+END;
+CREATE TRIGGER sales_forget_orders_update AFTER UPDATE ON orders FOR EACH ROW
+BEGIN
+    IF @stockroom_bulk IS NULL THEN
+        CALL sales_forget_month(OLD.order_date);
+        IF NEW.order_date <> OLD.order_date THEN
+            CALL sales_forget_month(NEW.order_date);
+        END IF;
+    END IF;
+END;
 CREATE TRIGGER sales_forget_items_insert AFTER INSERT ON order_items FOR EACH ROW
-    CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = NEW.order_id));
+BEGIN
+    IF @stockroom_bulk IS NULL THEN
+        CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = NEW.order_id));
+    END IF;
+END;
 CREATE TRIGGER sales_forget_items_delete AFTER DELETE ON order_items FOR EACH ROW
-    CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = OLD.order_id));
+BEGIN
+    IF @stockroom_bulk IS NULL THEN
+        CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = OLD.order_id));
+    END IF;
+END;
 CREATE TRIGGER sales_forget_items_update AFTER UPDATE ON order_items FOR EACH ROW
 BEGIN
-    CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = OLD.order_id));
-    IF NEW.order_id <> OLD.order_id THEN
-        CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = NEW.order_id));
+    IF @stockroom_bulk IS NULL THEN
+        CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = OLD.order_id));
+        IF NEW.order_id <> OLD.order_id THEN
+            CALL sales_forget_month((SELECT order_date FROM orders WHERE order_id = NEW.order_id));
+        END IF;
     END IF;
 END;

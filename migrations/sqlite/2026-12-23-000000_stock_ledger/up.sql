@@ -28,23 +28,24 @@ CREATE UNIQUE INDEX ux_staffs_email ON staffs (email COLLATE NOCASE);
 -- The Dashboard's monthly totals (src/store/sales_summary.rs) are forgotten by the database
 -- itself whenever orders or their lines change, whoever writes them (Stockroom, a DBA,
 -- another program): a month summed is summed again on the next look. Only months that were
--- summed are touched, so sales and bulk loads of unsummed months pay one lookup.
+-- summed are touched, and a store with no month summed (an import forgets them all first)
+-- pays one look at an empty table a row.
 CREATE TRIGGER sales_forget_orders_insert AFTER INSERT ON orders
-WHEN EXISTS (SELECT 1 FROM sales_months WHERE month = substr(NEW.order_date, 1, 7))
+WHEN EXISTS (SELECT 1 FROM sales_months) AND EXISTS (SELECT 1 FROM sales_months WHERE month = substr(NEW.order_date, 1, 7))
 BEGIN
     DELETE FROM sales_months WHERE month = substr(NEW.order_date, 1, 7);
     DELETE FROM sales_by_staff WHERE month = substr(NEW.order_date, 1, 7);
     DELETE FROM sales_by_product WHERE month = substr(NEW.order_date, 1, 7);
 END;
 CREATE TRIGGER sales_forget_orders_delete AFTER DELETE ON orders
-WHEN EXISTS (SELECT 1 FROM sales_months WHERE month = substr(OLD.order_date, 1, 7))
+WHEN EXISTS (SELECT 1 FROM sales_months) AND EXISTS (SELECT 1 FROM sales_months WHERE month = substr(OLD.order_date, 1, 7))
 BEGIN
     DELETE FROM sales_months WHERE month = substr(OLD.order_date, 1, 7);
     DELETE FROM sales_by_staff WHERE month = substr(OLD.order_date, 1, 7);
     DELETE FROM sales_by_product WHERE month = substr(OLD.order_date, 1, 7);
 END;
 CREATE TRIGGER sales_forget_orders_update AFTER UPDATE ON orders
-WHEN EXISTS (SELECT 1 FROM sales_months
+WHEN EXISTS (SELECT 1 FROM sales_months) AND EXISTS (SELECT 1 FROM sales_months
              WHERE month IN (substr(OLD.order_date, 1, 7), substr(NEW.order_date, 1, 7)))
 BEGIN
     DELETE FROM sales_months
@@ -55,7 +56,7 @@ BEGIN
         WHERE month IN (substr(OLD.order_date, 1, 7), substr(NEW.order_date, 1, 7));
 END;
 CREATE TRIGGER sales_forget_items_insert AFTER INSERT ON order_items
-WHEN EXISTS (SELECT 1 FROM sales_months WHERE month =
+WHEN EXISTS (SELECT 1 FROM sales_months) AND EXISTS (SELECT 1 FROM sales_months WHERE month =
              (SELECT substr(order_date, 1, 7) FROM orders WHERE order_id = NEW.order_id))
 BEGIN
     DELETE FROM sales_months WHERE month =
@@ -66,7 +67,7 @@ BEGIN
         (SELECT substr(order_date, 1, 7) FROM orders WHERE order_id = NEW.order_id);
 END;
 CREATE TRIGGER sales_forget_items_delete AFTER DELETE ON order_items
-WHEN EXISTS (SELECT 1 FROM sales_months WHERE month =
+WHEN EXISTS (SELECT 1 FROM sales_months) AND EXISTS (SELECT 1 FROM sales_months WHERE month =
              (SELECT substr(order_date, 1, 7) FROM orders WHERE order_id = OLD.order_id))
 BEGIN
     DELETE FROM sales_months WHERE month =
@@ -77,7 +78,7 @@ BEGIN
         (SELECT substr(order_date, 1, 7) FROM orders WHERE order_id = OLD.order_id);
 END;
 CREATE TRIGGER sales_forget_items_update AFTER UPDATE ON order_items
-WHEN EXISTS (SELECT 1 FROM sales_months WHERE month IN
+WHEN EXISTS (SELECT 1 FROM sales_months) AND EXISTS (SELECT 1 FROM sales_months WHERE month IN
              (SELECT substr(order_date, 1, 7) FROM orders
               WHERE order_id IN (OLD.order_id, NEW.order_id)))
 BEGIN

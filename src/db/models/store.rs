@@ -16,4 +16,6 @@ pub struct Store {
     pub city: Option<String>,
     pub state: Option<String>,
     pub zip_code: Option<String>,
+    /// An IANA zone name; none: the chain's default zone.
+    pub time_zone: Option<String>,
 }

@@ -60,16 +60,7 @@ pub(super) fn read_chunks(
     while let Some(next) = src.next_record() {
         chunk.read += 1;
         match next {
-            Err(e) => chunk.rejects.push((
-                vec![RowError {
-                    source: label.to_string(),
-                    line: e.line,
-                    column: String::new(),
-                    value: String::new(),
-                    reason: e.reason,
-                }],
-                Vec::new(),
-            )),
+            Err(e) => chunk.rejects.push((e.row_errors(label), e.fields)),
             Ok(rec) => match convert(None, r.m, r.dates, label, &rec, r.headers) {
                 Ok((cells, _)) => match seen.first_line(&cells, r.key_idx, rec.line) {
                     Some(first) => {

@@ -1,6 +1,8 @@
 //! The run's record: a row of `import_runs` written as `running` before any data, then
 //! finished with the run's counts and outcome (inside the data's own transaction when the run
-//! commits, after the rollback otherwise), and the run's line in the audit trail.
+//! commits, after the rollback otherwise), and the run's line in the audit trail. A run that
+//! gathers its input first (the API's pages, a pipe) is recorded from its start: one that
+//! fails or is cancelled while gathering is recorded too, with what it had read and why.
 
 use diesel::prelude::*;
 
@@ -31,11 +33,33 @@ pub fn run_and_record(
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport> {
+    let mut plans = Some(plans);
+    run_recorded(auth, actor, label, opts, cancel, progress, &mut |_, _| {
+        Ok(plans.take().unwrap_or_default())
+    })
+}
+
+/// Reads a run's input in full, counting the records read in its first argument; returns
+/// the run's sources.
+pub type Gather<'a> = dyn FnMut(&mut u64, &mut dyn FnMut(Progress)) -> Result<Vec<Planned>> + 'a;
+
+/// Gathers a run's input, then loads it: [`run_and_record`] for input that must be read in
+/// full before the write transaction opens (the API's pages, a pipe). `gather` runs once the
+/// run's record exists and counts the records it reads in its first argument, so that a
+/// run that fails or is cancelled while gathering is recorded with what it read and why.
+pub fn run_recorded(
+    auth: &Auth,
+    actor: &Actor,
+    label: &str,
+    opts: &ImportOptions,
+    cancel: &CancelToken,
+    progress: &mut dyn FnMut(Progress),
+    gather: &mut Gather,
+) -> Result<ImportReport> {
     let actor_name = crate::text::escape_bounded(&actor.name, ACTOR_CHARS);
     let source = crate::text::escape_bounded(label, SOURCE_CHARS);
     let started = auth.now();
-    let mut conn = auth.db().conn()?;
-    let run_id = tx::write(&mut conn, |c| -> Result<i64> {
+    let run_id = tx::write(&mut *auth.db().conn()?, |c| -> Result<i64> {
         diesel::insert_into(import_runs::table)
             .values((
                 import_runs::actor.eq(&actor_name),
@@ -76,9 +100,14 @@ pub fn run_and_record(
         _ => opts,
     };
     let rejects = opts.rejects.as_ref().map(|p| source::shown(p));
-    let finish = |c: &mut AnyConnection, outcome: &str, message: &str, r: Option<&ImportReport>| {
+    let finish = |c: &mut AnyConnection,
+                  outcome: &str,
+                  message: &str,
+                  r: Option<&ImportReport>,
+                  read_before: u64| {
         let finished = auth.now();
         let (read, counts, rejected) = r.map(|r| r.totals()).unwrap_or_default();
+        let read = read.max(read_before);
         let written_rejects = rejects.as_ref().filter(|_| rejected > 0);
         diesel::update(import_runs::table.find(run_id as i32))
             .set((
@@ -103,14 +132,19 @@ pub fn run_and_record(
             &actor.terminal,
             Event::Import,
             &format!(
-                "run={run_id} source={} outcome={outcome} read={read} inserted={} updated={} unchanged={} rejected={rejected}{}",
+                "run={run_id} source={} outcome={outcome} read={read} inserted={} updated={} unchanged={} rejected={rejected}{}{}",
                 source.chars().take(300).collect::<String>(),
                 counts.inserted,
                 counts.updated,
                 counts.unchanged,
                 written_rejects
                     .map(|p| format!(" rejects={p}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if outcome == "failed" {
+                    format!(" reason={}", message.chars().take(300).collect::<String>())
+                } else {
+                    String::new()
+                }
             ),
         )?;
         Ok::<(), Error>(())
@@ -120,16 +154,33 @@ pub fn run_and_record(
         moved_by: Some((actor_name.clone(), format!("import run {run_id}"))),
         ..opts.clone()
     };
-    let result = super::load(&mut conn, plans, opts, cancel, progress, &mut |c, r| {
-        finish(
-            c,
-            r.outcome.as_str(),
-            &format!("{} rejected rows", r.rejected_rows),
-            Some(r),
-        )
-    });
-    // A failed run may have left the connection unusable; the record takes a fresh one.
-    drop(conn);
+    let mut gathered = 0u64;
+    let mut read = 0u64;
+    // The connection is taken once the input is in hand: none is held while it is gathered.
+    let result =
+        match gather(&mut gathered, progress).and_then(|plans| Ok((plans, auth.db().conn()?))) {
+            Ok((plans, mut conn)) => super::load_counted(
+                &mut conn,
+                plans,
+                opts,
+                cancel,
+                progress,
+                &mut |c, r| {
+                    finish(
+                        c,
+                        r.outcome.as_str(),
+                        &format!("{} rejected rows", r.rejected_rows),
+                        Some(r),
+                        0,
+                    )
+                },
+                &mut read,
+            ),
+            Err(e) => Err(e),
+        };
+    // A failed run may have left its connection unusable (it went back to the pool with
+    // the load); the record takes a fresh one.
+    let read = read.max(gathered);
     // A run-named rejects file that stayed empty is removed; a written one is reported.
     let result = result.map(|mut r| {
         if r.rejected_rows > 0 {
@@ -155,7 +206,7 @@ pub fn run_and_record(
     };
     let recorded = auth.db().conn().and_then(|mut c| {
         tx::write(&mut c, |c| {
-            finish(c, outcome, &message, result.as_ref().ok())
+            finish(c, outcome, &message, result.as_ref().ok(), read)
         })
     });
     if let Err(e) = recorded {

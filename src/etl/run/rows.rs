@@ -17,9 +17,14 @@ use crate::tables::spec::Resolve;
 const NO_LOOKUPS: &str = "cannot be looked up here";
 
 /// A parsed cell checked against the store's bounds (prices, units, keys, model years: see
-/// `crate::bounds`); discounts are bounded by their kind.
+/// `crate::bounds`; discounts are bounded by their kind), a time zone against the IANA names.
 fn within_bounds(table: &str, column: &str, c: Cell) -> std::result::Result<Cell, String> {
     use chrono::Datelike;
+    if column == "time_zone"
+        && let Cell::Text(Some(t)) = &c
+    {
+        crate::store::zones::parse(t)?;
+    }
     let v = match &c {
         Cell::Int(Some(v)) if !column.starts_with("discount") => i64::from(*v),
         Cell::BigInt(Some(v)) => *v,

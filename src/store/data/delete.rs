@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// Records that depend on a record: (parent table, child table, child column, what one is,
 /// what several are).
-const DEPENDENTS: [(&str, &str, &str, &str, &str); 14] = [
+const DEPENDENTS: [(&str, &str, &str, &str, &str); 17] = [
     (
         "categories",
         "products",
@@ -70,6 +70,15 @@ const DEPENDENTS: [(&str, &str, &str, &str, &str); 14] = [
         "store_id",
         "stock move",
         "stock moves",
+    ),
+    ("orders", "payments", "order_id", "payment", "payments"),
+    ("orders", "order_returns", "order_id", "return", "returns"),
+    (
+        "stores",
+        "day_closes",
+        "store_id",
+        "day close",
+        "day closes",
     ),
 ];
 

@@ -83,7 +83,7 @@ const REASON_FIELD: Field = Field {
     column: rules::REASON,
     name: rules::REASON,
     kind: Kind::Text(255),
-    required: false,
+    required: true,
     key: false,
     refers_to: None,
 };
@@ -159,6 +159,11 @@ fn parse_field(table: &str, f: &Field, text: &str, this_year: i32) -> Result<Cel
     let cell = cell_value::parse(text, f.kind, &DateFormat::Auto).map_err(invalid)?;
     if cell.is_null() && f.required {
         return Err(invalid("is required".into()));
+    }
+    if f.column == "time_zone"
+        && let Cell::Text(Some(t)) = &cell
+    {
+        crate::store::zones::parse(t).map_err(invalid)?;
     }
     let number = match &cell {
         Cell::Int(Some(v)) => Some(i64::from(*v)),
@@ -420,7 +425,13 @@ pub fn set(
         if base != now.as_slice() {
             return Err(changed_elsewhere(view, key));
         }
-        let writes: Vec<&(usize, Cell)> = parsed.iter().filter(|(i, c)| now[*i] != *c).collect();
+        // A stock quantity given with a reason is a count, even of what the row holds: the
+        // ledger may say otherwise (a write behind Stockroom's back), and the count puts it right.
+        let counting = view.table == "stocks" && reason.is_some();
+        let writes: Vec<&(usize, Cell)> = parsed
+            .iter()
+            .filter(|(i, c)| now[*i] != *c || (counting && fields[*i].column == "quantity"))
+            .collect();
         if writes.is_empty() {
             return Ok(Change {
                 key: key.clone(),
@@ -440,6 +451,7 @@ pub fn set(
             actor: &actor.name,
             at: auth.now(),
         };
+        let mut ledger_said = None;
         let through_ledger = match view.table {
             "orders" => {
                 rules::order_edit(conn, key.0[0], &row)?;
@@ -452,7 +464,9 @@ pub fn set(
             "stocks" => {
                 let why = rules::count_reason(reason.as_deref())?;
                 let counted = row.after("quantity").unwrap_or(0);
-                rules::stock_count(conn, key.0[0], key.0[1], counted, why, &by)?;
+                ledger_said = Some(rules::stock_count(
+                    conn, key.0[0], key.0[1], counted, why, &by,
+                )?);
                 true
             }
             _ => false,
@@ -485,11 +499,16 @@ pub fn set(
                 return Err(changed_elsewhere(view, key));
             }
         }
+        // A count's old value is what the ledger said.
         let changed: Vec<(String, String, String)> = writes
             .iter()
             .map(|(i, c)| {
                 let f = &fields[*i];
-                (f.name.to_string(), display(f, &now[*i]), display(f, c))
+                let old = match ledger_said {
+                    Some(l) if f.column == "quantity" => l.to_string(),
+                    _ => display(f, &now[*i]),
+                };
+                (f.name.to_string(), old, display(f, c))
             })
             .collect();
         audit::record(

@@ -65,30 +65,6 @@ impl Row<'_> {
     }
 }
 
-/// An order's status and store, its row locked to the end of the transaction (MySQL), so a
-/// status change on another terminal waits for this edit or is seen by it.
-pub fn order_locked(conn: &mut AnyConnection, order_id: i32) -> Result<(OrderStatus, i32)> {
-    let lock = match conn {
-        AnyConnection::Mysql(_) => " FOR UPDATE",
-        AnyConnection::Sqlite(_) => "",
-    };
-    let rows = dynamic::load_json(
-        conn,
-        &format!(
-            "SELECT JSON_ARRAY(order_status, store_id) AS r FROM orders WHERE order_id = ?{lock}"
-        ),
-        &[&Cell::Int(Some(order_id))],
-    )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| invalid("order_id", format!("there is no order {order_id}")))?;
-    let int = |i: usize| row.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
-    Ok((
-        OrderStatus::from_code(int(0) as i16).unwrap_or(OrderStatus::Pending),
-        int(1) as i32,
-    ))
-}
-
 fn lines_of(conn: &mut AnyConnection, order_id: i32) -> Result<i64> {
     Ok(dynamic::load_count(
         conn,
@@ -162,7 +138,7 @@ pub fn order_add(conn: &mut AnyConnection, row: &Row<'_>) -> Result<()> {
 /// Deleting an order: a Pending one gives its stock back; a Processing or Completed one is
 /// refused; a Rejected one (its stock back already) just goes.
 pub fn order_delete(conn: &mut AnyConnection, order_id: i32, by: &Doer<'_>) -> Result<()> {
-    let (status, _) = order_locked(conn, order_id)?;
+    let (status, _) = crate::store::orders::locked(conn, order_id)?;
     match status {
         OrderStatus::Pending => {
             crate::store::orders::give_back(conn, order_id, by.actor, by.at, Some("order deleted"))
@@ -210,7 +186,7 @@ pub fn line_edit(
     row: &Row<'_>,
     by: &Doer<'_>,
 ) -> Result<()> {
-    let (status, store) = order_locked(conn, order_id)?;
+    let (status, store) = crate::store::orders::locked(conn, order_id)?;
     if status != OrderStatus::Pending {
         return Err(pending_only(order_id, status));
     }
@@ -237,7 +213,7 @@ pub fn line_add(
     row: &Row<'_>,
     by: &Doer<'_>,
 ) -> Result<()> {
-    let (status, store) = order_locked(conn, order_id)?;
+    let (status, store) = crate::store::orders::locked(conn, order_id)?;
     if status != OrderStatus::Pending {
         return Err(pending_only(order_id, status));
     }
@@ -261,7 +237,7 @@ pub fn line_delete(
     quantity: i32,
     by: &Doer<'_>,
 ) -> Result<()> {
-    let (status, store) = order_locked(conn, order_id)?;
+    let (status, store) = crate::store::orders::locked(conn, order_id)?;
     if status != OrderStatus::Pending {
         return Err(pending_only(order_id, status));
     }
@@ -273,22 +249,31 @@ pub fn line_delete(
     )
 }
 
-/// The reason a stock edit gives, required when the quantity changes.
+/// The reason a stock edit gives, required when the quantity changes (at most 255
+/// characters: it is kept with the move, never cut).
 pub fn count_reason(reason: Option<&str>) -> Result<&str> {
-    reason
+    let r = reason
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .ok_or_else(|| {
             invalid(
                 REASON,
-                "a change of stock is a count: say why (reason=…, e.g. reason=\"counted on the \
-                 shelf\"); receipts and transfers have commands of their own"
+                "a change of stock is a count: give the reason (the reason field, or reason=… on \
+             the command line)"
                     .into(),
             )
-        })
+        })?;
+    if r.chars().count() > 255 {
+        return Err(invalid(
+            REASON,
+            format!("is {} characters; at most 255", r.chars().count()),
+        ));
+    }
+    Ok(r)
 }
 
-/// A stock quantity typed in the Data tab: the new quantity as a `count` move with its reason.
+/// A stock quantity typed in the Data tab: the new quantity as a `count` move with its reason;
+/// returns what the ledger said before.
 pub fn stock_count(
     conn: &mut AnyConnection,
     store: i32,
@@ -296,7 +281,7 @@ pub fn stock_count(
     counted: i32,
     reason: &str,
     by: &Doer<'_>,
-) -> Result<()> {
+) -> Result<i32> {
     let info = MoveInfo {
         reason: Reason::Count,
         reference: None,
@@ -304,8 +289,7 @@ pub fn stock_count(
         actor: by.actor,
         at: by.at,
     };
-    stock::count_one(conn, store, product, counted, &info)?;
-    Ok(())
+    stock::count_one(conn, store, product, counted, &info)
 }
 
 /// A stock row deleted: what it held leaves as an `adjust` move first.

@@ -204,6 +204,7 @@ pub static VIEWS: [View; 9] = [
             c("city", "t.city", Text, 2),
             c("state", "t.state", Text, 4),
             c("zip_code", "t.zip_code", Text, 5),
+            c("time_zone", "t.time_zone", Text, 5),
         ],
         search: &["t.store_name", "t.phone", "t.email", "t.city"],
         search_in: None,

@@ -13,6 +13,7 @@ use crate::db::schema::{customers, order_items, orders, products, staffs, stores
 use crate::db::{AnyConnection, dialect, tx};
 use crate::error::{Error, Result};
 use crate::store::stock::{self, MoveInfo, Reason};
+use crate::store::till::{Paid, TenderSpec};
 
 /// A line to sell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +45,15 @@ fn invalid(field: &str, message: String) -> Error {
 
 /// What a sale wrote, known before its commit (a front end reports it without reading again:
 /// nothing may fail after the commit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sold {
     pub order_id: i32,
     pub lines: usize,
     pub total_cents: i64,
+    /// The order's date: its store's local day.
+    pub order_date: NaiveDate,
+    /// How it was paid (empty when no tender was given).
+    pub paid: Vec<Paid>,
 }
 
 /// Creates an order (needs `CreateOrders`); returns its id.
@@ -58,6 +63,17 @@ pub fn create(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<i32> {
 
 /// [`create`], returning what was written.
 pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
+    sell_paid(auth, actor, order, &[])
+}
+
+/// [`sell`], paid with `tenders` (which must cover the total: too little writes nothing; the
+/// change is given from cash).
+pub fn sell_paid(
+    auth: &Auth,
+    actor: &Actor,
+    order: &NewOrder,
+    tenders: &[TenderSpec],
+) -> Result<Sold> {
     if order.lines.is_empty() {
         return Err(invalid("lines", "an order needs at least one line".into()));
     }
@@ -107,13 +123,12 @@ pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
             None => lines.push(l.clone()),
         }
     }
-    let today = chrono::DateTime::from_timestamp(auth.now(), 0)
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::CreateOrders)?;
         check_parties(conn, order)?;
+        // Dated by the store's own day, wherever the terminal is.
+        let today = crate::store::zones::store_today(conn, order.store_id, auth.now())?;
         let id = insert_order(conn, order, today)?;
         // Stock rows are taken in product order, so two terminals selling the same products
         // lock them in the same order and do not deadlock (a deadlock would still be re-run).
@@ -155,6 +170,15 @@ pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
                 ))
                 .execute(conn)?;
         }
+        let paid = crate::store::till::allocate(total, tenders)?;
+        crate::store::till::record_payments(
+            conn,
+            id,
+            order.store_id,
+            &paid,
+            &actor.name,
+            auth.now(),
+        )?;
         audit::record(
             conn,
             auth.now(),
@@ -162,16 +186,19 @@ pub fn sell(auth: &Auth, actor: &Actor, order: &NewOrder) -> Result<Sold> {
             &actor.terminal,
             Event::OrderCreated,
             &format!(
-                "order={id} store={} lines={} total={}",
+                "order={id} store={} lines={} total={}{}",
                 order.store_id,
                 priced.len(),
-                crate::money::format_cents(total)
+                crate::money::format_cents(total),
+                crate::store::till::describe(&paid)
             ),
         )?;
         Ok(Sold {
             order_id: id,
             lines: priced.len(),
             total_cents: total,
+            order_date: today,
+            paid,
         })
     })
 }

@@ -8,7 +8,7 @@ mod create;
 mod status;
 
 pub(crate) use create::check_customer_store_staff as check_parties;
-pub use create::{NewLine, NewOrder, Sold, create, sell};
+pub use create::{NewLine, NewOrder, Sold, create, sell, sell_paid};
 pub(crate) use status::give_back;
 pub use status::set_status;
 
@@ -73,6 +73,23 @@ pub struct OrderDetail {
     pub required_date: NaiveDate,
     pub shipped_date: Option<NaiveDate>,
     pub lines: Vec<OrderLine>,
+    /// How it was paid, and refunds (negative), in order; empty for orders from before
+    /// payments were recorded (imports, demo data).
+    pub payments: Vec<crate::store::till::Paid>,
+    /// Units brought back.
+    pub returns: Vec<ReturnSummary>,
+}
+
+/// One return of an order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReturnSummary {
+    pub return_id: i32,
+    pub return_date: NaiveDate,
+    pub tender: String,
+    pub refund_cents: i64,
+    pub restocked: bool,
+    /// (item, product name, units, refund)
+    pub lines: Vec<(i32, String, i32, i64)>,
 }
 
 /// The largest page read at once.
@@ -222,12 +239,65 @@ pub(crate) fn detail(conn: &mut AnyConnection, order_id: i32) -> Result<OrderDet
             }
         })
         .collect();
+    let payments = crate::store::till::payments_of(conn, order_id)?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    let returns = returns_of(conn, order_id)?;
     Ok(OrderDetail {
         summary,
         required_date,
         shipped_date,
         lines,
+        payments,
+        returns,
     })
+}
+
+fn returns_of(conn: &mut AnyConnection, order_id: i32) -> Result<Vec<ReturnSummary>> {
+    let id = Cell::Int(Some(order_id));
+    let heads = dynamic::load_json(
+        conn,
+        "SELECT JSON_ARRAY(return_id, return_date, tender, refund_cents, restocked) AS r \
+         FROM order_returns WHERE order_id = ? ORDER BY return_id",
+        &[&id],
+    )?;
+    let lines = dynamic::load_json(
+        conn,
+        "SELECT JSON_ARRAY(r.return_id, r.item_id, p.product_name, r.quantity, r.refund_cents) AS r \
+         FROM return_lines r JOIN products p ON p.product_id = r.product_id \
+         WHERE r.order_id = ? ORDER BY r.return_id, r.item_id",
+        &[&id],
+    )?;
+    Ok(heads
+        .iter()
+        .map(|h| {
+            let int =
+                |j: &[serde_json::Value], i: usize| j.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
+            let rid = int(h, 0) as i32;
+            ReturnSummary {
+                return_id: rid,
+                return_date: date_of(&h[1]),
+                tender: h.get(2).and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                refund_cents: int(h, 3),
+                restocked: h
+                    .get(4)
+                    .is_some_and(|v| v.as_bool().unwrap_or(v.as_i64() == Some(1))),
+                lines: lines
+                    .iter()
+                    .filter(|l| int(l, 0) as i32 == rid)
+                    .map(|l| {
+                        (
+                            int(l, 1) as i32,
+                            l.get(2).and_then(|v| v.as_str()).unwrap_or("").to_string(),
+                            int(l, 3) as i32,
+                            int(l, 4),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
 }
 
 /// A status typed by a person: `pending`, `processing`, `completed`, `rejected` (or 1–4).
@@ -248,4 +318,29 @@ pub fn parse_status(text: &str) -> Result<OrderStatus> {
                 crate::text::escape_bounded(t, 40)
             ),
         })
+}
+
+/// An order's status and store, its row locked to the end of the transaction (MySQL), so a
+/// status change on another terminal waits for this edit or is seen by it.
+pub(crate) fn locked(conn: &mut AnyConnection, order_id: i32) -> Result<(OrderStatus, i32)> {
+    let lock = match conn {
+        AnyConnection::Mysql(_) => " FOR UPDATE",
+        AnyConnection::Sqlite(_) => "",
+    };
+    let rows = dynamic::load_json(
+        conn,
+        &format!(
+            "SELECT JSON_ARRAY(order_status, store_id) AS r FROM orders WHERE order_id = ?{lock}"
+        ),
+        &[&Cell::Int(Some(order_id))],
+    )?;
+    let row = rows.first().ok_or_else(|| Error::InvalidField {
+        field: "order_id".into(),
+        message: format!("there is no order {order_id}"),
+    })?;
+    let int = |i: usize| row.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
+    Ok((
+        OrderStatus::from_code(int(0) as i16).unwrap_or(OrderStatus::Pending),
+        int(1) as i32,
+    ))
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::OrderStatus;
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
-use crate::db::schema::{order_items, orders};
+use crate::db::schema::{order_items, orders, return_lines};
 use crate::db::{AnyConnection, tx};
 use crate::error::{Error, Result};
 use crate::store::stock::{self, MoveInfo, Reason};
@@ -83,6 +83,8 @@ pub fn set_status(auth: &Auth, actor: &Actor, order_id: i32, to: OrderStatus) ->
         if to == OrderStatus::Rejected {
             // The stock goes back exactly once: only the update that made it Rejected gets here.
             give_back(conn, order_id, &actor.name, auth.now(), None)?;
+            // What was paid and not refunded yet goes back by the same tenders.
+            crate::store::till::refund_all(conn, order_id, &actor.name, auth.now())?;
         }
         audit::record(
             conn,
@@ -105,10 +107,31 @@ pub(crate) fn give_back(
     at: i64,
     note: Option<&str>,
 ) -> Result<()> {
-    let mut lines: Vec<(i32, i32)> = order_items::table
+    // Units returned already came back (or were written off) with their return.
+    let sold: Vec<(i32, i32, i32)> = order_items::table
         .filter(order_items::order_id.eq(order_id))
-        .select((order_items::product_id, order_items::quantity))
+        .select((
+            order_items::item_id,
+            order_items::product_id,
+            order_items::quantity,
+        ))
         .load(conn)?;
+    let returned: Vec<(i32, i32)> = return_lines::table
+        .filter(return_lines::order_id.eq(order_id))
+        .select((return_lines::item_id, return_lines::quantity))
+        .load(conn)?;
+    let mut lines: Vec<(i32, i32)> = sold
+        .iter()
+        .map(|(item, product, q)| {
+            let back: i32 = returned
+                .iter()
+                .filter(|(i, _)| i == item)
+                .map(|(_, n)| n)
+                .sum();
+            (*product, q - back)
+        })
+        .filter(|(_, q)| *q > 0)
+        .collect();
     lines.sort_unstable();
     let store: i32 = orders::table
         .find(order_id)

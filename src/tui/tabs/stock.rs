@@ -82,6 +82,8 @@ pub struct StockTab {
     pub loaded: bool,
     saving: bool,
     rows: u64,
+    /// The offset of a page asked for and not yet shown: quick PgDn presses page on from it.
+    asked: Option<u64>,
 }
 
 impl Default for StockTab {
@@ -98,6 +100,7 @@ impl Default for StockTab {
             loaded: false,
             saving: false,
             rows: 20,
+            asked: None,
         }
     }
 }
@@ -131,6 +134,7 @@ fn field(label: &'static str, value: Option<i32>) -> TextInput {
 impl StockTab {
     fn load(&mut self, ctx: &Ctx, offset: u64) -> Cmd {
         self.rows = page_rows(ctx.size);
+        self.asked = Some(offset);
         let q = LevelQuery {
             store: self.store,
             search: self.search.clone(),
@@ -382,18 +386,22 @@ impl Tab for StockTab {
                 Cmd::Done
             }
             KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown
-                if self.offset + (n as u64) < self.total =>
+                if self.asked.unwrap_or(self.offset) + self.rows.max(n as u64) < self.total =>
             {
                 self.cursor = 0;
-                self.load(ctx, self.offset + n as u64)
+                let next = self.asked.unwrap_or(self.offset) + self.rows.max(n as u64);
+                self.load(ctx, next)
             }
             KeyCode::Up | KeyCode::Char('k') if self.cursor > 0 => {
                 self.cursor -= 1;
                 Cmd::Done
             }
-            KeyCode::Up | KeyCode::Char('k') | KeyCode::PageUp if self.offset > 0 => {
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::PageUp
+                if self.asked.unwrap_or(self.offset) > 0 =>
+            {
                 self.cursor = 0;
-                self.load(ctx, self.offset.saturating_sub(self.rows))
+                let back = self.asked.unwrap_or(self.offset).saturating_sub(self.rows);
+                self.load(ctx, back)
             }
             KeyCode::Home => {
                 self.cursor = 0;
@@ -426,6 +434,9 @@ impl Tab for StockTab {
             KeyCode::Char('i') if may_move(ctx.role) => self.open_form(FormKind::Receive),
             KeyCode::Char('m') if may_move(ctx.role) => self.open_form(FormKind::Transfer),
             KeyCode::Char('c') if may_move(ctx.role) => self.open_form(FormKind::Count),
+            KeyCode::Char('i' | 'm' | 'c') => Cmd::Notice(Notice::error(
+                "Managers and Administrators receive, transfer and count stock",
+            )),
             _ => return None,
         })
     }
@@ -433,6 +444,9 @@ impl Tab for StockTab {
     fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Option<Cmd> {
         match reply.done::<StockReply>()? {
             StockReply::Levels(offset, Ok((levels, total))) => {
+                if self.asked == Some(offset) {
+                    self.asked = None;
+                }
                 self.loaded = true;
                 self.offset = offset;
                 self.levels = levels;

@@ -346,11 +346,14 @@ impl EtlTab {
             // Bad rows go to a new private file of this user's, named after the run.
             rejects_dir: self.skip_invalid.then(|| ctx.data_dir.to_path_buf()),
             dry_run: self.dry_run,
+            // Pipes and API pages are copied here before the write (private, unlinked).
+            spool_dir: Some(ctx.data_dir.to_path_buf()),
             ..ImportOptions::default()
         };
         if self.api {
             self.start(
-                format!("API import from {source}"),
+                // Credentials typed into the URL are never shown again.
+                format!("API import from {}", etl::api::url::redact(&source)),
                 EtlTask::Api {
                     url: source,
                     options,
@@ -437,7 +440,13 @@ fn run(ctx: &crate::tui::work::WorkCtx, task: EtlTask, cancel: &CancelToken) -> 
             ctx.auth,
             ctx.actor,
             &url,
-            &ApiOptions::default(),
+            &ApiOptions {
+                bearer_token: std::env::var(etl::api::TOKEN_VAR)
+                    .ok()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(etl::api::Secret),
+                ..ApiOptions::default()
+            },
             &options,
             cancel,
             &mut progress,
