@@ -52,7 +52,8 @@ fn demo_store(t: &TestDb) {
 }
 
 /// Runs `cmd` to the end; returns its exit code and peak resident memory in KiB, as the
-/// kernel counted it for that process (`wait4`).
+/// kernel counted it for that process (`wait4`, which also reaps it).
+#[allow(clippy::zombie_processes)]
 fn run_measured(mut cmd: Command) -> (i32, i64) {
     let child = cmd
         .stdout(Stdio::null())

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::Context;
-use super::output::{Format, print_rows};
+use super::output::{Cell, Format, print_rows};
 use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::store::stock::{self, MoveQuery, StockLine};
@@ -103,12 +103,6 @@ fn lines(texts: &[String]) -> Result<Vec<StockLine>> {
     texts.iter().map(|t| parse_line(t)).collect()
 }
 
-fn when(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
 pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
     let auth = match cmd {
         StockCommand::Verify { .. } | StockCommand::Moves(_) => ctx.auth_existing()?,
@@ -126,14 +120,14 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
                 }
                 return Ok(super::exit::OK);
             }
-            let rows: Vec<Vec<String>> = wrong
+            let rows: Vec<Vec<Cell>> = wrong
                 .iter()
                 .map(|m| {
                     vec![
-                        m.store_id.to_string(),
-                        m.product_id.to_string(),
-                        m.stock.to_string(),
-                        m.moves.to_string(),
+                        Cell::Int(m.store_id.into()),
+                        Cell::Int(m.product_id.into()),
+                        Cell::Int(m.stock),
+                        Cell::Int(m.moves),
                     ]
                 })
                 .collect();
@@ -169,21 +163,21 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
                     limit: a.limit,
                 },
             )?;
-            let rows: Vec<Vec<String>> = moves
+            let rows: Vec<Vec<Cell>> = moves
                 .iter()
                 .map(|m| {
                     vec![
-                        m.move_id.to_string(),
-                        when(m.at),
-                        m.store_id.to_string(),
-                        m.store.clone(),
-                        m.product_id.to_string(),
-                        m.product.clone(),
-                        format!("{:+}", m.quantity),
-                        m.reason.clone(),
-                        m.reference.clone().unwrap_or_default(),
-                        m.note.clone().unwrap_or_default(),
-                        m.actor.clone(),
+                        Cell::Int(m.move_id.into()),
+                        Cell::Time(m.at),
+                        Cell::Int(m.store_id.into()),
+                        Cell::Text(m.store.clone()),
+                        Cell::Int(m.product_id.into()),
+                        Cell::Text(m.product.clone()),
+                        Cell::Delta(m.quantity.into()),
+                        Cell::Text(m.reason.clone()),
+                        Cell::text_or_null(m.reference.as_deref()),
+                        Cell::text_or_null(m.note.as_deref()),
+                        Cell::Text(m.actor.clone()),
                     ]
                 })
                 .collect();

@@ -78,6 +78,8 @@ pub enum Naming {
     Replace,
     /// Onto the name if free, else the first free numbered name beside it (reports).
     NeverOverwrite,
+    /// Onto the name, which must be free (it is an error if a file appeared there).
+    Exclusive,
 }
 
 enum Dest {
@@ -182,7 +184,7 @@ impl Output {
                 .ok()
                 .filter(|m| m.is_file())
                 .map(|m| m.permissions().mode() & 0o7777),
-            Naming::NeverOverwrite => None,
+            Naming::NeverOverwrite | Naming::Exclusive => None,
         };
         Ok(Output {
             dest: Dest::File {
@@ -261,10 +263,11 @@ impl Output {
                         std::fs::rename(&tmp.path, &*target).map_err(fail)?;
                         target.clone()
                     }
-                    Naming::NeverOverwrite => place_new(&tmp.path, target)?,
+                    Naming::NeverOverwrite => place_new(&tmp.path, target, MAX_SUFFIX)?,
+                    Naming::Exclusive => place_new(&tmp.path, target, 1)?,
                 };
                 tmp.keep();
-                if *naming == Naming::NeverOverwrite {
+                if *naming != Naming::Replace {
                     // A hard link may have placed it: the temporary name goes.
                     let _ = std::fs::remove_file(&tmp.path);
                 }
@@ -318,9 +321,10 @@ impl Write for Output {
     }
 }
 
-/// Moves `tmp` onto `target`, or the first free numbered name beside it, never over an
-/// existing file (`renameat2(RENAME_NOREPLACE)`, else a hard link). Returns the name taken.
-fn place_new(tmp: &Path, target: &Path) -> Result<PathBuf> {
+/// Moves `tmp` onto `target`, or the first free numbered name beside it (of `tries` names),
+/// never over an existing file (`renameat2(RENAME_NOREPLACE)`, else a hard link). Returns
+/// the name taken.
+fn place_new(tmp: &Path, target: &Path, tries: u32) -> Result<PathBuf> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
     let c = |p: &Path| {
@@ -328,7 +332,7 @@ fn place_new(tmp: &Path, target: &Path) -> Result<PathBuf> {
             .map_err(|_| Error::Invalid(format!("{}: the name holds a NUL byte", shown(p))))
     };
     let from = c(tmp)?;
-    for n in 1..=MAX_SUFFIX {
+    for n in 1..=tries {
         let candidate = numbered(target, n);
         let to = c(&candidate)?;
         // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them as given.
@@ -357,8 +361,14 @@ fn place_new(tmp: &Path, target: &Path) -> Result<PathBuf> {
             _ => return Err(Error::file(&candidate, err)),
         }
     }
+    if tries == 1 {
+        return Err(Error::file(
+            target,
+            std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        ));
+    }
     Err(Error::Invalid(format!(
-        "{} and {MAX_SUFFIX} numbered names beside it already exist",
+        "{} and {tries} numbered names beside it already exist",
         shown(target)
     )))
 }
