@@ -387,6 +387,17 @@ fn every_json_output_is_typed_and_documented() {
     assert!(m["move_id"].is_i64() && m["quantity"].is_i64(), "{m}");
     assert!(m["at"].as_str().unwrap().ends_with('Z'), "{m}");
     assert!(m["note"].is_null() || m["note"].is_string());
+    let o = run(&["stock", "moves", "--limit", "1001"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("1 to 1,000"),
+        "{}",
+        text(&o.stderr)
+    );
+    let past = json(&run(&[
+        "stock", "moves", "--offset", "1000000", "--format", "json",
+    ]));
+    assert_eq!(past, serde_json::json!([]));
     let verify = json(&run(&["stock", "verify", "--format", "json"]));
     assert_eq!(verify, serde_json::json!([]));
 }

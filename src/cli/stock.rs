@@ -63,8 +63,10 @@ pub struct MovesArgs {
     /// Moves on or after this day (UTC)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub since: Option<String>,
+    /// Moves on the page: 1 to 1,000
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
+    /// Moves to skip; past the end the page is empty
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -140,6 +142,14 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
             Ok(super::exit::FAILURE)
         }
         StockCommand::Moves(a) => {
+            if !(1..=stock::MAX_MOVES_PAGE).contains(&a.limit) {
+                return Err(Error::Usage(format!(
+                    "--limit {} is out of bounds: a page holds 1 to {} moves; read further \
+                     pages with --offset",
+                    a.limit,
+                    crate::text::group_digits(stock::MAX_MOVES_PAGE)
+                )));
+            }
             let since = a
                 .since
                 .as_deref()
@@ -200,9 +210,9 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
             );
             if a.format == Format::Table {
                 eprintln!(
-                    "moves {}–{} of {total}",
-                    (a.offset + 1).min(total),
-                    a.offset + moves.len() as u64
+                    "{}",
+                    super::data::range_text(a.offset, moves.len() as u64, total)
+                        .replacen("rows", "moves", 1)
                 );
             }
             Ok(super::exit::OK)
