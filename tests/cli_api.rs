@@ -10,39 +10,14 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::TestDb;
+use common::cli::{stockroom, stockroom_on as bin, text};
 use serde_json::Value;
-use stockroom::store::demo::{self, DemoOptions};
-use stockroom::worker::CancelToken;
-
-fn bin(home: &Path, url: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stockroom"));
-    c.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .current_dir(home);
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn demo_store(t: &TestDb) {
-    demo::load(
-        &t.db,
-        &DemoOptions {
-            scale: 1,
-            seed: 3,
-            replace: false,
-        },
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    common::cli::demo(t, 3);
 }
 
 fn json(o: &Output) -> Value {
@@ -462,9 +437,7 @@ fn the_small_ones() {
     .unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
     let warned = |path: &Path| {
-        let o = Command::new(env!("CARGO_BIN_EXE_stockroom"))
-            .env_clear()
-            .env("HOME", h)
+        let o = stockroom(h)
             .args(["--config", path.to_str().unwrap(), "settings", "show"])
             .output()
             .unwrap();

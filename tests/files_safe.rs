@@ -13,21 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::TestDb;
-use stockroom::store::demo::{self, DemoOptions};
-use stockroom::worker::CancelToken;
-
-fn bin(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stockroom"));
-    c.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(home);
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::cli::{stockroom as bin, text};
 
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -56,17 +42,7 @@ fn with_file_limit(cmd: &mut Command, bytes: u64) -> Output {
 }
 
 fn demo_store(t: &TestDb) {
-    demo::load(
-        &t.db,
-        &DemoOptions {
-            scale: 1,
-            seed: 23,
-            replace: false,
-        },
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    common::cli::demo(t, 23);
 }
 
 /// A home with a migrated SQLite store named in its config file; returns the config path.

@@ -11,22 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::TestDb;
-use stockroom::store::demo::{self, DemoOptions};
-use stockroom::worker::CancelToken;
-
-fn bin(home: &Path, url: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stockroom"));
-    c.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .current_dir(home);
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::cli::{stockroom_on as bin, text};
 
 fn tool(name: &str, args: &[&str]) -> String {
     let o = Command::new(name)
@@ -38,17 +23,7 @@ fn tool(name: &str, args: &[&str]) -> String {
 }
 
 fn demo_store(t: &TestDb) {
-    demo::load(
-        &t.db,
-        &DemoOptions {
-            scale: 1,
-            seed: 5,
-            replace: false,
-        },
-        &CancelToken::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    common::cli::demo(t, 5);
 }
 
 /// Runs `cmd` to the end; returns its exit code and peak resident memory in KiB, as the

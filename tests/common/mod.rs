@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod admin;
+pub mod cli;
 pub mod cluster;
 pub mod http;
 pub mod proxy;
