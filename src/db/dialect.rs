@@ -102,9 +102,13 @@ pub fn like_ci(conn: &AnyConnection, expr: &str) -> String {
         AnyConnection::Mysql(_) => {
             format!("{expr} COLLATE utf8mb4_general_ci LIKE ? ESCAPE '!'")
         }
-        // Folded like the pattern (case and accents), by the function every pooled SQLite
-        // connection registers (see `db::pool`).
-        AnyConnection::Sqlite(_) => format!("stockroom_fold({expr}) LIKE ? ESCAPE '!'"),
+        // Folded like the pattern (case and accents) by the function every pooled SQLite
+        // connection registers (see `db::pool`); ASCII text (as many characters as bytes:
+        // most rows) skips the call, as LIKE already ignores its case.
+        AnyConnection::Sqlite(_) => format!(
+            "CASE WHEN length({expr}) = octet_length({expr}) THEN {expr} \
+             ELSE stockroom_fold({expr}) END LIKE ? ESCAPE '!'"
+        ),
     }
 }
 
