@@ -194,6 +194,19 @@ fn a_config_write_that_fails_leaves_the_old_file_whole() {
     assert!(text(&std::fs::read(&real).unwrap()).contains("currency_symbol = \"€\""));
     let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
+    // Its owner too, where this test may give the file to another user (as root).
+    if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(&real, Some(54_321), Some(54_322)).unwrap();
+        let o = bin(home.path())
+            .args(["settings", "set", "currency_symbol", "$"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let m = std::fs::metadata(&real).unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!((m.uid(), m.gid()), (54_321, 54_322));
+        assert!(text(&std::fs::read(&real).unwrap()).contains("currency_symbol = \"$\""));
+    }
 }
 
 both_backends!(exports_go_where_their_path_says, |t: TestDb| {
