@@ -300,7 +300,7 @@ impl Config {
                 .or(file.currency_symbol.clone())
                 .unwrap_or_else(|| defaults::CURRENCY_SYMBOL.into())
                 .chars()
-                .filter(|c| !c.is_control())
+                .filter(|c| !crate::text::is_invisible(*c))
                 .take(8)
                 .collect(),
             chain_name: src
@@ -309,7 +309,7 @@ impl Config {
                 .or(file.chain_name.clone())
                 .unwrap_or_else(|| defaults::CHAIN_NAME.into())
                 .chars()
-                .filter(|c| !c.is_control())
+                .filter(|c| !crate::text::is_invisible(*c))
                 .take(100)
                 .collect(),
             reports_dir: src
@@ -442,13 +442,17 @@ pub fn save_setting(path: &Path, key: &str, value: &str) -> Result<()> {
     save_value(path, key, toml::Value::String(value.to_string()))
 }
 
-/// [`save_setting`] for any TOML value (a number is written as a number).
+/// [`save_setting`] for any TOML value (a number is written as a number). The file is
+/// read, changed and replaced whole under an exclusive lock beside it, so settings saved at
+/// once by several processes all land, and a failed write (a full disk, a file-size limit)
+/// leaves the old file as it was. A new file is private (0600); an existing one keeps its
+/// mode and owner, and a symlinked config is written through.
 pub fn save_value(path: &Path, key: &str, value: toml::Value) -> Result<()> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::file(path, e)),
-    };
+    crate::files::replace::update(path, |old| Ok(with_value(old.unwrap_or(""), key, &value)))
+}
+
+/// `text` with `key = value` set at the top level, its other lines and comments kept.
+fn with_value(text: &str, key: &str, value: &toml::Value) -> String {
     let line = format!("{key} = {value}");
     let mut replaced = false;
     let mut out: Vec<String> = Vec::new();
@@ -476,12 +480,29 @@ pub fn save_value(path: &Path, key: &str, value: toml::Value) -> Result<()> {
             .unwrap_or(out.len());
         out.insert(at, line);
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
-    }
     let mut body = out.join("\n");
     body.push('\n');
-    std::fs::write(path, body).map_err(|e| Error::file(path, e))
+    body
+}
+
+/// A warning when the config file holds a database password and other users can read it
+/// (as ssh warns of a private key others can read).
+pub fn exposure_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    if mode & 0o077 == 0 {
+        return None;
+    }
+    let url = Config::parse_file(path).ok()?.database_url?;
+    if crate::db::url::redact_url(&url) == url {
+        return None;
+    }
+    let shown = crate::text::escape(&path.display().to_string()).into_owned();
+    Some(format!(
+        "{shown} holds a database password and other users can read it (mode {:04o}); \
+         restrict it with `chmod 600 {shown}`",
+        mode & 0o7777
+    ))
 }
 
 #[cfg(test)]

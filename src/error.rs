@@ -50,12 +50,12 @@ pub enum Error {
     #[error("cancelled: nothing was written")]
     Cancelled,
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {}", crate::text::escape(&path.display().to_string()), io_words(source))]
     File {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(transparent)]
+    #[error("{}", io_words(.0))]
     Io(#[from] std::io::Error),
     /// The command cannot run as invoked (exit status 2).
     #[error("{0}")]
@@ -63,6 +63,40 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An I/O error in words, never a bare number: `the disk is full`, not `(os error 28)`.
+pub fn io_words(e: &std::io::Error) -> String {
+    let words = match e.raw_os_error() {
+        Some(libc::ENOSPC) => "the disk is full (no space left on the device)",
+        Some(libc::EDQUOT) => "the disk quota is used up",
+        Some(libc::EFBIG) => "the file would pass the file-size limit (ulimit -f)",
+        Some(libc::EROFS) => "the file system is read-only",
+        Some(libc::EACCES) | Some(libc::EPERM) => "permission denied",
+        Some(libc::ENOENT) => "no such file or folder",
+        Some(libc::ENOTDIR) => "a part of the path is not a folder",
+        Some(libc::EISDIR) => "it is a folder",
+        Some(libc::EEXIST) => "it already exists",
+        Some(libc::EPIPE) => "the reader went away (broken pipe)",
+        Some(libc::EIO) => "input/output error (the disk may be failing)",
+        Some(libc::ENXIO) => "no reader is there (a FIFO without a reader, or a device gone)",
+        Some(libc::ELOOP) => "too many symbolic links",
+        Some(libc::ENAMETOOLONG) => "the name is too long",
+        Some(libc::EXDEV) => "it is on another file system",
+        Some(libc::EBUSY) => "it is busy",
+        Some(libc::ETXTBSY) => "it is busy (a running program)",
+        Some(libc::EMFILE) | Some(libc::ENFILE) => "too many open files",
+        Some(_) => {
+            // The system's own words, without the trailing `(os error N)`.
+            let text = e.to_string();
+            return match text.rfind(" (os error ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+        }
+        None => return e.to_string(),
+    };
+    words.to_string()
+}
 
 impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {

@@ -1,6 +1,10 @@
 //! Files that hold the store's secrets and data (the SQLite store, the log, exports, rejects,
 //! reports): created private to their owner, folders 0700 and files 0600, never following a
-//! planted symlink when a file must be new.
+//! planted symlink when a file must be new. Files are replaced whole or not at all
+//! ([`replace`]), and outputs go where their path says ([`out`]).
+
+pub mod out;
+pub mod replace;
 
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};

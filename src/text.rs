@@ -11,6 +11,40 @@ fn dangerous(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` as searches compare it: lower case, accents and other marks removed (`Björn` →
+/// `bjorn`, `JOSÉ` → `jose`), as MySQL's `utf8mb4_general_ci` compares them. Letters that do
+/// not decompose (`ø`, `ł`, `ß`) stay themselves, on both backends. ASCII text only changes
+/// case.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `c` is a control character, a direction override or another character that takes
+/// no room on screen (zero-width spaces and joiners, the byte-order mark, line and paragraph
+/// separators): never part of a setting that is shown, such as a currency symbol.
+pub fn is_invisible(c: char) -> bool {
+    dangerous(c)
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{61c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200d}'
+                | '\u{2028}'..='\u{2029}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
 /// `text` with control characters written as escapes (`\n`, `\t`, `\u{1b}`).
 pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(dangerous) {
@@ -114,6 +148,10 @@ mod tests {
         assert_eq!(escape("a\nb\tc"), "a\\nb\\tc");
         assert_eq!(escape("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(escape_bounded("abcdef", 4), "abc…");
+        assert_eq!(fold("Björn Ångström"), "bjorn angstrom");
+        assert_eq!(fold("JOSÉ Zoë Müller"), "jose zoe muller");
+        assert_eq!(fold("Søren"), "søren");
+        assert_eq!(fold("王小明"), "王小明");
         let names: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
         assert_eq!(name_list(&names, 3), "c0, c1, c2, and 999,997 more");
     }

@@ -21,7 +21,9 @@ fn stats_and_orders_from_the_command_line() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(j["period"]["Year"]["year"], 2017);
+    assert_eq!(j["period"]["kind"], "year");
+    assert_eq!(j["period"]["from"], "2017-01-01");
+    assert_eq!(j["period"]["to"], "2017-12-31");
     assert!(j["revenue_cents"].as_i64().unwrap() > 0);
     let bad = cmd(h)
         .args(["stats", "--period", "2017-13"])

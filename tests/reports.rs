@@ -464,6 +464,22 @@ fn check_customer(t: &TestDb, r: &ReportFile, id: i32) -> Vec<String> {
         })
         .collect();
     assert_eq!(seen, want);
+    // The totals stand again after the last row of the history.
+    if !expected.is_empty() {
+        let ends = pages
+            .iter()
+            .rposition(|p| !order_rows(p).is_empty())
+            .unwrap();
+        let rest = pages[ends..].join("\n");
+        let after = rest
+            .split("Totals of the order history")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no totals after the history:\n{rest}"));
+        assert!(order_rows(after).is_empty(), "after the last row");
+        assert_eq!(field(after, "Orders"), expected.len().to_string());
+        assert_eq!(field(after, "Items bought"), items.to_string());
+        assert_eq!(field(after, "Lifetime revenue"), money(revenue));
+    }
     let bars = bar_pixels(r.path.as_ref().unwrap());
     if sold.iter().all(|o| o.cents == 0) {
         assert_eq!(bars, 0, "no bars without spending");
@@ -718,11 +734,17 @@ fn expected_sales(t: &TestDb, store: Option<i32>, from: NaiveDate, to: NaiveDate
         by_product: BTreeMap::new(),
         by_staff: BTreeMap::new(),
     };
-    let mut m = from.with_day(1).unwrap();
-    while m <= to {
-        e.by_month
-            .insert(format!("{}-{:02}", m.year(), m.month()), Sums::default());
-        m = m.checked_add_months(chrono::Months::new(1)).unwrap();
+    // Months from the first to the last with orders in the range (none without orders).
+    if let (Some(first), Some(last)) = (
+        orders.iter().map(|o| o.2).min(),
+        orders.iter().map(|o| o.2).max(),
+    ) {
+        let mut m = first.with_day(1).unwrap();
+        while m <= last {
+            e.by_month
+                .insert(format!("{}-{:02}", m.year(), m.month()), Sums::default());
+            m = m.checked_add_months(chrono::Months::new(1)).unwrap();
+        }
     }
     for (id, status, date, store_name, first, last) in orders {
         *e.by_status.get_mut(status_name(status)).unwrap() += 1;
@@ -801,6 +823,7 @@ fn section(pages: &[String], heading: &str) -> Vec<Vec<String>> {
                 || t.is_empty()
                 || trimmed.contains(" — Sales report")
                 || trimmed.contains("Page ")
+                || trimmed.starts_with("From the first to the last month")
                 || HEADERS.contains(&t[0].as_str())
             {
                 continue;

@@ -754,3 +754,29 @@ fn a_frozen_server_is_named_on_the_status_line_and_the_keys_still_work() {
     ));
     assert!(h.render().contains("Settings"), "{}", h.render());
 }
+
+#[test]
+fn a_page_left_past_the_end_by_another_terminal_shows_the_last_row() {
+    let t = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _) = accounts::auth(&t);
+    for i in 0..60 {
+        let name = format!("Brand {i:02}");
+        let v = [FieldChange {
+            field: "brand_name".into(),
+            value: name,
+        }];
+        data::add(&auth, &cli(), "brands", &v).unwrap();
+    }
+    let mut h = signed_in(&t, dir.path(), "mona", Role::Manager, (80, 24));
+    open_table(&mut h, "brands");
+    h.press(KeyCode::End);
+    assert!(data_tab(&h).page.as_ref().unwrap().offset > 40);
+    // Another terminal deletes most brands; a reload asks for a page past the end.
+    diesel::sql_query("DELETE FROM brands WHERE brand_id > 20")
+        .execute(&mut *t.db.conn().unwrap())
+        .unwrap();
+    h.press(KeyCode::Char('r'));
+    h.settle();
+    assert_eq!(shown_ids(&h).last(), Some(&20), "{}", h.render());
+}

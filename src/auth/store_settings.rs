@@ -82,7 +82,14 @@ pub fn parse(key: &str, text: &str) -> Result<Value> {
     let e = editable(key)?;
     if key == CURRENCY {
         let n = text.chars().count();
-        if (1..=8).contains(&n) && !text.chars().any(char::is_control) && !text.trim().is_empty() {
+        if let Some(c) = text.chars().find(|c| crate::text::is_invisible(*c)) {
+            return Err(Error::Invalid(format!(
+                "{} ({key}) must be visible characters: U+{:04X} is a control or \
+                 invisible character",
+                e.label, c as u32
+            )));
+        }
+        if (1..=8).contains(&n) && !text.trim().is_empty() {
             return Ok(Value::Text(text.to_string()));
         }
         return Err(Error::Invalid(format!(
@@ -179,6 +186,9 @@ mod tests {
         assert!(parse(CURRENCY, "").is_err());
         assert!(parse(CURRENCY, "\u{1b}[2J").is_err());
         assert!(parse(CURRENCY, "too long a symbol").is_err());
+        let e = parse(CURRENCY, "$\u{202e}").unwrap_err().to_string();
+        assert!(e.contains("U+202E") && e.contains("invisible"), "{e}");
+        assert!(parse(CURRENCY, "\u{200b}$").is_err());
         assert!(
             parse("bcrypt_cost", "12")
                 .unwrap_err()

@@ -5,7 +5,7 @@
 use clap::{Args, Subcommand};
 
 use super::Context;
-use super::output::{Format, print_rows};
+use super::output::{Cell, Format, print_rows};
 use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::store::data::{self, Direction, FieldChange, Key, ListQuery};
@@ -37,14 +37,17 @@ pub enum DataCommand {
 pub struct ListArgs {
     /// categories, brands, products, stores, staffs, stocks, customers, orders or order_items
     pub table: String,
-    /// Text to look for (names, e-mail, phone, city, …; a number also matches the id)
+    /// Text to look for (names, e-mail, phone, city, …; a number also matches the id), in any
+    /// case and with or without accents; at most 200 characters
     #[arg(long)]
     pub search: Option<String>,
     /// A column, optionally `:desc` (e.g. `list_price:desc`)
     #[arg(long, value_name = "COL[:desc]")]
     pub sort: Option<String>,
+    /// Rows on the page: 0 to 1,000 (0 only counts)
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
+    /// Rows to skip; past the end the page is empty
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -105,10 +108,10 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
                 },
             )?;
             let header: Vec<&str> = page.view.columns.iter().map(|c| c.name).collect();
-            let rows: Vec<Vec<String>> = page
+            let rows: Vec<Vec<Cell>> = page
                 .rows
                 .iter()
-                .map(|r| r.values.iter().map(|v| v.display()).collect())
+                .map(|r| r.values.iter().map(Cell::from).collect())
                 .collect();
             print_rows(a.format, &header, &rows);
             if a.format == Format::Table {
@@ -135,10 +138,10 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
                 crate::outln!();
                 crate::outln!("{}", rel.title);
                 let header: Vec<&str> = rel.columns.iter().map(|(n, _)| *n).collect();
-                let rows: Vec<Vec<String>> = rel
+                let rows: Vec<Vec<Cell>> = rel
                     .rows
                     .iter()
-                    .map(|r| r.iter().map(|v| v.display()).collect())
+                    .map(|r| r.iter().map(Cell::from).collect())
                     .collect();
                 print_rows(Format::Table, &header, &rows);
                 if rel.more {
@@ -176,10 +179,12 @@ pub fn run(ctx: &Context, cmd: DataCommand) -> Result<u8> {
     Ok(super::exit::OK)
 }
 
-/// `rows 201–240 of 161,500`.
+/// `rows 201–240 of 161,500`; `no rows from 2,001 (of 1,445)` past the end.
 pub fn range_text(offset: u64, shown: u64, total: u64) -> String {
     use crate::text::group_digits as g;
-    if shown == 0 {
+    if shown == 0 && offset > 0 {
+        format!("no rows from {} (of {})", g(offset + 1), g(total))
+    } else if shown == 0 {
         format!("no rows (of {})", g(total))
     } else {
         format!(

@@ -308,7 +308,7 @@ pub enum ExportFormatArg {
 }
 
 pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
-    use std::io::Write;
+    use crate::files::out::{Naming, Output, is_stdout};
     let auth = ctx.auth_existing()?;
     let actor = Actor::cli(&ctx.sources);
     let format = match args.format {
@@ -316,69 +316,48 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8> {
         ExportFormatArg::Json => etl::export::ExportFormat::Json,
     };
     let cancel = CancelToken::new();
-    match &args.out {
-        Some(path) => {
-            // Written beside the target and renamed at the end: never a half-written file.
-            let tmp = path.with_extension("partial");
-            let _ = std::fs::remove_file(&tmp);
-            let file = crate::files::create_new_private(&tmp)?;
-            let mut w = std::io::BufWriter::new(file);
-            let mut printer = ProgressPrinter::new();
-            let result = etl::export::export(
-                &auth,
-                &actor,
-                &args.table,
-                format,
-                args.spreadsheet,
-                &mut w,
-                &etl::source::shown(path),
-                &cancel,
-                &mut |p| printer.show(&p),
-            );
-            printer.finish();
-            let summary = match result.and_then(|r| w.flush().map(|_| r).map_err(crate::Error::Io))
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(e);
-                }
-            };
-            std::fs::rename(&tmp, path).map_err(|e| crate::Error::file(path, e))?;
-            eprintln!(
-                "exported {} rows of {} to {}",
-                group(summary.rows),
-                args.table,
-                etl::source::shown(path)
-            );
-            warn_formulas(&summary, args.spreadsheet);
-        }
-        None => {
-            // A reader that goes away (`| head`) ends the export quietly.
-            let stdout = std::io::stdout();
-            let mut w = ClosablePipe {
-                inner: std::io::BufWriter::new(stdout.lock()),
-                cancel: cancel.clone(),
-                closed: false,
-            };
-            let result = etl::export::export(
-                &auth,
-                &actor,
-                &args.table,
-                format,
-                args.spreadsheet,
-                &mut w,
-                "standard output",
-                &cancel,
-                &mut |_| {},
-            );
-            let flushed = w.flush();
-            if !w.closed {
-                warn_formulas(&result?, args.spreadsheet);
-                flushed?;
+    // A file is written beside its name and renamed over it at the end (never a half-written
+    // file); a FIFO, a device or `-` is written straight into. A reader that goes away
+    // (`| head`) ends the export quietly.
+    let (mut out, to_stdout) = match args.out.as_deref() {
+        Some(path) if !is_stdout(path) => (
+            Output::open(path, Naming::Replace, Some(cancel.clone()))?,
+            false,
+        ),
+        _ => (Output::stdout(Some(cancel.clone())), true),
+    };
+    let out_shown = out.shown().to_string();
+    let mut printer = ProgressPrinter::new();
+    let result = etl::export::export(
+        &auth,
+        &actor,
+        &args.table,
+        format,
+        args.spreadsheet,
+        &mut out,
+        &out_shown,
+        &cancel,
+        &mut |p| {
+            if !to_stdout {
+                printer.show(&p)
             }
-        }
+        },
+    );
+    printer.finish();
+    if out.closed() {
+        return Ok(super::exit::OK);
     }
+    let summary = result?;
+    if !to_stdout {
+        eprintln!(
+            "exported {} rows of {} to {}",
+            group(summary.rows),
+            args.table,
+            out.written()
+                .map_or_else(|| out.shown().to_string(), etl::source::shown)
+        );
+    }
+    warn_formulas(&summary, args.spreadsheet);
     Ok(super::exit::OK)
 }
 
@@ -390,38 +369,5 @@ fn warn_formulas(s: &etl::export::ExportSummary, spreadsheet: bool) {
              opened in a spreadsheet; export with --spreadsheet for that use",
             group(s.formula_cells)
         );
-    }
-}
-
-/// Standard output that turns a closed pipe into a cancel instead of an error.
-struct ClosablePipe<W: std::io::Write> {
-    inner: W,
-    cancel: CancelToken,
-    closed: bool,
-}
-
-impl<W: std::io::Write> std::io::Write for ClosablePipe<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.closed {
-            return Ok(buf.len());
-        }
-        match self.inner.write(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                self.closed = true;
-                self.cancel.cancel();
-                Ok(buf.len())
-            }
-            other => other,
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self.inner.flush() {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                self.closed = true;
-                Ok(())
-            }
-            other => other,
-        }
     }
 }

@@ -174,6 +174,13 @@ impl Context {
 
 /// Parses the command line, runs the command and returns the process exit status.
 pub fn main() -> ExitCode {
+    // Past a file-size limit (`ulimit -f`) a write fails with EFBIG, which every writer turns
+    // into a failure in words that leaves nothing half-written, instead of the process being
+    // killed mid-file by SIGXFSZ.
+    // SAFETY: setting a signal's disposition to "ignore" before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -202,6 +209,14 @@ fn run(cli: Cli) -> Result<u8> {
     };
     let config = Config::load(&flags, &sources)?;
     let _log = crate::logging::init(&config, &sources)?;
+    if let Some(w) = config
+        .config_file
+        .as_deref()
+        .and_then(crate::config::exposure_warning)
+    {
+        tracing::warn!(warning = %w, "config readable by others");
+        eprintln!("stockroom: warning: {w}");
+    }
     let ctx = Context { config, sources };
     let name = cli.command.as_ref().map(command_name).unwrap_or("tui");
     let span = crate::logging::operation_span(name);

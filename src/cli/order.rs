@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::Context;
-use super::output::{Format, print_rows};
+use super::output::{Cell, Format, json_rows, print_json, print_rows};
 use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::money::{format_cents, parse_cents};
@@ -21,7 +21,11 @@ pub enum OrderCommand {
     /// Orders newest first
     List(ListArgs),
     /// One order with its lines and total
-    Show { id: i32 },
+    Show {
+        id: i32,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+        format: ShowFormat,
+    },
     /// Move an order on: pending, processing, completed or rejected
     SetStatus { id: i32, status: String },
     /// Take units of a Completed or Processing order back: `order return 12 --line 40:1`
@@ -66,6 +70,13 @@ pub struct CreateArgs {
     pub pay: Vec<String>,
 }
 
+/// How `order show` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShowFormat {
+    Table,
+    Json,
+}
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
     #[arg(long)]
@@ -76,22 +87,27 @@ pub struct ListArgs {
     pub from: Option<String>,
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub to: Option<String>,
-    /// An order id, or text in the customer's name or e-mail
+    /// An order id, or text in the customer's name or e-mail (at most 200 characters)
     #[arg(long)]
     pub search: Option<String>,
+    /// Orders on the page: 1 to 500
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
+    /// Orders to skip; past the end the page is empty
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
-/// `12:1` or `40:2:7` (7 % off).
+/// `12:1` or `40:2:7` (7 % off). A malformed line is a usage error (exit 2), naming the
+/// part and its bound.
 fn parse_line(text: &str) -> Result<NewLine> {
-    let bad = |why: &str| Error::InvalidField {
-        field: "--line".into(),
-        message: format!("`{}` {why}", crate::text::escape_bounded(text, 40)),
+    let bad = |why: &str| {
+        Error::Usage(format!(
+            "--line `{}` {why}",
+            crate::text::escape_bounded(text, 40)
+        ))
     };
     let parts: Vec<&str> = text.split(':').collect();
     if !(2..=3).contains(&parts.len()) {
@@ -99,18 +115,46 @@ fn parse_line(text: &str) -> Result<NewLine> {
     }
     let product_id = parts[0]
         .trim()
-        .parse()
-        .map_err(|_| bad("has no product id"))?;
-    let quantity = parts[1]
-        .trim()
-        .parse()
-        .map_err(|_| bad("has no quantity"))?;
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=crate::bounds::MAX_KEY).contains(n))
+        .ok_or_else(|| {
+            bad(&format!(
+                "has no product id (a whole number from 1 to {})",
+                crate::text::group_digits(crate::bounds::MAX_KEY as u64)
+            ))
+        })? as i32;
+    let max = crate::bounds::MAX_LINE_UNITS;
+    let quantity = match parts[1].trim().parse::<i64>() {
+        Ok(q) if (1..=i64::from(max)).contains(&q) => q as i32,
+        Ok(_) => {
+            return Err(bad(&format!(
+                "has a quantity out of bounds: units on a line are from 1 to {}",
+                crate::text::group_digits(max as u64)
+            )));
+        }
+        Err(_)
+            if parts[1].trim().chars().all(|c| c.is_ascii_digit())
+                && !parts[1].trim().is_empty() =>
+        {
+            return Err(bad(&format!(
+                "has a quantity out of bounds: units on a line are from 1 to {}",
+                crate::text::group_digits(max as u64)
+            )));
+        }
+        Err(_) => return Err(bad("has no quantity (a whole number of units)")),
+    };
     let discount_bp = match parts.get(2) {
         None => 0,
         // A percentage with at most two decimals: 7.5 % is 750 basis points, as 7.50 is
         // 750 cents.
         Some(p) => match parse_cents(p.trim()) {
             Ok(bp) if (0..=10_000).contains(&bp) => bp as i32,
+            Err(why) if why.contains("fractions") => {
+                return Err(bad(
+                    "has a discount finer than a hundredth of a percent (at most two decimals: 7.25)",
+                ));
+            }
             _ => return Err(bad("has a discount that is not a percentage from 0 to 100")),
         },
     };
@@ -135,6 +179,19 @@ fn date(text: Option<&str>, field: &str) -> Result<Option<NaiveDate>> {
 }
 
 pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
+    if let OrderCommand::List(a) = &cmd {
+        if !(1..=orders::MAX_PAGE).contains(&a.limit) {
+            return Err(Error::Usage(format!(
+                "--limit {} is out of bounds: a page holds 1 to {} orders; read further pages \
+                 with --offset",
+                a.limit,
+                orders::MAX_PAGE
+            )));
+        }
+        if let Some(t) = &a.search {
+            crate::store::words::check(t).map_err(|m| Error::Usage(format!("--search: {m}")))?;
+        }
+    }
     let auth = match cmd {
         OrderCommand::List(_) | OrderCommand::Show { .. } | OrderCommand::Receipt { .. } => {
             ctx.auth_existing()?
@@ -194,19 +251,19 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                     limit: a.limit,
                 },
             )?;
-            let rows: Vec<Vec<String>> = page
+            let rows: Vec<Vec<Cell>> = page
                 .orders
                 .iter()
                 .map(|o| {
                     vec![
-                        o.order_id.to_string(),
-                        o.order_date.to_string(),
-                        o.status.name().into(),
-                        o.customer.clone().unwrap_or_else(|| "—".into()),
-                        o.store.clone(),
-                        o.staff.clone(),
-                        o.lines.to_string(),
-                        format_cents(o.total_cents),
+                        Cell::Int(o.order_id.into()),
+                        Cell::Date(o.order_date),
+                        Cell::Text(o.status.name().into()),
+                        Cell::text_or_null(o.customer.as_deref()),
+                        Cell::Text(o.store.clone()),
+                        Cell::Text(o.staff.clone()),
+                        Cell::Int(o.lines),
+                        Cell::Money(o.total_cents),
                     ]
                 })
                 .collect();
@@ -219,16 +276,68 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
             );
             if a.format == Format::Table {
                 eprintln!(
-                    "orders {}–{} of {}",
-                    page.offset + 1,
-                    page.offset + page.orders.len() as u64,
-                    page.total
+                    "{}",
+                    super::data::range_text(page.offset, page.orders.len() as u64, page.total)
+                        .replacen("rows", "orders", 1)
                 );
             }
         }
-        OrderCommand::Show { id } => {
+        OrderCommand::Show { id, format } => {
             let o = orders::show(&auth, &actor, id)?;
             let s = &o.summary;
+            const LINE: [&str; 7] = [
+                "item_id",
+                "product_id",
+                "product",
+                "quantity",
+                "list_price",
+                "discount",
+                "total",
+            ];
+            let lines: Vec<Vec<Cell>> = o
+                .lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        Cell::Int(l.item_id.into()),
+                        Cell::Int(l.product_id.into()),
+                        Cell::Text(l.product.clone()),
+                        Cell::Int(l.quantity.into()),
+                        Cell::Money(l.list_price_cents),
+                        Cell::Discount(l.discount_bp.into()),
+                        Cell::Money(l.total_cents),
+                    ]
+                })
+                .collect();
+            if format == ShowFormat::Json {
+                let mut order = super::output::json_object(
+                    &[
+                        "order_id",
+                        "status",
+                        "order_date",
+                        "required_date",
+                        "shipped_date",
+                        "customer",
+                        "store",
+                        "staff",
+                        "total",
+                    ],
+                    &[
+                        Cell::Int(s.order_id.into()),
+                        Cell::Text(s.status.name().into()),
+                        Cell::Date(s.order_date),
+                        Cell::Date(o.required_date),
+                        o.shipped_date.map_or(Cell::Null, Cell::Date),
+                        Cell::text_or_null(s.customer.as_deref()),
+                        Cell::Text(s.store.clone()),
+                        Cell::Text(s.staff.clone()),
+                        Cell::Money(s.total_cents),
+                    ],
+                );
+                order["lines"] = json_rows(&LINE, &lines);
+                print_json(&order);
+                return Ok(super::exit::OK);
+            }
             crate::outln!("order      {}", s.order_id);
             crate::outln!("status     {}", s.status.name());
             crate::outln!("date       {} (required {})", s.order_date, o.required_date);
@@ -242,25 +351,19 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
             );
             crate::outln!("store      {}", crate::text::escape(&s.store));
             crate::outln!("staff      {}", crate::text::escape(&s.staff));
-            let rows: Vec<Vec<String>> = o
-                .lines
-                .iter()
-                .map(|l| {
-                    vec![
-                        l.item_id.to_string(),
-                        l.product.clone(),
-                        l.quantity.to_string(),
-                        format_cents(l.list_price_cents),
-                        format!("{} %", l.discount_bp as f64 / 100.0),
-                        format_cents(l.total_cents),
-                    ]
-                })
-                .collect();
             crate::outln!();
             print_rows(
                 Format::Table,
-                &["item", "product", "qty", "price", "discount", "total"],
-                &rows,
+                &[
+                    "item",
+                    "product_id",
+                    "product",
+                    "qty",
+                    "price",
+                    "discount",
+                    "total",
+                ],
+                &lines,
             );
             crate::outln!("total      {}", format_cents(s.total_cents));
             let sales: Vec<_> = o.payments.iter().filter(|p| p.amount_cents > 0).collect();

@@ -1,7 +1,8 @@
 //! `stockroom report customer|sales`: the PDF reports (the same services as the Reports
-//! tab), written to the reports folder, to `--out FILE`, or with `--out -` to standard output.
+//! tab), written to the reports folder, to `--out FILE` (a folder: into it; a FIFO or a
+//! device: written into), or with `--out -` to standard output.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -24,7 +25,8 @@ pub enum ReportCommand {
 pub struct CustomerArgs {
     /// The customer's id
     pub id: i32,
-    /// Where to write the PDF (`-` for standard output); default: the reports folder
+    /// Where to write the PDF: a new file (never over one), a folder, a FIFO or device, or
+    /// `-` for standard output; default: the reports folder
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -40,7 +42,8 @@ pub struct SalesArgs {
     /// Last day, included: YYYY-MM-DD or YYYY-MM (the month's last day)
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
-    /// Where to write the PDF (`-` for standard output); default: the reports folder
+    /// Where to write the PDF: a new file (never over one), a folder, a FIFO or device, or
+    /// `-` for standard output; default: the reports folder
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -57,7 +60,7 @@ fn options(ctx: &Context, out: &Option<PathBuf>) -> Result<ReportOptions> {
                         .into(),
                 });
             }
-            Target::Bytes
+            Target::Stdout
         }
         Some(p) => Target::File(p.clone()),
     };
@@ -73,17 +76,17 @@ fn pages(n: usize) -> String {
 }
 
 fn finish(what: &str, r: ReportFile) -> Result<u8> {
-    match (&r.path, &r.pdf) {
-        (_, Some(pdf)) => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(pdf).and_then(|_| out.flush())?;
-            eprintln!("{what}: {}, {} bytes", pages(r.pages), r.bytes);
-        }
-        (Some(path), None) => {
+    match &r.path {
+        Some(path) => {
             eprintln!("{what}: {}, {} bytes, written to:", pages(r.pages), r.bytes);
             crate::outln!("{}", report::shown(path));
         }
-        (None, None) => {}
+        None => eprintln!(
+            "{what}: {}, {} bytes, written to {}",
+            pages(r.pages),
+            r.bytes,
+            r.to
+        ),
     }
     Ok(super::exit::OK)
 }

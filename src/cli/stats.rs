@@ -1,15 +1,17 @@
 //! `stockroom stats`: the Dashboard's figures for scripts and headless admins (the same
-//! service), as a table, CSV or JSON.
+//! service), as a table, CSV or JSON. The JSON is a flat, documented shape (README, "The
+//! command line as a data API"): the period with its first and last day, statuses as an
+//! object, money in integer cents.
 
 use chrono::{Datelike, NaiveDate};
 use clap::Args;
 
 use super::Context;
-use super::output::{Format, print_rows};
+use super::output::{Cell, Format, print_json, print_rows};
 use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::money::format_cents;
-use crate::store::dashboard::{self, DashboardQuery, Period};
+use crate::store::dashboard::{self, DashboardQuery, Figures, Period};
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -121,62 +123,135 @@ pub fn run(ctx: &Context, a: StatsArgs) -> Result<u8> {
         },
     )?;
     if a.format == Format::Json {
-        crate::outln!(
-            "{}",
-            serde_json::to_string_pretty(&f).map_err(|e| Error::Invalid(e.to_string()))?
-        );
+        let days = match f.period {
+            Period::All => dashboard::order_dates(&auth, &actor, a.store)?,
+            p => p
+                .bounds()
+                .map(|(from, end)| (from, end.pred_opt().unwrap_or(end))),
+        };
+        print_json(&json(&f, days));
         return Ok(super::exit::OK);
     }
-    let money = |c: i64| format!("{cur}{}", format_cents(c));
-    let mut rows: Vec<Vec<String>> = vec![
-        vec!["period".into(), f.period.label()],
+    let money = |c: i64| {
+        if a.format == Format::Table {
+            Cell::Text(format!("{cur}{}", format_cents(c)))
+        } else {
+            Cell::Money(c)
+        }
+    };
+    let text = |t: &str| Cell::Text(t.to_string());
+    let mut rows: Vec<Vec<Cell>> = vec![
+        vec![text("period"), Cell::Text(f.period.label())],
         vec![
-            "store".into(),
-            f.store.map_or("all".into(), |s| s.to_string()),
+            text("store"),
+            f.store.map_or(text("all"), |s| Cell::Int(s.into())),
         ],
-        vec!["revenue".into(), money(f.revenue_cents)],
-        vec!["orders".into(), f.orders.to_string()],
+        vec![text("revenue"), money(f.revenue_cents)],
+        vec![text("orders"), Cell::Int(f.orders as i64)],
     ];
     for (s, n) in &f.orders_by_status {
         rows.push(vec![
-            format!("orders {}", s.name().to_lowercase()),
-            n.to_string(),
+            Cell::Text(format!("orders {}", s.name().to_lowercase())),
+            Cell::Int(*n as i64),
         ]);
     }
+    let percent = |x: f64| {
+        if a.format == Format::Table {
+            Cell::Text(format!("{x:.1} %"))
+        } else {
+            Cell::Number(x)
+        }
+    };
     rows.extend([
-        vec!["average order".into(), money(f.average_order_cents)],
+        vec![text("average order"), money(f.average_order_cents)],
+        vec![text("completion rate"), percent(f.completion_rate * 100.0)],
+        vec![text("items sold"), Cell::Int(f.items_sold)],
+        vec![text("target"), money(f.target_cents)],
         vec![
-            "completion rate".into(),
-            format!("{:.1} %", f.completion_rate * 100.0),
-        ],
-        vec!["items sold".into(), f.items_sold.to_string()],
-        vec!["target".into(), money(f.target_cents)],
-        vec![
-            "of target".into(),
-            format!(
-                "{:.1} %",
-                f.revenue_cents as f64 * 100.0 / f.target_cents.max(1) as f64
-            ),
+            text("of target"),
+            percent(f.revenue_cents as f64 * 100.0 / f.target_cents.max(1) as f64),
         ],
     ]);
     for (m, c) in &f.by_month {
-        rows.push(vec![format!("revenue {m}"), money(*c)]);
+        rows.push(vec![Cell::Text(format!("revenue {m}")), money(*c)]);
     }
+    let shown = |c: i64| format!("{cur}{}", format_cents(c));
     for (i, (p, n, c)) in f.top_products.iter().enumerate() {
         rows.push(vec![
-            format!("top product {}", i + 1),
-            format!("{p}: {n} sold, {}", money(*c)),
+            Cell::Text(format!("top product {}", i + 1)),
+            Cell::Text(format!("{p}: {n} sold, {}", shown(*c))),
         ]);
     }
     for (i, (s, n, c)) in f.top_staff.iter().enumerate() {
         rows.push(vec![
-            format!("top staff {}", i + 1),
-            format!("{s}: {n} orders, {}", money(*c)),
+            Cell::Text(format!("top staff {}", i + 1)),
+            Cell::Text(format!("{s}: {n} orders, {}", shown(*c))),
         ]);
     }
     for (s, p, q) in &f.low_stock {
-        rows.push(vec!["low stock".into(), format!("{s}: {p}: {q} left")]);
+        rows.push(vec![
+            text("low stock"),
+            Cell::Text(format!("{s}: {p}: {q} left")),
+        ]);
     }
     print_rows(a.format, &["figure", "value"], &rows);
     Ok(super::exit::OK)
+}
+
+/// The kind of a period, as the JSON names it.
+fn kind(p: Period) -> &'static str {
+    match p {
+        Period::Month { .. } => "month",
+        Period::Quarter { .. } => "quarter",
+        Period::Year { .. } => "year",
+        Period::Range { .. } => "range",
+        Period::All => "all",
+    }
+}
+
+/// The documented JSON of the figures; `days` are the period's first and last day (for all
+/// time, the first and the last order's, `None` without orders).
+pub fn json(f: &Figures, days: Option<(NaiveDate, NaiveDate)>) -> serde_json::Value {
+    use serde_json::json;
+    let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let statuses: serde_json::Map<String, serde_json::Value> = f
+        .orders_by_status
+        .iter()
+        .map(|(s, n)| (s.name().to_lowercase(), json!(n)))
+        .collect();
+    json!({
+        "period": {
+            "kind": kind(f.period),
+            "label": f.period.label(),
+            "from": day(days.map(|d| d.0)),
+            "to": day(days.map(|d| d.1)),
+        },
+        "store_id": f.store,
+        "revenue_cents": f.revenue_cents,
+        "orders": f.orders,
+        "orders_by_status": statuses,
+        "average_order_cents": f.average_order_cents,
+        "completion_rate": (f.completion_rate * 10_000.0).round() / 10_000.0,
+        "items_sold": f.items_sold,
+        "target_cents": f.target_cents,
+        "revenue_by_month": f.by_month.iter().map(|(m, c)| json!({
+            "month": m,
+            "revenue_cents": c,
+        })).collect::<Vec<_>>(),
+        "top_products": f.top_products.iter().map(|(p, n, c)| json!({
+            "product": p,
+            "items": n,
+            "revenue_cents": c,
+        })).collect::<Vec<_>>(),
+        "top_staff": f.top_staff.iter().map(|(s, n, c)| json!({
+            "staff": s,
+            "orders": n,
+            "revenue_cents": c,
+        })).collect::<Vec<_>>(),
+        "low_stock": f.low_stock.iter().map(|(s, p, q)| json!({
+            "store": s,
+            "product": p,
+            "quantity": q,
+        })).collect::<Vec<_>>(),
+    })
 }

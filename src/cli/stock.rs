@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::Context;
-use super::output::{Format, print_rows};
+use super::output::{Cell, Format, print_rows};
 use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::store::stock::{self, MoveQuery, StockLine};
@@ -63,8 +63,10 @@ pub struct MovesArgs {
     /// Moves on or after this day (UTC)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub since: Option<String>,
+    /// Moves on the page: 1 to 1,000
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
+    /// Moves to skip; past the end the page is empty
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -103,12 +105,6 @@ fn lines(texts: &[String]) -> Result<Vec<StockLine>> {
     texts.iter().map(|t| parse_line(t)).collect()
 }
 
-fn when(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
 pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
     let auth = match cmd {
         StockCommand::Verify { .. } | StockCommand::Moves(_) => ctx.auth_existing()?,
@@ -126,14 +122,14 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
                 }
                 return Ok(super::exit::OK);
             }
-            let rows: Vec<Vec<String>> = wrong
+            let rows: Vec<Vec<Cell>> = wrong
                 .iter()
                 .map(|m| {
                     vec![
-                        m.store_id.to_string(),
-                        m.product_id.to_string(),
-                        m.stock.to_string(),
-                        m.moves.to_string(),
+                        Cell::Int(m.store_id.into()),
+                        Cell::Int(m.product_id.into()),
+                        Cell::Int(m.stock),
+                        Cell::Int(m.moves),
                     ]
                 })
                 .collect();
@@ -146,6 +142,14 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
             Ok(super::exit::FAILURE)
         }
         StockCommand::Moves(a) => {
+            if !(1..=stock::MAX_MOVES_PAGE).contains(&a.limit) {
+                return Err(Error::Usage(format!(
+                    "--limit {} is out of bounds: a page holds 1 to {} moves; read further \
+                     pages with --offset",
+                    a.limit,
+                    crate::text::group_digits(stock::MAX_MOVES_PAGE)
+                )));
+            }
             let since = a
                 .since
                 .as_deref()
@@ -169,21 +173,21 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
                     limit: a.limit,
                 },
             )?;
-            let rows: Vec<Vec<String>> = moves
+            let rows: Vec<Vec<Cell>> = moves
                 .iter()
                 .map(|m| {
                     vec![
-                        m.move_id.to_string(),
-                        when(m.at),
-                        m.store_id.to_string(),
-                        m.store.clone(),
-                        m.product_id.to_string(),
-                        m.product.clone(),
-                        format!("{:+}", m.quantity),
-                        m.reason.clone(),
-                        m.reference.clone().unwrap_or_default(),
-                        m.note.clone().unwrap_or_default(),
-                        m.actor.clone(),
+                        Cell::Int(m.move_id.into()),
+                        Cell::Time(m.at),
+                        Cell::Int(m.store_id.into()),
+                        Cell::Text(m.store.clone()),
+                        Cell::Int(m.product_id.into()),
+                        Cell::Text(m.product.clone()),
+                        Cell::Delta(m.quantity.into()),
+                        Cell::Text(m.reason.clone()),
+                        Cell::text_or_null(m.reference.as_deref()),
+                        Cell::text_or_null(m.note.as_deref()),
+                        Cell::Text(m.actor.clone()),
                     ]
                 })
                 .collect();
@@ -206,9 +210,9 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
             );
             if a.format == Format::Table {
                 eprintln!(
-                    "moves {}–{} of {total}",
-                    (a.offset + 1).min(total),
-                    a.offset + moves.len() as u64
+                    "{}",
+                    super::data::range_text(a.offset, moves.len() as u64, total)
+                        .replacen("rows", "moves", 1)
                 );
             }
             Ok(super::exit::OK)

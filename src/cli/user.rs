@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal};
 use clap::{Args, Subcommand};
 
 use super::Context;
-use super::output::{Format, print_rows};
+use super::output::{Cell, Format, print_rows};
 use crate::auth::audit::AuditFilter;
 use crate::auth::clock::format_utc;
 use crate::auth::{Actor, Role};
@@ -72,6 +72,7 @@ pub struct AuditArgs {
     /// Only events on or after this date (YYYY-MM-DD, UTC) or time (RFC 3339)
     #[arg(long, value_parser = parse_since)]
     pub since: Option<i64>,
+    /// Events listed at most: 0 to 100,000
     #[arg(long, default_value_t = 100)]
     pub limit: i64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -158,19 +159,19 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
         }
         UserCommand::List { format } => {
             let users = auth.list_users(&actor)?;
-            let rows: Vec<Vec<String>> = users
+            let rows: Vec<Vec<Cell>> = users
                 .iter()
                 .map(|u| {
                     vec![
-                        u.username.clone(),
-                        u.role.as_str().into(),
-                        if u.active { "active" } else { "deactivated" }.into(),
-                        if u.locked { "locked" } else { "" }.into(),
-                        if u.totp_enabled { "on" } else { "off" }.into(),
-                        if u.must_change_password { "yes" } else { "" }.into(),
-                        u.staff_id.map(|s| s.to_string()).unwrap_or_default(),
-                        u.last_login_at.map(format_utc).unwrap_or_default(),
-                        u.open_sessions.to_string(),
+                        Cell::Text(u.username.clone()),
+                        Cell::Text(u.role.as_str().into()),
+                        Cell::Bool(u.active),
+                        Cell::Bool(u.locked),
+                        Cell::Bool(u.totp_enabled),
+                        Cell::Bool(u.must_change_password),
+                        Cell::int_or_null(u.staff_id),
+                        u.last_login_at.map_or(Cell::Null, Cell::Time),
+                        Cell::Int(u.open_sessions),
                     ]
                 })
                 .collect();
@@ -179,8 +180,8 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
                 &[
                     "username",
                     "role",
-                    "status",
-                    "lock",
+                    "active",
+                    "locked",
                     "2fa",
                     "must_change_password",
                     "staff_id",
@@ -230,6 +231,9 @@ pub fn run(ctx: &Context, cmd: UserCommand) -> Result<u8> {
     Ok(super::exit::OK)
 }
 
+/// The most audit events one command lists.
+const AUDIT_MAX: i64 = 100_000;
+
 pub fn audit(ctx: &Context, args: AuditArgs) -> Result<u8> {
     let auth = ctx.auth_existing()?;
     let actor = Actor::cli(&ctx.sources);
@@ -247,17 +251,36 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<u8> {
         );
         return Ok(super::exit::OK);
     }
+    if !(0..=AUDIT_MAX).contains(&args.limit) {
+        return Err(Error::Usage(format!(
+            "--limit {} is out of bounds: from 0 to {} events",
+            args.limit,
+            crate::text::group_digits(AUDIT_MAX as u64)
+        )));
+    }
     let filter = AuditFilter {
         actor: args.user,
         event: args.event,
         since: args.since,
-        limit: args.limit.clamp(1, 100_000),
+        limit: args.limit,
         ..AuditFilter::default()
     };
-    let events = auth.audit_log(&actor, &filter)?;
-    let rows: Vec<Vec<String>> = events
+    let events = if args.limit == 0 {
+        Vec::new()
+    } else {
+        auth.audit_log(&actor, &filter)?
+    };
+    let rows: Vec<Vec<Cell>> = events
         .into_iter()
-        .map(|e| vec![format_utc(e.at), e.actor, e.terminal, e.event, e.details])
+        .map(|e| {
+            vec![
+                Cell::Time(e.at),
+                Cell::Text(e.actor),
+                Cell::Text(e.terminal),
+                Cell::Text(e.event),
+                Cell::Text(e.details),
+            ]
+        })
         .collect();
     print_rows(
         args.format,

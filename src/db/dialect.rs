@@ -109,17 +109,33 @@ pub fn null_safe_eq(conn: &AnyConnection, a: &str, b: &str) -> String {
     }
 }
 
-/// `expr` contains a pattern bound as `?` (lower case, `!` escaping), ignoring case: SQLite's
-/// `LIKE` already ignores ASCII case (and reads an index-free column fastest as it is);
-/// MySQL's binary collation is compared in a case-insensitive one (which also finds `José`
-/// by `jose`), half the cost of `LOWER` on every row.
+/// `expr` contains a pattern bound as `?` (folded by [`crate::text::fold`], `!` escaping),
+/// ignoring case and accents: MySQL's binary collation is compared in a case- and
+/// accent-insensitive one (which finds `José` by `jose`), half the cost of `LOWER` on every
+/// row; SQLite folds the column the same way as the pattern (`stockroom_fold`).
 pub fn like_ci(conn: &AnyConnection, expr: &str) -> String {
     match conn {
         AnyConnection::Mysql(_) => {
             format!("{expr} COLLATE utf8mb4_general_ci LIKE ? ESCAPE '!'")
         }
-        AnyConnection::Sqlite(_) => format!("{expr} LIKE ? ESCAPE '!'"),
+        // Folded like the pattern (case and accents) by the function every pooled SQLite
+        // connection registers (see `db::pool`); ASCII text (as many characters as bytes:
+        // most rows) skips the call, as LIKE already ignores its case.
+        AnyConnection::Sqlite(_) => format!(
+            "CASE WHEN length({expr}) = octet_length({expr}) THEN {expr} \
+             ELSE stockroom_fold({expr}) END LIKE ? ESCAPE '!'"
+        ),
     }
+}
+
+diesel::define_sql_function! {
+    /// Text folded for searching ([`crate::text::fold`]); registered on SQLite connections.
+    fn stockroom_fold(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// Registers `stockroom_fold` on a SQLite connection.
+pub fn register_fold(conn: &mut diesel::sqlite::SqliteConnection) -> diesel::QueryResult<()> {
+    stockroom_fold_utils::register_impl(conn, |x: Option<String>| x.map(|s| crate::text::fold(&s)))
 }
 
 /// An upsert of `value_rows` (`(?,…),…`) into `table`, matched on `key`: rows that differ

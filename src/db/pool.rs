@@ -108,6 +108,8 @@ impl Manager {
                     self.options.lock_wait.as_millis().max(1)
                 ))
                 .map_err(|e| ConnectError(format!("{}: {e}", path.display())))?;
+                super::dialect::register_fold(&mut conn)
+                    .map_err(|e| ConnectError(format!("{}: {e}", path.display())))?;
                 Ok(AnyConnection::Sqlite(conn))
             }
         }

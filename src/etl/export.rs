@@ -1,6 +1,7 @@
 //! Export any store table to CSV or JSON, streamed in keyset-paged chunks, in the form the
 //! importer reads back unchanged: ids for keys, decimal money (`1799.99`), fractional
-//! discounts (`0.07`), ISO dates, empty for null.
+//! discounts (`0.07`), ISO dates, empty for null. The output is put in place whole (a file
+//! by way of a temporary, see [`crate::files::out`]) before the export is audited.
 
 use std::io::Write;
 
@@ -12,6 +13,7 @@ use crate::db::AnyConnection;
 use crate::db::models::*;
 use crate::db::schema::*;
 use crate::error::{Error, Result};
+use crate::files::out::Output;
 use crate::money::{plain_cents, plain_discount};
 use crate::text::looks_like_formula;
 use crate::worker::{CancelToken, Progress};
@@ -215,6 +217,48 @@ pub struct ExportSummary {
     pub formula_cells: u64,
 }
 
+/// Where an export is written. [`Destination::commit`] puts it in place once every row was
+/// written (a file named by the user appears whole, by way of a temporary: [`Output`]),
+/// before the export is audited.
+pub trait Destination: Write {
+    /// Finishes the output; returns the file it became, if any.
+    fn commit(&mut self) -> Result<Option<std::path::PathBuf>>;
+}
+
+impl Destination for Output {
+    fn commit(&mut self) -> Result<Option<std::path::PathBuf>> {
+        Output::commit(self)
+    }
+}
+
+impl Destination for Vec<u8> {
+    fn commit(&mut self) -> Result<Option<std::path::PathBuf>> {
+        Ok(None)
+    }
+}
+
+impl Destination for std::fs::File {
+    fn commit(&mut self) -> Result<Option<std::path::PathBuf>> {
+        self.sync_all()?;
+        Ok(None)
+    }
+}
+
+/// "cannot write to DESTINATION: the disk is full".
+fn write_failed(destination: &str, e: &std::io::Error) -> Error {
+    Error::Invalid(format!(
+        "cannot write to {destination}: {}; nothing was exported there",
+        crate::error::io_words(e)
+    ))
+}
+
+fn csv_failed(destination: &str, e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => write_failed(destination, &io),
+        other => Error::Invalid(format!("cannot write to {destination}: {other:?}")),
+    }
+}
+
 /// Where exported rows go.
 enum Sink<'a> {
     Csv {
@@ -230,7 +274,7 @@ enum Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn row(&mut self, cells: Vec<Out>) -> Result<()> {
+    fn row(&mut self, cells: Vec<Out>, destination: &str) -> Result<()> {
         match self {
             Sink::Csv {
                 w,
@@ -247,10 +291,11 @@ impl Sink<'_> {
                     Out::Str(s) => s,
                 });
                 w.write_record(fields)
-                    .map_err(|e| Error::Invalid(format!("cannot write the export: {e}")))
+                    .map_err(|e| csv_failed(destination, e))
             }
             Sink::Json { out, header, first } => {
-                out.write_all(if *first { b"\n" } else { b",\n" })?;
+                out.write_all(if *first { b"\n" } else { b",\n" })
+                    .map_err(|e| write_failed(destination, &e))?;
                 *first = false;
                 let obj: serde_json::Map<String, serde_json::Value> = header
                     .iter()
@@ -264,26 +309,29 @@ impl Sink<'_> {
                         (k.to_string(), v)
                     })
                     .collect();
-                serde_json::to_writer(&mut **out, &obj)
-                    .map_err(|e| Error::Invalid(format!("cannot write the export: {e}")))
+                serde_json::to_writer(&mut **out, &obj).map_err(|e| match e.io_error_kind() {
+                    Some(_) => write_failed(destination, &std::io::Error::from(e)),
+                    None => Error::Invalid(format!("cannot write to {destination}: {e}")),
+                })
             }
         }
     }
 
-    fn finish(self) -> Result<()> {
+    fn finish(self, destination: &str) -> Result<()> {
         match self {
-            Sink::Csv { mut w, .. } => w.flush().map_err(Error::Io),
-            Sink::Json { out, .. } => {
-                out.write_all(b"\n]\n")?;
-                out.flush().map_err(Error::Io)
-            }
+            Sink::Csv { mut w, .. } => w.flush().map_err(|e| write_failed(destination, &e)),
+            Sink::Json { out, .. } => out
+                .write_all(b"\n]\n")
+                .and_then(|_| out.flush())
+                .map_err(|e| write_failed(destination, &e)),
         }
     }
 }
 
-/// Writes `table` to `out`. Needs `ExportData`; audited. A plain CSV export is exact (it
-/// imports back); with `spreadsheet`, text cells a spreadsheet would run as formulas are
-/// prefixed with `'`.
+/// Writes `table` to `out` (shown as `destination`) and puts it in place
+/// ([`Destination::commit`]: a file appears whole, or not at all). Needs `ExportData`; audited once the output is in place. A plain CSV
+/// export is exact (it imports back); with `spreadsheet`, text cells a spreadsheet would run
+/// as formulas are prefixed with `'`.
 #[allow(clippy::too_many_arguments)]
 pub fn export(
     auth: &Auth,
@@ -291,7 +339,7 @@ pub fn export(
     table: &str,
     format: ExportFormat,
     spreadsheet: bool,
-    out: &mut dyn Write,
+    out: &mut dyn Destination,
     destination: &str,
     cancel: &CancelToken,
     progress: &mut dyn FnMut(Progress),
@@ -300,11 +348,12 @@ pub fn export(
     let spec = crate::tables::spec::table(table).ok_or_else(|| not_a_table(table))?;
     let header = header_for(spec);
     let mut conn = auth.db().conn()?;
+    let writer: &mut dyn Write = out;
     let mut sink = match format {
         ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = csv::Writer::from_writer(writer);
             w.write_record(&header)
-                .map_err(|e| Error::Invalid(format!("cannot write to {destination}: {e}")))?;
+                .map_err(|e| csv_failed(destination, e))?;
             Sink::Csv {
                 w: Box::new(w),
                 spreadsheet,
@@ -312,9 +361,11 @@ pub fn export(
             }
         }
         ExportFormat::Json => {
-            out.write_all(b"[")?;
+            writer
+                .write_all(b"[")
+                .map_err(|e| write_failed(destination, &e))?;
             Sink::Json {
-                out,
+                out: writer,
                 header,
                 first: true,
             }
@@ -334,14 +385,14 @@ pub fn export(
             });
         }
         rows += 1;
-        sink.row(cells)
+        sink.row(cells, destination)
     })?;
     let formula_cells = match &sink {
         Sink::Csv { formula_cells, .. } => *formula_cells,
         Sink::Json { .. } => 0,
     };
-    sink.finish()
-        .map_err(|e| Error::Invalid(format!("cannot write to {destination}: {e}")))?;
+    sink.finish(destination)?;
+    let placed = out.commit()?;
     progress(Progress::rows(spec.name, rows, rows));
     audit::record(
         &mut conn,
@@ -357,7 +408,10 @@ pub fn export(
             } else {
                 "json"
             },
-            crate::text::escape_bounded(destination, 200)
+            crate::text::escape_bounded(
+                &placed.map_or_else(|| destination.to_string(), |p| p.display().to_string()),
+                200
+            )
         ),
     )?;
     Ok(ExportSummary {

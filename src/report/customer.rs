@@ -1,5 +1,6 @@
 //! The customer report's pages: the chain and the customer's details (a missing value shown
-//! as "—"), totals, spending by month as a bar chart, and the order history as a table.
+//! as "—"), totals, spending by month as a bar chart, and the order history as a table
+//! followed by the totals again.
 
 use super::Styling;
 use super::chart;
@@ -15,6 +16,19 @@ pub fn or_missing(value: Option<&str>) -> String {
         Some(v) if !v.is_empty() => crate::text::escape(v).into_owned(),
         _ => MISSING.to_string(),
     }
+}
+
+/// The customer's totals, with what they count.
+fn totals(l: &mut Layout, d: &CustomerData, s: &Styling) {
+    let t = &d.totals;
+    l.fields(&[
+        ("Orders", t.orders.to_string()),
+        ("Rejected orders", t.rejected.to_string()),
+        ("Items bought", t.items.to_string()),
+        ("Lifetime revenue", s.money(t.revenue_cents)),
+        ("Average order", s.money(t.average_cents())),
+    ]);
+    l.paragraph("Items, revenue and the average count every order that was not rejected.");
 }
 
 /// Lays out the report; returns the PDF and its page count.
@@ -40,16 +54,8 @@ pub fn render(d: &CustomerData, s: &Styling) -> (Vec<u8>, usize) {
     ]);
     l.skip(8.0);
 
-    let t = &d.totals;
     l.heading("Totals", 11.0);
-    l.fields(&[
-        ("Orders", t.orders.to_string()),
-        ("Rejected orders", t.rejected.to_string()),
-        ("Items bought", t.items.to_string()),
-        ("Lifetime revenue", s.money(t.revenue_cents)),
-        ("Average order", s.money(t.average_cents())),
-    ]);
-    l.paragraph("Items, revenue and the average count every order that was not rejected.");
+    totals(&mut l, d, s);
     l.skip(8.0);
 
     if d.orders.is_empty() {
@@ -85,6 +91,9 @@ pub fn render(d: &CustomerData, s: &Styling) -> (Vec<u8>, usize) {
             ],
             &rows,
         );
+        // The totals again after the last row, wherever the history ends.
+        l.heading("Totals of the order history", 11.0);
+        totals(&mut l, d, s);
     }
-    l.finish(&s.footer)
+    l.finish(&s.footer, s.now)
 }

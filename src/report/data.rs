@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Text};
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
 
 use crate::db::dynamic::{self, Cell};
 use crate::db::models::{Customer, OrderStatus};
@@ -332,7 +332,11 @@ pub struct SalesData {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub totals: Totals,
-    /// Every month of the range, oldest first.
+    /// The first and the last day with an order in the range (`None` without orders).
+    pub order_days: Option<(NaiveDate, NaiveDate)>,
+    /// Every month from the first to the last with orders in the range, oldest first (the
+    /// months between without sales listed as zero): however wide the range, the report is
+    /// as long as the store's history.
     pub by_month: Vec<MonthSales>,
     /// Every status, with its count of orders.
     pub by_status: Vec<(OrderStatus, i64)>,
@@ -344,6 +348,14 @@ pub struct SalesData {
 
 /// Products listed in the sales report.
 pub const TOP_PRODUCTS: usize = 20;
+
+#[derive(QueryableByName)]
+struct Span {
+    #[diesel(sql_type = Nullable<Date>)]
+    first: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    last: Option<NaiveDate>,
+}
 
 #[derive(QueryableByName)]
 struct StatusCount {
@@ -446,7 +458,18 @@ pub fn sales(
     }
     let totals = totals(conn, &q, &filter, &cells)?;
     let months = monthly(conn, &q, &filter, &cells)?;
-    let by_month = months_between(first_of_month(from), first_of_month(to))
+    let span: Vec<Span> = load(
+        conn,
+        &format!(
+            "SELECT MIN(o.order_date) AS first, MAX(o.order_date) AS last FROM orders o {filter}"
+        ),
+        &cells,
+    )?;
+    let order_days = span.first().and_then(|s| s.first.zip(s.last));
+    let by_month = order_days
+        .map_or_else(Vec::new, |(first, last)| {
+            months_between(first_of_month(first), first_of_month(last))
+        })
         .into_iter()
         .map(|m| {
             let key = month_key(m);
@@ -587,6 +610,7 @@ pub fn sales(
         from,
         to,
         totals,
+        order_days,
         by_month,
         by_status,
         by_category,

@@ -69,8 +69,27 @@ pub enum Which {
     Fallback,
 }
 
-/// The face that has `c` (DejaVu Sans first), and its advance in ems. A character neither
-/// face has is drawn by DejaVu Sans as its missing-glyph box, half an em wide.
+/// Drawn in place of a character neither face has (an emoji such as 🚲, a rare script):
+/// the replacement character �, visible and the same wherever it stands, never an empty
+/// box that reads as a different letter in each viewer.
+pub const MISSING_GLYPH: char = '\u{fffd}';
+
+/// The character drawn for `c`: itself when a face has it, [`MISSING_GLYPH`] when none has,
+/// nothing for a control character.
+pub fn drawn(c: char) -> Option<char> {
+    if main().advance(c).is_some() {
+        Some(c)
+    } else if c.is_control() {
+        None
+    } else if fallback().advance(c).is_some() {
+        Some(c)
+    } else {
+        Some(MISSING_GLYPH)
+    }
+}
+
+/// The face that draws `c` (DejaVu Sans first), and its advance in ems; a character neither
+/// face has is measured as the [`MISSING_GLYPH`] drawn in its place.
 pub fn pick(c: char) -> (Which, f32) {
     if let Some(a) = main().advance(c) {
         return (Which::Main, a);
@@ -80,7 +99,7 @@ pub fn pick(c: char) -> (Which, f32) {
     }
     match fallback().advance(c) {
         Some(a) => (Which::Fallback, a),
-        None => (Which::Main, 0.5),
+        None => (Which::Main, main().advance(MISSING_GLYPH).unwrap_or(0.5)),
     }
 }
 
@@ -96,5 +115,10 @@ mod tests {
         // Widths come from the font: a W is wider than an i.
         assert!(pick('W').1 > pick('i').1 * 2.0);
         assert!(pick('王').1 > 0.5);
+        // What no face has is drawn as the replacement character, which DejaVu Sans has.
+        assert!(main().advance(MISSING_GLYPH).is_some());
+        assert_eq!(drawn('🚲'), Some(MISSING_GLYPH));
+        assert_eq!(drawn('😀'), Some('😀'));
+        assert_eq!(drawn('\u{7}'), None);
     }
 }

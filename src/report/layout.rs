@@ -6,11 +6,14 @@
 use std::borrow::Cow;
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
+    Color, DateTime, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
 };
 
 use super::fonts::{self, Which};
+
+/// The PDF's producer and creator.
+pub const PRODUCER: &str = concat!("Stockroom ", env!("CARGO_PKG_VERSION"));
 
 /// A4 in points.
 pub const PAGE_W: f32 = 595.28;
@@ -177,9 +180,9 @@ impl Layout {
         if text.is_empty() {
             return;
         }
-        // Split into runs of one face each.
+        // Split into runs of one face each; what no face has is drawn as one marker.
         let mut runs: Vec<(Which, String, f32)> = Vec::new();
-        for c in text.chars() {
+        for c in text.chars().filter_map(fonts::drawn) {
             let (which, adv) = fonts::pick(c);
             match runs.last_mut() {
                 Some((w, s, width)) if *w == which => {
@@ -328,9 +331,10 @@ impl Layout {
         self.y -= 6.0;
     }
 
-    /// Adds the footer (`left` and "Page X of Y") to every page and writes the PDF.
-    /// Returns the bytes and the page count.
-    pub fn finish(mut self, left: &str) -> (Vec<u8>, usize) {
+    /// Adds the footer (`left` and "Page X of Y") to every page and writes the PDF, dated
+    /// `created` (Unix seconds) and produced by this Stockroom. Returns the bytes and the page
+    /// count.
+    pub fn finish(mut self, left: &str, created: i64) -> (Vec<u8>, usize) {
         let total = self.pages.len();
         let y = MARGIN - 8.0;
         for i in 0..total {
@@ -352,12 +356,38 @@ impl Layout {
             .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
             .collect();
         let mut warnings = Vec::new();
-        let bytes = self
+        let when = DateTime::from_unix_timestamp(created).unwrap_or_else(|_| DateTime::now());
+        let info = &mut self.doc.metadata.info;
+        info.creation_date = when;
+        info.modification_date = when;
+        info.metadata_date = when;
+        info.producer = PRODUCER.to_string();
+        info.creator = PRODUCER.to_string();
+        let mut doc = self
             .doc
             .with_pages(pages)
-            .save(&PdfSaveOptions::default(), &mut warnings);
+            .to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
         for w in warnings.iter().take(5) {
             tracing::debug!(warning = ?w, "pdf writer");
+        }
+        // printpdf always writes an empty `GTS_PDFXVersion`, which readers take for a PDF/X
+        // claim, and empty fields: the file claims no standard it does not meet.
+        if let Ok(id) = doc.trailer.get(b"Info").and_then(|o| o.as_reference())
+            && let Ok(info) = doc.get_object_mut(id).and_then(|o| o.as_dict_mut())
+        {
+            for key in [
+                &b"GTS_PDFXVersion"[..],
+                b"Identifier",
+                b"Subject",
+                b"Author",
+                b"Keywords",
+            ] {
+                info.remove(key);
+            }
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = doc.save_to(&mut bytes) {
+            tracing::warn!(error = %e, "pdf writer");
         }
         (bytes, total)
     }
@@ -381,7 +411,7 @@ mod tests {
         let mut l = Layout::new("t", "head");
         let rows: Vec<Vec<String>> = (0..150).map(|i| vec![i.to_string()]).collect();
         l.table(&[Column::right("n", 1.0)], &rows);
-        let (bytes, pages) = l.finish("footer");
+        let (bytes, pages) = l.finish("footer", 1_800_000_000);
         assert!(pages >= 3);
         assert!(bytes.starts_with(b"%PDF"));
     }

@@ -29,9 +29,13 @@ use crate::money::format_cents;
 pub enum Target {
     /// The reports folder, under a name made from the report (`customer-7-2026-12-03.pdf`).
     Folder,
-    /// This file (a numbered name beside it when it exists).
+    /// `--out PATH`: this file (a numbered name beside it when it exists); a folder takes the
+    /// report under its default name; a FIFO or a character device is written into; `-` is
+    /// standard output.
     File(PathBuf),
-    /// Nowhere: the PDF is returned in [`ReportFile::pdf`] (for `--out -`).
+    /// Standard output (`--out -`); a failed write is a failure, audited as such.
+    Stdout,
+    /// Nowhere: the PDF is returned in [`ReportFile::pdf`] for the caller to use.
     Bytes,
 }
 
@@ -62,8 +66,10 @@ impl ReportOptions {
 /// A finished report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFile {
-    /// The file written (`None` for [`Target::Bytes`]).
+    /// The file written (`None` for standard output, a FIFO, a device or [`Target::Bytes`]).
     pub path: Option<PathBuf>,
+    /// Where it went, as shown to people (`standard output`, `/dev/lp0`, the file).
+    pub to: String,
     /// Its size.
     pub bytes: u64,
     pub pages: usize,
@@ -88,6 +94,8 @@ pub(crate) struct Styling {
     pub generated: String,
     /// The footer's left part.
     pub footer: String,
+    /// When the report was made (Unix seconds): the PDF's creation date.
+    pub now: i64,
 }
 
 impl Styling {
@@ -102,6 +110,7 @@ impl Styling {
                 crate::text::escape(&actor.name)
             ),
             generated,
+            now,
         }
     }
 
@@ -161,8 +170,24 @@ pub fn parse_date(field: &str, text: &str, end: bool) -> Result<NaiveDate> {
     })
 }
 
-/// Writes a finished PDF where `o` says, audits it, and describes the result. The audit row
-/// and the file go together: when the audit cannot be written, the file is removed.
+/// Records a report in the audit trail.
+fn record(auth: &Auth, actor: &Actor, details: &str) -> Result<()> {
+    let mut conn = auth.db().conn()?;
+    audit::record(
+        &mut conn,
+        auth.now(),
+        &actor.name,
+        &actor.terminal,
+        Event::Report,
+        details,
+    )
+    .map_err(Error::from)
+}
+
+/// Writes a finished PDF where `o` says, audits what happened (a failed write is audited as
+/// failed, with its reason), and describes the result. A file appears whole or not at all;
+/// the audit row and the file go together: when the audit cannot be written, the file is
+/// removed.
 fn deliver(
     auth: &Auth,
     actor: &Actor,
@@ -172,44 +197,75 @@ fn deliver(
     pdf: Vec<u8>,
     pages: usize,
 ) -> Result<ReportFile> {
+    use std::io::Write;
     let bytes = pdf.len() as u64;
-    let (path, pdf) = match &o.target {
-        Target::Folder => (
-            Some(output::write_new(&o.reports_dir.join(default_name), &pdf)?),
-            None,
-        ),
-        Target::File(p) => (Some(output::write_new(p, &pdf)?), None),
-        Target::Bytes => (None, Some(pdf)),
-    };
-    let to = match &path {
-        Some(p) => p.display().to_string(),
-        None => "-".to_string(),
-    };
-    let recorded = auth.db().conn().and_then(|mut conn| {
-        audit::record(
-            &mut conn,
-            auth.now(),
-            &actor.name,
-            &actor.terminal,
-            Event::Report,
-            &format!(
-                "{what} pages={pages} bytes={bytes} to={}",
-                crate::text::escape_bounded(&to, 200)
-            ),
+    let details = |to: &str| {
+        format!(
+            "{what} pages={pages} bytes={bytes} to={}",
+            crate::text::escape_bounded(to, 200)
         )
-        .map_err(Error::from)
-    });
-    if let Err(e) = recorded {
+    };
+    let mut out = match &o.target {
+        Target::Bytes => {
+            record(auth, actor, &details("-"))?;
+            return Ok(ReportFile {
+                path: None,
+                to: "-".into(),
+                bytes,
+                pages,
+                pdf: Some(pdf),
+            });
+        }
+        Target::Folder => output::new_file(&o.reports_dir.join(default_name))?,
+        Target::File(p) => output::open(p, default_name)?,
+        Target::Stdout => crate::files::out::Output::stdout(None),
+    };
+    let written = out
+        .write_all(&pdf)
+        .map_err(|e| out.error(e))
+        .and_then(|_| out.commit())
+        .and_then(|placed| {
+            if out.closed() {
+                Err(out.error(std::io::Error::from(std::io::ErrorKind::BrokenPipe)))
+            } else {
+                Ok(placed)
+            }
+        });
+    let to = match &written {
+        Ok(Some(p)) => p.display().to_string(),
+        _ if matches!(o.target, Target::Stdout) => "-".to_string(),
+        _ => out.shown().to_string(),
+    };
+    let path = match written {
+        Ok(p) => p,
+        Err(e) => {
+            let failed = format!(
+                "{} failed={}",
+                details(&to),
+                crate::text::escape_bounded(&e.to_string(), 200)
+            );
+            if let Err(audit) = record(auth, actor, &failed) {
+                tracing::warn!(error = %audit, "a failed report could not be audited");
+            }
+            return Err(e);
+        }
+    };
+    if let Err(e) = record(auth, actor, &details(&to)) {
         if let Some(p) = &path {
             let _ = std::fs::remove_file(p);
         }
         return Err(e);
     }
     Ok(ReportFile {
+        to: match (&path, &o.target) {
+            (Some(p), _) => shown(p),
+            (None, Target::Stdout) => "standard output".into(),
+            (None, _) => out.shown().to_string(),
+        },
         path,
         bytes,
         pages,
-        pdf,
+        pdf: None,
     })
 }
 

@@ -1,57 +1,41 @@
-//! Where finished reports go: a new private file (mode 0600, folder 0700) created
-//! exclusively, so an existing report is never overwritten — `name.pdf` is taken, so
-//! `name-2.pdf`, `name-3.pdf`, … — and the listing of the latest reports in a folder.
+//! Where finished reports go: a new private file (mode 0600, folder 0700) written beside its
+//! name and moved onto it only when whole, never over an existing report — `name.pdf` is
+//! taken, so `name-2.pdf`, `name-3.pdf`, … —; a folder named by `--out` takes the report
+//! under its default name; a FIFO or a character device is written into. Also the listing of
+//! the latest reports in a folder.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
+use crate::files::out::{Kind, Naming, Output, is_stdout, kind_of};
 
-/// The most numbered names tried before giving up.
-const MAX_SUFFIX: u32 = 10_000;
-
-/// `path` with `-n` before its extension (`a/report.pdf` → `a/report-2.pdf`).
-fn numbered(path: &Path, n: u32) -> PathBuf {
-    if n <= 1 {
-        return path.to_path_buf();
-    }
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
-        None => format!("{stem}-{n}"),
-    };
-    path.with_file_name(name)
+/// A new report file at `path`, or at the first free numbered name beside it.
+pub fn new_file(path: &Path) -> Result<Output> {
+    Output::file(
+        path,
+        Naming::NeverOverwrite,
+        crate::text::escape(&path.display().to_string()).into_owned(),
+    )
 }
 
-/// Writes `bytes` to `path`, or to the first free numbered name beside it; returns the path
-/// written. A failed write leaves no file behind.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    for n in 1..=MAX_SUFFIX {
-        let candidate = numbered(path, n);
-        let mut file = match crate::files::create_new_private(&candidate) {
-            Ok(f) => f,
-            Err(Error::File { source, .. })
-                if source.kind() == std::io::ErrorKind::AlreadyExists =>
-            {
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        if let Err(e) = file.write_all(bytes).and_then(|_| file.sync_all()) {
-            drop(file);
-            let _ = std::fs::remove_file(&candidate);
-            return Err(Error::file(&candidate, e));
-        }
-        return Ok(candidate);
+/// Where `--out PATH` sends a report called `default_name`: into PATH when it is a folder,
+/// straight into a FIFO or a character device, `-` to standard output, else a new file at
+/// PATH (never over an existing one).
+pub fn open(path: &Path, default_name: &str) -> Result<Output> {
+    if !is_stdout(path) && kind_of(&crate::files::replace::resolve(path)?)? == Kind::Folder {
+        return new_file(&path.join(default_name));
     }
-    Err(Error::Invalid(format!(
-        "{} and {MAX_SUFFIX} numbered names beside it already exist",
-        crate::text::escape(&path.display().to_string())
-    )))
+    Output::open(path, Naming::NeverOverwrite, None)
+}
+
+/// Writes `bytes` to a new file at `path`, or at the first free numbered name beside it;
+/// returns the path written. A failed write leaves no file behind.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    use std::io::Write;
+    let mut out = new_file(path)?;
+    out.write_all(bytes).map_err(|e| out.error(e))?;
+    Ok(out.commit()?.expect("a file output has a path"))
 }
 
 /// A report file in the reports folder.
@@ -104,7 +88,7 @@ pub fn recent(dir: &Path, limit: usize) -> Result<Vec<RecentReport>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 
     #[test]
     fn never_overwrites_and_numbers_the_next_name() {
@@ -122,5 +106,17 @@ mod tests {
         let listed = recent(&dir.path().join("reports"), 2).unwrap();
         assert_eq!(listed.len(), 2);
         assert!(recent(&dir.path().join("none"), 5).unwrap().is_empty());
+        // A folder takes the report under its default name; a device is written into.
+        let mut o = open(&dir.path().join("reports"), "sales.pdf").unwrap();
+        std::io::Write::write_all(&mut o, b"pdf").unwrap();
+        assert_eq!(
+            o.commit().unwrap(),
+            Some(dir.path().join("reports/sales.pdf"))
+        );
+        let mut o = open(Path::new("/dev/null"), "sales.pdf").unwrap();
+        std::io::Write::write_all(&mut o, b"pdf").unwrap();
+        assert_eq!(o.commit().unwrap(), None);
+        let null = std::fs::metadata("/dev/null").unwrap();
+        assert!(null.file_type().is_char_device());
     }
 }

@@ -48,7 +48,7 @@ pub fn render(d: &SalesData, s: &Styling) -> (Vec<u8>, usize) {
     if t.orders == 0 {
         l.heading("Orders", 11.0);
         l.paragraph("There are no orders in this period.");
-        return l.finish(&s.footer);
+        return l.finish(&s.footer, s.now);
     }
 
     let bars: Vec<(String, i64)> = d
@@ -59,6 +59,12 @@ pub fn render(d: &SalesData, s: &Styling) -> (Vec<u8>, usize) {
     chart::bars(&mut l, "Monthly revenue", &bars, &s.currency);
 
     l.heading("Revenue by month", 11.0);
+    if let (Some(first), Some(last)) = (d.by_month.first(), d.by_month.last()) {
+        l.paragraph(&format!(
+            "From the first to the last month with orders in the period ({} to {}).",
+            first.month, last.month
+        ));
+    }
     let rows: Vec<Vec<String>> = d
         .by_month
         .iter()
@@ -159,5 +165,5 @@ pub fn render(d: &SalesData, s: &Styling) -> (Vec<u8>, usize) {
         ],
         &rows,
     );
-    l.finish(&s.footer)
+    l.finish(&s.footer, s.now)
 }

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod cli;
 pub mod cluster;
 pub mod http;
 pub mod proxy;

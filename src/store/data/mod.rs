@@ -157,10 +157,28 @@ fn to_row(view: &View, json: &[serde_json::Value]) -> Row {
     Row { key, values }
 }
 
-/// Reads one page. Near the end of a long list the page is read from the end backwards, so
-/// the last page costs what the first does.
+/// Reads one page of at most [`MAX_PAGE`] rows (a larger `limit` is refused in words; 0
+/// reads only the count). A page past the end is empty, so a script paging until an empty
+/// page stops. Near the end of a long list the page is read from the end backwards, so the
+/// last page costs what the first does.
 pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
     let view = view_of(&q.table)?;
+    if q.limit > MAX_PAGE {
+        return Err(Error::InvalidField {
+            field: "limit".into(),
+            message: format!(
+                "at most {} rows a page (got {}); read further pages with an offset",
+                crate::text::group_digits(MAX_PAGE),
+                crate::text::group_digits(q.limit)
+            ),
+        });
+    }
+    if let Some(text) = &q.search {
+        crate::store::words::check(text).map_err(|message| Error::InvalidField {
+            field: "search".into(),
+            message,
+        })?;
+    }
     let mut conn = auth.db().conn()?;
     auth.authorize(&mut conn, actor, Permission::ViewData)?;
     let (sort_pos, dir) = match &q.sort {
@@ -200,7 +218,7 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
         None => (String::new(), Vec::new()),
     };
     let refs: Vec<&Cell> = cells.iter().collect();
-    let limit = q.limit.clamp(1, MAX_PAGE);
+    let limit = q.limit;
     let pick = Pick {
         from: &pick_from,
         filter: &filter,
@@ -212,7 +230,7 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
     };
     // The first page of a search scans the matching rows once for the page and their count
     // together (a window count), instead of once for each.
-    if search.is_some() && q.known_total.is_none() && q.offset == 0 {
+    if search.is_some() && q.known_total.is_none() && q.offset == 0 && limit > 0 {
         let (rows, total) = read_first_counted(&mut conn, view, &pick, limit)?;
         return Ok(Page {
             view,
@@ -234,8 +252,12 @@ pub fn list(auth: &Auth, actor: &Actor, q: &ListQuery) -> Result<Page> {
             &refs,
         )? as u64,
     };
-    let offset = q.offset.min(total.saturating_sub(1));
-    let rows = read_page(&mut conn, view, &pick, offset, limit, total)?;
+    let offset = q.offset;
+    let rows = if offset >= total || limit == 0 {
+        Vec::new()
+    } else {
+        read_page(&mut conn, view, &pick, offset, limit, total)?
+    };
     Ok(Page {
         view,
         rows,
@@ -449,7 +471,7 @@ pub(crate) use edit::add_with;
 pub use edit::{Base, EditForm, add, edit_form, fields, form_values, save, set};
 
 /// Writes the rows of a list — its search and sort, every page — to a new CSV file at
-/// `path` as they are shown (names for foreign keys, money with cents, statuses in words).
+/// `path` (which must not exist; the file appears whole or not at all) as they are shown (names for foreign keys, money with cents, statuses in words).
 /// Needs `ExportData`; audited. Returns the rows written.
 pub fn export_csv(
     auth: &Auth,
@@ -457,10 +479,19 @@ pub fn export_csv(
     q: &ListQuery,
     path: &std::path::Path,
 ) -> Result<u64> {
+    use crate::files::out::{Naming, Output};
     auth.require(actor, Permission::ExportData)?;
-    let file = crate::files::create_new_private(path)?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    let fail = |e: csv::Error| Error::file(path, std::io::Error::other(e));
+    // Written beside its name and moved there only when whole (never over another file).
+    let out = Output::file(
+        path,
+        Naming::Exclusive,
+        crate::text::escape(&path.display().to_string()).into_owned(),
+    )?;
+    let mut w = csv::Writer::from_writer(out);
+    let fail = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::file(path, io),
+        other => Error::file(path, std::io::Error::other(format!("{other:?}"))),
+    };
     let mut q = ListQuery {
         offset: 0,
         limit: MAX_PAGE,
@@ -491,6 +522,10 @@ pub fn export_csv(
         q.known_total = Some(page.total);
     }
     w.flush().map_err(|e| Error::file(path, e))?;
+    let mut out = w
+        .into_inner()
+        .map_err(|e| Error::file(path, std::io::Error::other(e.to_string())))?;
+    out.commit()?;
     let mut conn = auth.db().conn()?;
     crate::auth::audit::record(
         &mut conn,

@@ -13,7 +13,7 @@ mod verify;
 pub(crate) use actions::count_one;
 pub use actions::{Counted, StockLine, count, receive, transfer};
 pub use levels::{Level, LevelQuery, levels};
-pub use moves::{MoveQuery, MoveRow, moves};
+pub use moves::{MAX_PAGE as MAX_MOVES_PAGE, MoveQuery, MoveRow, moves};
 pub use verify::{Mismatch, verify};
 
 use diesel::prelude::*;

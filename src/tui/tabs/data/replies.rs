@@ -12,6 +12,10 @@ impl DataTab {
                 self.loading = false;
                 self.asked = None;
                 match r {
+                    // Past the end (rows deleted meanwhile): the last row instead.
+                    Ok(page) if page.rows.is_empty() && page.offset > 0 && page.total > 0 => {
+                        Some(self.load(ctx, page.total - 1, Land::Last))
+                    }
                     Ok(page) => {
                         let n = page.rows.len();
                         self.cursor = match self.land {
