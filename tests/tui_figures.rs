@@ -124,6 +124,7 @@ fn the_dashboard_is_read_again_after_a_sale_or_a_reject_here_and_every_minute_an
         h.type_text(&code);
         h.press(KeyCode::Enter);
         h.press(KeyCode::Enter);
+        h.press(KeyCode::Enter);
         assert!(h.render().contains("saved (1 line,"), "{}", h.render());
         open(&mut h, "Dashboard");
         assert_eq!(orders_shown(&h), before + 1);

@@ -125,6 +125,8 @@ fn a_clerk_sells_with_searches_and_is_told_when_stock_is_short() {
     // More than is left: refused, what was typed stays.
     h.type_text(&(left + 1).to_string());
     h.press_with(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    // The pay stage: Enter pays by card; the service refuses and the lines come back.
+    h.press(KeyCode::Enter);
     let s = h.render();
     assert!(
         s.contains("not enough stock") && s.contains(&format!("{left} left")),
@@ -144,6 +146,8 @@ fn a_clerk_sells_with_searches_and_is_told_when_stock_is_short() {
     h.press(KeyCode::Enter);
     assert_eq!(form(&h).focus, Focus::Product(1));
     h.press(KeyCode::Enter);
+    assert!(h.render().contains("Pay by"), "{}", h.render());
+    h.press(KeyCode::Enter);
     let s = h.render();
     assert!(s.contains("saved (1 line,"), "{s}");
     assert_eq!(count(&t, "orders"), orders_before + 1);
@@ -153,6 +157,9 @@ fn a_clerk_sells_with_searches_and_is_told_when_stock_is_short() {
         .first(&mut *t.db.conn().unwrap())
         .unwrap();
     assert_eq!(now, left - 1);
+    // The receipt shows after the sale; Enter puts it away.
+    assert!(h.render().contains("Receipt of order"), "{}", h.render());
+    h.press(KeyCode::Enter);
     // Open it and move it on; rejecting asks first and puts the stock back.
     h.press(KeyCode::Enter);
     assert!(h.render().contains("Pending"), "{}", h.render());

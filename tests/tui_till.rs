@@ -226,10 +226,15 @@ both_backends!(
                 "a label and its value apart: {s}"
             );
             till.key_with(KeyCode::Char('s'), KeyModifiers::CONTROL);
+            // Paid by card: Enter.
+            till.key(KeyCode::Enter);
             let s = till.h.render();
             assert!(s.contains("saved (2 lines,"), "{s}");
             assert!(till.keys <= 8, "{} keys besides the text", till.keys);
-            assert_eq!(till.keys, 7, "tab, n, ↓, Enter, Enter, Enter, Ctrl-S");
+            assert_eq!(
+                till.keys, 8,
+                "tab, n, ↓, Enter, Enter, Enter, Ctrl-S, Enter (card)"
+            );
 
             // The store holds the sale: the second namesake's, at the clerk's store, by them.
             assert_eq!(count(&t, "orders"), orders_before + 1);
@@ -331,6 +336,7 @@ fn a_code_scanned_again_counts_up_an_unknown_or_mistyped_one_says_so_and_fast_sc
         assert_eq!(ed(&h).focus, Focus::Product(3));
         // Enter on the empty line sells; the counts are the ones shown.
         let left = stock(&t, store, products[0].0);
+        h.press(KeyCode::Enter);
         h.press(KeyCode::Enter);
         assert!(h.render().contains("saved (3 lines,"), "{}", h.render());
         assert_eq!(stock(&t, store, products[0].0), left - 2);
@@ -511,6 +517,7 @@ fn the_service_s_refusals_show_as_they_come_with_the_field_they_name() {
         h.type_text("100001");
         let orders_before = count(&t, "orders");
         h.press_with(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        h.press(KeyCode::Enter);
         let s = h.render();
         assert!(
             s.contains("quantity 100001 is not a number from 1 to 100,000"),
@@ -527,6 +534,7 @@ fn the_service_s_refusals_show_as_they_come_with_the_field_they_name() {
             .execute(&mut *t.db.conn().unwrap())
             .unwrap();
         h.press_with(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        h.press(KeyCode::Enter);
         let s = h.render();
         assert!(s.contains("staff member 8 is not active"), "{s}");
         assert_eq!(ed(&h).focus, Focus::Staff);

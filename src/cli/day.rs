@@ -9,8 +9,8 @@ use super::Context;
 use super::output::Format;
 use crate::auth::Actor;
 use crate::error::{Error, Result};
-use crate::money::{format_cents, parse_cents};
-use crate::store::till::{self, DayReport, Tender};
+use crate::money::parse_cents;
+use crate::store::till::{self, DayReport};
 
 #[derive(Debug, Subcommand)]
 pub enum DayCommand {
@@ -66,79 +66,6 @@ fn date(text: Option<&str>) -> Result<Option<NaiveDate>> {
     .transpose()
 }
 
-/// The report as lines people read.
-pub fn lines(r: &DayReport, float: Option<i64>) -> Vec<String> {
-    let f = &r.figures;
-    let mut out = Vec::new();
-    match &r.closed {
-        Some(c) => out.push(format!(
-            "{} — Z close #{} for {} (closed by {})",
-            crate::text::escape(&r.store),
-            c.number,
-            r.business_day,
-            crate::text::escape(&c.actor)
-        )),
-        None => out.push(format!(
-            "{} — X report, {} (open since {})",
-            crate::text::escape(&r.store),
-            r.business_day,
-            match r.last_close {
-                Some((n, d)) => format!("close #{n} of {d}"),
-                None => "the first sale".into(),
-            }
-        )),
-    }
-    out.push(format!(
-        "sales {}  refunds {}",
-        crate::text::group_digits(f.sales),
-        crate::text::group_digits(f.refunds)
-    ));
-    out.push(format!("{:<8}{:>14}{:>14}", "tender", "taken", "refunded"));
-    for t in Tender::ALL {
-        let x = f.of(t);
-        out.push(format!(
-            "{:<8}{:>14}{:>14}",
-            t.as_str(),
-            format_cents(x.taken_cents),
-            format_cents(x.refunded_cents)
-        ));
-    }
-    out.push(format!(
-        "cash handed over {}, change given {}, cash refunds {}",
-        format_cents(f.cash.tendered_cents),
-        format_cents(f.change_cents),
-        format_cents(f.cash.refunded_cents)
-    ));
-    match (&r.closed, float) {
-        (Some(c), _) => {
-            let v = c.variance_cents();
-            out.push(format!(
-                "expected cash {} (float {} + {}), counted {}: {}",
-                format_cents(c.expected_cents),
-                format_cents(c.float_cents),
-                format_cents(f.cash_net_cents()),
-                format_cents(c.counted_cents),
-                match v.signum() {
-                    1 => format!("over {}", format_cents(v)),
-                    -1 => format!("short {}", format_cents(-v)),
-                    _ => "even".into(),
-                }
-            ));
-        }
-        (None, Some(fl)) => out.push(format!(
-            "expected cash {} (float {} + {})",
-            format_cents(fl + f.cash_net_cents()),
-            format_cents(fl),
-            format_cents(f.cash_net_cents())
-        )),
-        (None, None) => out.push(format!(
-            "expected cash: the float + {}",
-            format_cents(f.cash_net_cents())
-        )),
-    }
-    out
-}
-
 fn print(r: &DayReport, float: Option<i64>, format: Format) -> Result<()> {
     match format {
         Format::Json => {
@@ -148,7 +75,7 @@ fn print(r: &DayReport, float: Option<i64>, format: Format) -> Result<()> {
             );
         }
         _ => {
-            for l in lines(r, float) {
+            for l in till::report_lines(r, float) {
                 crate::outln!("{l}");
             }
         }

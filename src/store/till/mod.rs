@@ -7,7 +7,9 @@ mod receipt;
 mod returns;
 mod tender;
 
-pub use close::{Closed, DayFigures, DayReport, TenderFigures, close_day, day_report};
+pub use close::{
+    Closed, DayFigures, DayReport, TenderFigures, close_day, day_report, report_lines,
+};
 pub use receipt::{WIDTHS, receipt};
 pub use returns::{ReturnLine, Returned, refund_share, return_items};
 pub use tender::{Paid, Tender, TenderSpec, allocate};

@@ -37,6 +37,7 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
     if tab.editor.is_some() {
         super::form_draw::draw(tab, ctx, f, area);
     }
+    super::desk::draw(tab, ctx, f, area);
 }
 
 fn list(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
@@ -172,6 +173,7 @@ fn detail(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::styled("Total     ", t.dim),
             Span::styled(ctx.shop.money(s.total_cents), t.title),
+            Span::styled(format!("  · {}", paid_text(d, ctx)), t.dim),
         ]),
     ];
     f.render_widget(Paragraph::new(lines).style(t.base), head);
@@ -210,4 +212,45 @@ fn detail(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         numbered: false,
     }
     .draw(t, f, body);
+}
+
+/// How an order was paid and what came back: `paid card $72.99 · 1 unit returned ($24.33)`.
+fn paid_text(d: &crate::store::orders::OrderDetail, ctx: &Ctx) -> String {
+    let sales: Vec<String> = d
+        .payments
+        .iter()
+        .filter(|p| p.amount_cents > 0)
+        .map(|p| {
+            let change = p.change_cents();
+            format!(
+                "{} {}{}",
+                p.tender.as_str(),
+                ctx.shop.money(p.amount_cents),
+                if change > 0 {
+                    format!(" (change {})", ctx.shop.money(change))
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect();
+    let mut out = if sales.is_empty() {
+        "no tender recorded".to_string()
+    } else {
+        format!("paid {}", sales.join(", "))
+    };
+    let units: i32 = d
+        .returns
+        .iter()
+        .flat_map(|r| r.lines.iter().map(|l| l.2))
+        .sum();
+    if units > 0 {
+        let refunded: i64 = d.returns.iter().map(|r| r.refund_cents).sum();
+        out.push_str(&format!(
+            " · {units} unit{} returned ({})",
+            if units == 1 { "" } else { "s" },
+            ctx.shop.money(refunded)
+        ));
+    }
+    out
 }

@@ -21,6 +21,8 @@ use crate::tui::widgets::input::TextInput;
 pub enum Stage {
     /// The customer, store, staff and lines are being typed.
     Lines,
+    /// The lines are settled: how it is paid (see `pay`).
+    Pay,
 }
 
 /// A field of the form.
@@ -182,6 +184,8 @@ pub struct Editor {
     /// the match is taken when they come, and the keys pressed meanwhile follow.
     pub waiting: Option<Focus>,
     pub typeahead: VecDeque<(KeyEvent, Option<Action>)>,
+    /// How it is paid, in the pay stage.
+    pub pay: super::pay::Pay,
 }
 
 impl Default for Editor {
@@ -201,6 +205,7 @@ impl Default for Editor {
             new_customer: None,
             waiting: None,
             typeahead: VecDeque::new(),
+            pay: super::pay::Pay::default(),
         }
     }
 }

@@ -404,6 +404,10 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         ])
     };
     f.render_widget(Paragraph::new(foot_line).style(t.base), foot);
+    // The last stage: how it is paid.
+    if ed.stage == super::editor::Stage::Pay {
+        super::pay::draw(tab, ctx, f, area);
+    }
     // A customer being added at the till.
     if let Some(nc) = &ed.new_customer {
         let mut lines = vec![Line::styled(

@@ -2,12 +2,15 @@
 //! searched by id or customer; an order with its lines and total; moving it on (processing,
 //! completed, rejected — the service refuses any other step, and rejecting puts the stock
 //! back); and selling: the new-order form (`editor` its state, `sale` the order it makes,
-//! `till` its keys, `form_draw` its drawing), saved with its stock in one transaction or
-//! refused with what is left.
+//! `till` its keys, `pay` its last stage — the tender —, `form_draw` its drawing), saved with
+//! its stock and payment in one transaction or refused with what is left; and the till's desk
+//! (`desk`): the receipt, returns, and the day's X report and Z close.
 
+pub mod desk;
 mod draw;
 pub mod editor;
 mod form_draw;
+mod pay;
 mod sale;
 mod till;
 
@@ -40,7 +43,12 @@ enum OrdersReply {
     Status(i32, OrderStatus, Result<(), Error>),
     /// What the form's focused field matches: for that field and the text asked about.
     Matches(Focus, String, Result<Matches, Error>),
-    Created(Result<i32, Error>),
+    /// A sale saved with its tender, and its receipt.
+    Sold(Result<(orders::Sold, String), Error>),
+    Receipt(i32, Result<String, Error>),
+    Returned(i32, Result<crate::store::till::Returned, Error>),
+    /// A store's day report (or its close, `true`).
+    Day(i32, Result<crate::store::till::DayReport, Error>, bool),
     /// The staff member (and store) the account is linked to: the form's defaults.
     Own(Result<Option<StaffChoice>, Error>),
     /// A customer added at the till: their id.
@@ -70,6 +78,8 @@ pub struct OrdersTab {
     pub days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     pub dating: bool,
     pub days_input: TextInput,
+    /// The receipt, a return, the day's report and close, over the tab.
+    pub desk: desk::Desk,
     rows: u64,
 }
 
@@ -98,6 +108,7 @@ impl Default for OrdersTab {
                 i.max_chars = 40;
                 i
             },
+            desk: desk::Desk::default(),
             rows: 20,
         }
     }
@@ -166,6 +177,17 @@ impl Tab for OrdersTab {
     }
 
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
+        // A receipt shown after a sale goes with the next key, which then does what it does
+        // (`n` starts the next sale); Enter and Esc only close it.
+        if let Some(desk::Overlay::Receipt(..)) = self.desk.overlay {
+            self.desk.overlay = None;
+            if matches!(key.code, KeyCode::Enter | KeyCode::Esc) {
+                return Some(Cmd::Done);
+            }
+        }
+        if self.desk.is_open() {
+            return Some(self.desk_key(key, action, ctx));
+        }
         if self.editor.is_some() {
             return Some(self.editor_key(key, action));
         }
@@ -285,6 +307,7 @@ impl Tab for OrdersTab {
                     self.load(ctx, 0)
                 }
                 KeyCode::Char('r') => self.load(ctx, offset),
+                KeyCode::Char('z') => self.open_day(),
                 KeyCode::Enter => {
                     match self.page.as_ref().and_then(|p| p.orders.get(self.cursor)) {
                         Some(o) => {
@@ -304,6 +327,14 @@ impl Tab for OrdersTab {
                 }
                 KeyCode::Char('p') => self.move_to(OrderStatus::Processing),
                 KeyCode::Char('c') => self.move_to(OrderStatus::Completed),
+                KeyCode::Char('b') => self.open_return(),
+                KeyCode::Char('R') => match &self.detail {
+                    Some(d) => {
+                        let id = d.summary.order_id;
+                        self.reprint(id)
+                    }
+                    None => Cmd::Done,
+                },
                 // A final order is not asked about: the service says why it stays.
                 KeyCode::Char('x')
                     if self.detail.as_ref().is_some_and(|d| {
@@ -355,7 +386,14 @@ impl Tab for OrdersTab {
                 ]))
             }
             OrdersReply::Matches(focus, text, found) => self.matches_came(focus, text, found),
-            OrdersReply::Created(r) => Some(self.saved(r, ctx)),
+            OrdersReply::Sold(r) => Some(self.saved(r, ctx)),
+            OrdersReply::Receipt(id, Ok(text)) => {
+                self.desk.show_receipt(id, text);
+                None
+            }
+            OrdersReply::Receipt(_, Err(e)) => Some(Cmd::failed(&e)),
+            OrdersReply::Returned(id, r) => Some(self.returned(id, r, ctx)),
+            OrdersReply::Day(store, r, closing) => Some(self.day_came(store, r, closing)),
             OrdersReply::CustomerAdded(Ok(id)) => {
                 if let Some(ed) = self.editor.as_mut() {
                     ed.customer_added(id);
@@ -400,7 +438,11 @@ impl Tab for OrdersTab {
     }
 
     fn editing(&self) -> bool {
-        self.editor.is_some() || self.searching || self.dating || self.confirm_reject.is_some()
+        self.editor.is_some()
+            || self.searching
+            || self.dating
+            || self.confirm_reject.is_some()
+            || self.desk.typing()
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -428,7 +470,34 @@ impl OrdersTab {
     /// The keys of what is in front: the most used for the hint bar, every one for the help.
     fn keys(&self, all: bool) -> Vec<Hint> {
         let h = |k: &str, what: &'static str| (k.to_string(), what);
+        match &self.desk.overlay {
+            Some(desk::Overlay::Receipt(..)) => return vec![h("any key", "close")],
+            Some(desk::Overlay::Report(_, _, false)) => {
+                return vec![
+                    h("Z", "close the day"),
+                    h("r", "read again"),
+                    h("any other key", "close"),
+                ];
+            }
+            Some(desk::Overlay::Report(..)) => return vec![h("any key", "close")],
+            Some(_) => {
+                return vec![
+                    h("Enter", "next / done on the last"),
+                    h("Tab/Shift-Tab", "move"),
+                    h("Esc", "cancel"),
+                ];
+            }
+            None => {}
+        }
         if let Some(ed) = &self.editor {
+            if ed.stage == editor::Stage::Pay {
+                return vec![
+                    h("digits", "cash handed over"),
+                    h("Tab", "card / cash / other"),
+                    h("Enter", "pay and save"),
+                    h("Esc", "back to the lines"),
+                ];
+            }
             if ed.confirm_drop {
                 return vec![h("y", "drop this order"), h("any other key", "keep it")];
             }
@@ -495,7 +564,8 @@ impl OrdersTab {
                 h("/", "search an order id or customer (every word)"),
                 h("Esc", "clear the filters and the search"),
                 h("r", "reload"),
-                h("p c x", "on an open order: processing, completed, reject"),
+                h("z", "the day (X report; Z closes)"),
+                h("p c x b R", "on an order: status, return, receipt"),
             ],
             Pane::List => vec![
                 h("n", "new order"),
@@ -505,12 +575,15 @@ impl OrdersTab {
                 h("s", "store"),
                 h("d", "days"),
                 h("/", "search id or customer"),
+                h("z", "the day"),
                 h("r", "reload"),
             ],
             Pane::Detail if all => vec![
                 h("p", "processing"),
                 h("c", "completed (shipped today)"),
                 h("x", "reject (asks; the stock goes back)"),
+                h("b", "take units back (a return: refund, restock)"),
+                h("R", "the receipt"),
                 h("n", "new order"),
                 h("Esc", "back to the list (Backspace too)"),
             ],
@@ -518,6 +591,8 @@ impl OrdersTab {
                 h("p", "processing"),
                 h("c", "completed"),
                 h("x", "reject"),
+                h("b", "return"),
+                h("R", "receipt"),
                 h("n", "new order"),
                 h("Esc", "back"),
             ],

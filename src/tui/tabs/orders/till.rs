@@ -57,27 +57,6 @@ impl OrdersTab {
         }))
     }
 
-    fn sell(&mut self) -> Cmd {
-        let Some(ed) = self.editor.as_mut() else {
-            return Cmd::Done;
-        };
-        match ed.order() {
-            Ok(order) => {
-                ed.saving = true;
-                Cmd::Run(
-                    Work::new("save", move |w| {
-                        OrdersReply::Created(orders::create(w.auth, w.actor, &order))
-                    })
-                    .writes(),
-                )
-            }
-            Err((field, why)) => {
-                ed.go(field);
-                Cmd::Batch(vec![Cmd::Notice(Notice::error(why)), self.look_up()])
-            }
-        }
-    }
-
     /// Enter: takes the marked match (or waits for the matches of what is typed), moves on,
     /// or sells from the empty line.
     fn enter(&mut self) -> Cmd {
@@ -115,7 +94,9 @@ impl OrdersTab {
             };
         }
         match focus {
-            Focus::Product(l) if l == ed.next_line() && ed.typed_here().is_empty() => self.sell(),
+            Focus::Product(l) if l == ed.next_line() && ed.typed_here().is_empty() => {
+                self.open_pay()
+            }
             Focus::Quantity(_) | Focus::Discount(_) => {
                 ed.go(Focus::Product(ed.next_line()));
                 ed.tidy();
@@ -136,6 +117,9 @@ impl OrdersTab {
         };
         if ed.saving {
             return Cmd::Done;
+        }
+        if ed.stage == super::editor::Stage::Pay {
+            return self.pay_key(key);
         }
         if let Some(nc) = ed.new_customer.as_mut() {
             return match nc.handle(key, action) {
@@ -175,7 +159,7 @@ impl OrdersTab {
                 ed.start_new_customer();
                 Cmd::Done
             }
-            KeyCode::Char('s') if ctrl => self.sell(),
+            KeyCode::Char('s') if ctrl => self.open_pay(),
             KeyCode::Esc if ed.typed() => {
                 ed.confirm_drop = true;
                 Cmd::Done
@@ -242,21 +226,35 @@ impl OrdersTab {
         Some(Cmd::Batch(cmds))
     }
 
-    /// The service saved the order, or refused it (the field it names gets the cursor; what
-    /// was typed stays).
-    pub(super) fn saved(&mut self, r: Result<i32, Error>, ctx: &crate::tui::tabs::Ctx) -> Cmd {
+    /// The service saved the order with its tender (the receipt shows), or refused it (the
+    /// field it names gets the cursor; what was typed stays).
+    pub(super) fn saved(
+        &mut self,
+        r: Result<(orders::Sold, String), Error>,
+        ctx: &crate::tui::tabs::Ctx,
+    ) -> Cmd {
         match r {
-            Ok(id) => {
+            Ok((sold, receipt)) => {
                 let what = self
                     .editor
                     .as_ref()
                     .map(|ed| sold_text(ed, |c| ctx.shop.money(c)))
                     .unwrap_or_default();
+                let change: i64 = sold.paid.iter().map(|p| p.change_cents()).sum();
                 self.editor = None;
                 self.cursor = 0;
+                if !receipt.is_empty() {
+                    self.desk.show_receipt(sold.order_id, receipt);
+                }
                 Cmd::Batch(vec![
                     Cmd::Notice(Notice::info(format!(
-                        "Order {id} saved ({what}); its stock is taken."
+                        "Order {} saved ({what}){}; its stock is taken.",
+                        sold.order_id,
+                        if change > 0 {
+                            format!("; change {}", ctx.shop.money(change))
+                        } else {
+                            String::new()
+                        }
                     ))),
                     self.load(ctx, 0),
                 ])
@@ -264,10 +262,17 @@ impl OrdersTab {
             Err(e) => {
                 if let Some(ed) = self.editor.as_mut() {
                     ed.saving = false;
-                    if let ErrorKind::Invalid { field: Some(name) } = e.kind()
-                        && let Some(f) = ed.field_named(&name)
-                    {
-                        ed.go(f);
+                    let field = match e.kind() {
+                        ErrorKind::Invalid { field } => field,
+                        _ => None,
+                    };
+                    // A refusal of the tender keeps the pay stage; any other goes back to the
+                    // lines, to the field it names.
+                    if field.as_deref() != Some("pay") {
+                        ed.stage = super::editor::Stage::Lines;
+                        if let Some(f) = field.as_deref().and_then(|n| ed.field_named(n)) {
+                            ed.go(f);
+                        }
                     }
                 }
                 Cmd::failed(&e)
