@@ -571,3 +571,103 @@ both_backends!(the_cli_sells_returns_and_closes, |t: TestDb| {
     let o = run(&["order", "receipt", &id, "--width", "48"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Refund (cash)"));
 });
+
+/// `pdftotext -layout` of a PDF file (poppler-utils).
+fn pdf_text(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+both_backends!(the_reports_know_the_till, |t: TestDb| {
+    demo(&t, 9);
+    let (auth, _) = accounts::auth(&t);
+    let staff = staff_of(&t, 1);
+    stock_up(&auth, 1, 7, 5);
+    price(&auth, 7, "72.99");
+    let mut o = order(1, staff, &[(7, 2, 0)]);
+    o.customer_id = Some(5);
+    let sold = orders::sell_paid(&auth, &cli(), &o, &pay(&["cash:200"])).unwrap();
+    complete(&auth, sold.order_id);
+    till::return_items(
+        &auth,
+        &cli(),
+        sold.order_id,
+        &[ReturnLine {
+            product_id: 7,
+            quantity: 1,
+        }],
+        true,
+        None,
+    )
+    .unwrap();
+    till::close_day(&auth, &cli(), 1, 20_000, 27_300, None).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("day.pdf");
+    let day = sold.order_date.to_string();
+    let o = common::shop::run(
+        &t,
+        home.path(),
+        &[
+            "report",
+            "day",
+            "--store",
+            "1",
+            "--date",
+            &day,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = pdf_text(&out);
+    for want in [
+        "Z report",
+        "#1",
+        "272.99",
+        "273.00",
+        "over $0.01",
+        "145.98",
+        "72.99",
+        "54.02",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // The sales report over that month is net of the return, and says so.
+    let month = &day[..7];
+    let sales = home.path().join("sales.pdf");
+    let o = common::shop::run(
+        &t,
+        home.path(),
+        &[
+            "report",
+            "sales",
+            "--store",
+            "1",
+            "--from",
+            month,
+            "--to",
+            month,
+            "--out",
+            sales.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = pdf_text(&sales);
+    assert!(text.contains("net of returns: $72.99 refunded"), "{text}");
+    // The customer report lists the return.
+    let cust = home.path().join("customer.pdf");
+    let o = common::shop::run(
+        &t,
+        home.path(),
+        &["report", "customer", "5", "--out", cust.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = pdf_text(&cust);
+    assert!(
+        text.contains("Returns") && text.contains("Refunded"),
+        "{text}"
+    );
+});

@@ -19,6 +19,21 @@ pub enum ReportCommand {
     /// Revenue and orders by month, category, brand, product and staff member, and order
     /// status counts, for one store or all over a range of days
     Sales(SalesArgs),
+    /// A store's day: the Z close of a day closed, or the X report of what is open now
+    Day(DayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DayArgs {
+    #[arg(long)]
+    pub store: i32,
+    /// A day closed before, YYYY-MM-DD (default: what is open now)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Where to write the PDF: a new file (never over one), a folder, a FIFO or device, or
+    /// `-` for standard output; default: the reports folder
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +134,18 @@ pub fn run(ctx: &Context, cmd: ReportCommand) -> Result<u8> {
             let actor = Actor::cli(&ctx.sources);
             let r = report::sales(&auth, &actor, &q, &o)?;
             finish("sales report", r)
+        }
+        ReportCommand::Day(a) => {
+            let o = options(ctx, &a.out)?;
+            let date = a
+                .date
+                .as_deref()
+                .map(|t| report::parse_date("--date", t, false))
+                .transpose()?;
+            let auth = ctx.auth_existing()?;
+            let actor = Actor::cli(&ctx.sources);
+            let r = report::day(&auth, &actor, a.store, date, &o)?;
+            finish("day report", r)
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The customer report's pages: the chain and the customer's details (a missing value shown
-//! as "—"), totals, spending by month as a bar chart, and the order history as a table
-//! followed by the totals again.
+//! as "—"), totals, spending by month as a bar chart, the order history as a table, the
+//! returns, and the totals again.
 
 use super::Styling;
 use super::chart;
@@ -27,8 +27,15 @@ fn totals(l: &mut Layout, d: &CustomerData, s: &Styling) {
         ("Items bought", t.items.to_string()),
         ("Lifetime revenue", s.money(t.revenue_cents)),
         ("Average order", s.money(t.average_cents())),
+        (
+            "Refunded",
+            s.money(d.returns.iter().map(|r| r.refund_cents).sum()),
+        ),
     ]);
-    l.paragraph("Items, revenue and the average count every order that was not rejected.");
+    l.paragraph(
+        "Items, revenue and the average count every order that was not rejected; refunds are \
+         for units brought back (listed under Returns).",
+    );
 }
 
 /// Lays out the report; returns the PDF and its page count.
@@ -91,6 +98,34 @@ pub fn render(d: &CustomerData, s: &Styling) -> (Vec<u8>, usize) {
             ],
             &rows,
         );
+        if !d.returns.is_empty() {
+            l.heading("Returns", 11.0);
+            let rows: Vec<Vec<String>> = d
+                .returns
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.return_id.to_string(),
+                        r.return_date.format("%Y-%m-%d").to_string(),
+                        r.order_id.to_string(),
+                        r.units.to_string(),
+                        crate::text::escape(&r.tender).into_owned(),
+                        s.money(r.refund_cents),
+                    ]
+                })
+                .collect();
+            l.table(
+                &[
+                    Column::right("Return", 0.9),
+                    Column::left("Date", 1.3),
+                    Column::right("Order", 0.9),
+                    Column::right("Units", 0.8),
+                    Column::left("Refund by", 1.2),
+                    Column::right("Refund", 1.6),
+                ],
+                &rows,
+            );
+        }
         // The totals again after the last row, wherever the history ends.
         l.heading("Totals of the order history", 11.0);
         totals(&mut l, d, s);

@@ -82,6 +82,25 @@ pub struct CustomerData {
     pub totals: Totals,
     /// `(YYYY-MM, cents)` from the first to the last month with an order.
     pub by_month: Vec<(String, i64)>,
+    /// Units the customer brought back, oldest first.
+    pub returns: Vec<CustomerReturn>,
+}
+
+/// A return of a customer's order.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct CustomerReturn {
+    #[diesel(sql_type = Integer)]
+    pub return_id: i32,
+    #[diesel(sql_type = Date)]
+    pub return_date: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    pub order_id: i32,
+    #[diesel(sql_type = BigInt)]
+    pub units: i64,
+    #[diesel(sql_type = BigInt)]
+    pub refund_cents: i64,
+    #[diesel(sql_type = Text)]
+    pub tender: String,
 }
 
 #[derive(QueryableByName)]
@@ -271,11 +290,25 @@ pub fn customer(conn: &mut AnyConnection, customer_id: i32) -> Result<Option<Cus
         }
         _ => Vec::new(),
     };
+    let returns: Vec<CustomerReturn> = load(
+        conn,
+        &format!(
+            "SELECT r.return_id AS return_id, r.return_date AS return_date, \
+             r.order_id AS order_id, {} AS units, r.refund_cents AS refund_cents, \
+             r.tender AS tender FROM order_returns r JOIN orders o ON o.order_id = r.order_id \
+             {filter} ORDER BY r.return_date, r.return_id",
+            q.big(
+                "(SELECT COALESCE(SUM(l.quantity), 0) FROM return_lines l WHERE l.return_id = r.return_id)"
+            )
+        ),
+        &cells,
+    )?;
     Ok(Some(CustomerData {
         customer,
         orders,
         totals,
         by_month,
+        returns,
     }))
 }
 
@@ -344,6 +377,9 @@ pub struct SalesData {
     pub by_brand: Vec<Group>,
     pub top_products: Vec<ProductSales>,
     pub by_staff: Vec<StaffSales>,
+    /// Refunds of returns made in the range (orders not rejected): taken off the revenue, in
+    /// the month of each return.
+    pub refunds_cents: i64,
 }
 
 /// Products listed in the sales report.
@@ -605,7 +641,46 @@ pub fn sales(
             }
         })
         .collect();
+    // Revenue is net of returns, in the month of each return.
+    let mut totals = totals;
+    let mut by_month: Vec<MonthSales> = by_month;
+    let mut rcells = vec![Cell::Date(Some(from)), Cell::Date(Some(to))];
+    let mut rfilter = format!(
+        "WHERE r.return_date >= ? AND r.return_date <= ? AND o.order_status <> {}",
+        q.rejected
+    );
+    if let Some((id, _)) = &store {
+        rfilter.push_str(" AND r.store_id = ?");
+        rcells.push(Cell::Int(Some(*id)));
+    }
+    let refunds: Vec<Monthly> = load(
+        conn,
+        &format!(
+            "SELECT {m} AS ym, {z} AS orders, {z} AS items, {} AS cents FROM order_returns r \
+             JOIN orders o ON o.order_id = r.order_id {rfilter} GROUP BY {m} ORDER BY ym",
+            q.big("SUM(r.refund_cents)"),
+            m = q.month.replace("o.order_date", "r.return_date"),
+            z = q.big("0"),
+        ),
+        &rcells,
+    )?;
+    let mut refunds_cents = 0i64;
+    for r in &refunds {
+        refunds_cents += r.cents;
+        match by_month.iter_mut().find(|m| m.month == r.ym) {
+            Some(m) => m.cents -= r.cents,
+            None => by_month.push(MonthSales {
+                month: r.ym.clone(),
+                orders: 0,
+                items: 0,
+                cents: -r.cents,
+            }),
+        }
+    }
+    by_month.sort_by(|a, b| a.month.cmp(&b.month));
+    totals.revenue_cents -= refunds_cents;
     Ok(SalesData {
+        refunds_cents,
         store,
         from,
         to,

@@ -7,6 +7,7 @@
 pub mod chart;
 mod customer;
 pub mod data;
+mod day;
 pub mod fonts;
 pub mod layout;
 pub mod output;
@@ -353,6 +354,39 @@ pub fn sales(auth: &Auth, actor: &Actor, q: &SalesQuery, o: &ReportOptions) -> R
             from.format("%Y-%m-%d"),
             to.format("%Y-%m-%d"),
             data.totals.orders
+        ),
+        pdf,
+        pages,
+    )
+}
+
+/// A store's day as a PDF: the Z close of `date`, or the X report of what is open (needs
+/// `CreateOrders`, as the day's report does).
+pub fn day(
+    auth: &Auth,
+    actor: &Actor,
+    store: i32,
+    date: Option<NaiveDate>,
+    o: &ReportOptions,
+) -> Result<ReportFile> {
+    let r = crate::store::till::day_report(auth, actor, store, date)?;
+    let now = auth.now();
+    let (pdf, pages) = day::render(&r, &Styling::new(o, now, actor));
+    let kind = if r.closed.is_some() { "z" } else { "x" };
+    deliver(
+        auth,
+        actor,
+        o,
+        &format!(
+            "day-{kind}-store-{store}-{}.pdf",
+            r.business_day.format("%Y-%m-%d")
+        ),
+        &format!(
+            "report=day store={store} day={} close={}",
+            r.business_day,
+            r.closed
+                .as_ref()
+                .map_or("open".to_string(), |c| c.number.to_string())
         ),
         pdf,
         pages,

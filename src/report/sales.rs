@@ -44,6 +44,13 @@ pub fn render(d: &SalesData, s: &Styling) -> (Vec<u8>, usize) {
         ("Average order", s.money(t.average_cents())),
     ]);
     l.paragraph("Revenue, items and averages count every order that was not rejected.");
+    if d.refunds_cents > 0 {
+        l.paragraph(&format!(
+            "Revenue is net of returns: {} refunded in this period, taken off in the month of \
+             each return.",
+            s.money(d.refunds_cents)
+        ));
+    }
     l.skip(8.0);
     if t.orders == 0 {
         l.heading("Orders", 11.0);
