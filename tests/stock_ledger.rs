@@ -550,6 +550,37 @@ both_backends!(verify_finds_writes_behind_the_ledger, |t: TestDb| {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    let o = run(&["stock", "receive", "--store", "1", "--line", "2147483648:1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("product id `2147483648`"));
+    // What a receipt and a transfer say: names and what each store holds now.
+    let o = run(&[
+        "stock", "receive", "--store", "1", "--line", "2:1", "--ref", "PO-1",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        text.starts_with("received 1 unit of ") && text.contains("there now"),
+        "{text}"
+    );
+    let o = run(&[
+        "stock", "transfer", "--from", "1", "--to", "2", "--line", "2:1", "--note", "docket 7",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        text.contains("left) to ") && text.contains("there now"),
+        "{text}"
+    );
+    // A reference is kept whole or refused, never cut.
+    let long = "x".repeat(65);
+    let o = run(&[
+        "stock", "receive", "--store", "1", "--line", "2:1", "--ref", &long,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at most 64"));
+    // An unknown store or product is named.
+    let o = run(&["stock", "moves", "--store", "99"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("there is no store 99"));
     // The history as a script reads it.
     let o = run(&[
         "stock",
@@ -563,7 +594,10 @@ both_backends!(verify_finds_writes_behind_the_ledger, |t: TestDb| {
     ]);
     assert!(o.status.success());
     let moves: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(moves[0]["reason"], "count");
+    let reasons: Vec<&str> = moves.iter().map(|m| m["reason"].as_str().unwrap()).collect();
+    assert_eq!(&reasons[..3], ["transfer_out", "receive", "count"]);
+    assert_eq!(moves[0]["note"], "docket 7");
+    assert_eq!(moves[0]["quantity"], -1);
 });
 
 both_backends!(bounds_keep_sums_safe, |t: TestDb| {

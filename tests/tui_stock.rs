@@ -56,7 +56,7 @@ fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
     h.type_text("PO-88");
     h.press(KeyCode::Enter);
     assert!(
-        h.render().contains("Received 5 of product 7 at store 1"),
+        h.render().contains("(#7) at Santa Cruz Bikes"),
         "{}",
         h.render()
     );
@@ -71,18 +71,20 @@ fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
     h.press(KeyCode::Enter);
     h.type_text("100000");
     h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
     let s = h.render();
     assert!(s.contains("not enough stock"), "{s}");
     assert!(tab(&h).form.is_some(), "what was typed stays");
-    // Put right: 2 units.
+    // Put right: 2 units (the cursor was on the note: back to the units).
+    h.press(KeyCode::BackTab);
     for _ in 0..6 {
         h.press(KeyCode::Backspace);
     }
     h.type_text("2");
     h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
     assert!(
-        h.render()
-            .contains("Moved 2 of product 7 from store 1 to store 2"),
+        h.render().contains("(#7) from Santa Cruz Bikes"),
         "{}",
         h.render()
     );
@@ -95,7 +97,7 @@ fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
     h.press(KeyCode::Enter);
     assert!(
         h.render()
-            .contains(&format!("the ledger said {}", before + 3)),
+            .contains(&format!("said {} (-{})", before + 3, before + 2)),
         "{}",
         h.render()
     );

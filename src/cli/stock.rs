@@ -40,6 +40,9 @@ pub enum StockCommand {
         /// PRODUCT_ID:UNITS, once per line
         #[arg(long = "line", required = true, value_name = "PRODUCT:UNITS")]
         lines: Vec<String>,
+        /// The transfer docket's number, or why (kept with the moves; at most 255 characters)
+        #[arg(long)]
+        note: Option<String>,
     },
     /// Record a count: `stock count --store 1 --line 12:7` (the difference becomes a move)
     Count {
@@ -86,12 +89,22 @@ pub fn parse_line(text: &str) -> Result<StockLine> {
         .ok_or_else(|| bad("is not PRODUCT_ID:UNITS"))?;
     let product_id = p
         .trim()
-        .parse::<i32>()
-        .map_err(|_| bad("has no product id (a whole number)"))?;
-    let units = u
-        .trim()
         .parse::<i64>()
-        .map_err(|_| bad("has no units (a whole number)"))?;
+        .ok()
+        .filter(|id| (1..=crate::bounds::MAX_KEY).contains(id))
+        .ok_or_else(|| {
+            bad(&format!(
+                "has a product id `{}` that is not a whole number from 1 to {}",
+                crate::text::escape_bounded(p.trim(), 20),
+                crate::text::group_digits(crate::bounds::MAX_KEY as u64)
+            ))
+        })? as i32;
+    let units = u.trim().parse::<i64>().map_err(|_| {
+        bad(&format!(
+            "has units `{}` that are not a whole number",
+            crate::text::escape_bounded(u.trim(), 20)
+        ))
+    })?;
     let units = i32::try_from(units).map_err(|_| {
         bad(&format!(
             "names more units than a line may hold ({})",
@@ -99,6 +112,11 @@ pub fn parse_line(text: &str) -> Result<StockLine> {
         ))
     })?;
     Ok(StockLine { product_id, units })
+}
+
+/// `1 unit`, `3 units`.
+fn units(n: i32) -> String {
+    format!("{n} unit{}", if n == 1 { "" } else { "s" })
 }
 
 fn lines(texts: &[String]) -> Result<Vec<StockLine>> {
@@ -113,12 +131,33 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
     let actor = Actor::cli(&ctx.sources);
     match cmd {
         StockCommand::Verify { format } => {
+            const HEADER: [&str; 8] = [
+                "store_id",
+                "product_id",
+                "stock",
+                "moves",
+                "difference",
+                "store",
+                "product",
+                "stock_row",
+            ];
             let wrong = stock::verify(&auth, &actor)?;
             if wrong.is_empty() {
                 if format == Format::Table {
-                    crate::outln!("every stock row equals the sum of its moves");
+                    let (_, rows) = stock::levels(
+                        &auth,
+                        &actor,
+                        &stock::LevelQuery {
+                            limit: 1,
+                            ..Default::default()
+                        },
+                    )?;
+                    crate::outln!(
+                        "every stock row equals the sum of its moves ({} rows checked)",
+                        crate::text::group_digits(rows)
+                    );
                 } else {
-                    print_rows(format, &["store_id", "product_id", "stock", "moves"], &[]);
+                    print_rows(format, &HEADER, &[]);
                 }
                 return Ok(super::exit::OK);
             }
@@ -130,14 +169,22 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
                         Cell::Int(m.product_id.into()),
                         Cell::Int(m.stock),
                         Cell::Int(m.moves),
+                        Cell::Delta(m.difference()),
+                        Cell::Text(m.store.clone()),
+                        Cell::Text(m.product.clone()),
+                        Cell::Bool(m.has_row),
                     ]
                 })
                 .collect();
-            print_rows(format, &["store_id", "product_id", "stock", "moves"], &rows);
+            print_rows(format, &HEADER, &rows);
             eprintln!(
-                "stockroom: {} stock row{} differ from the sum of their moves",
+                "stockroom: {} stock row{} differ{} from the sum of {} moves (a row of 0 with no \
+                 stock_row was deleted); `stockroom stock count --store S --line P:COUNTED` \
+                 records what is on the shelf and puts the books right",
                 wrong.len(),
-                if wrong.len() == 1 { "" } else { "s" }
+                if wrong.len() == 1 { "" } else { "s" },
+                if wrong.len() == 1 { "s" } else { "" },
+                if wrong.len() == 1 { "its" } else { "their" }
             );
             Ok(super::exit::FAILURE)
         }
@@ -223,24 +270,39 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
             reference,
         } => {
             let l = lines(&l)?;
-            stock::receive(&auth, &actor, store, &l, reference.as_deref())?;
-            crate::outln!(
-                "received {} units on {} line{} at store {store}",
-                l.iter().map(|x| i64::from(x.units)).sum::<i64>(),
-                l.len(),
-                if l.len() == 1 { "" } else { "s" }
-            );
+            let now = stock::receive(&auth, &actor, store, &l, reference.as_deref())?;
+            for (x, n) in l.iter().zip(&now) {
+                crate::outln!(
+                    "received {} of {} (#{}) at {}: {} there now",
+                    units(x.units),
+                    n.product,
+                    n.product_id,
+                    n.store,
+                    n.quantity
+                );
+            }
             Ok(super::exit::OK)
         }
-        StockCommand::Transfer { from, to, lines: l } => {
+        StockCommand::Transfer {
+            from,
+            to,
+            lines: l,
+            note,
+        } => {
             let l = lines(&l)?;
-            stock::transfer(&auth, &actor, from, to, &l)?;
-            crate::outln!(
-                "transferred {} units on {} line{} from store {from} to store {to}",
-                l.iter().map(|x| i64::from(x.units)).sum::<i64>(),
-                l.len(),
-                if l.len() == 1 { "" } else { "s" }
-            );
+            let now = stock::transfer_noted(&auth, &actor, from, to, &l, note.as_deref())?;
+            for (x, (a, b)) in l.iter().zip(&now) {
+                crate::outln!(
+                    "moved {} of {} (#{}) from {} ({} left) to {} ({} there now)",
+                    units(x.units),
+                    a.product,
+                    a.product_id,
+                    a.store,
+                    a.quantity,
+                    b.store,
+                    b.quantity
+                );
+            }
             Ok(super::exit::OK)
         }
         StockCommand::Count {
@@ -252,8 +314,10 @@ pub fn run(ctx: &Context, cmd: StockCommand) -> Result<u8> {
             let found = stock::count(&auth, &actor, store, &l, note.as_deref())?;
             for c in &found {
                 crate::outln!(
-                    "product {}: counted {}, the ledger said {} ({:+})",
+                    "{} (#{}) at {}: counted {}, the ledger said {} ({:+})",
+                    c.product,
                     c.product_id,
+                    c.store,
                     c.counted,
                     c.expected,
                     c.counted - c.expected

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use super::{MAX_LINE_UNITS, MAX_STOCK, MoveInfo, Reason, apply};
+use super::{Level, MAX_LINE_UNITS, MAX_STOCK, MoveInfo, Reason, apply};
 use crate::auth::audit::{self, Event};
 use crate::auth::{Actor, Auth, Permission};
 use crate::db::schema::{products, stores};
@@ -101,9 +101,9 @@ pub fn receive(
     store: i32,
     lines: &[StockLine],
     reference: Option<&str>,
-) -> Result<()> {
+) -> Result<Vec<Level>> {
     let lines = checked(lines, false)?;
-    let reference = reference.map(str::trim).filter(|r| !r.is_empty());
+    let reference = bounded("ref", reference, 64)?;
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::ManageStock)?;
@@ -116,8 +116,10 @@ pub fn receive(
             actor: &actor.name,
             at: auth.now(),
         };
+        let mut now_held = Vec::with_capacity(lines.len());
         for l in &lines {
-            apply(conn, store, l.product_id, l.units, &info)?;
+            let q = apply(conn, store, l.product_id, l.units, &info)?;
+            now_held.push(level(conn, store, l.product_id, q)?);
         }
         audit::record(
             conn,
@@ -132,13 +134,31 @@ pub fn receive(
                 reference.map(|r| format!(" ref={r}")).unwrap_or_default()
             ),
         )?;
-        Ok(())
+        Ok(now_held)
     })
 }
 
 /// Units moved from one store to another: taken from `from` (a short line refused with what
-/// is left there) and added to `to`, both or nothing.
-pub fn transfer(auth: &Auth, actor: &Actor, from: i32, to: i32, lines: &[StockLine]) -> Result<()> {
+/// is left there) and added to `to`, both or nothing. Returns what each store holds after.
+pub fn transfer(
+    auth: &Auth,
+    actor: &Actor,
+    from: i32,
+    to: i32,
+    lines: &[StockLine],
+) -> Result<Vec<(Level, Level)>> {
+    transfer_noted(auth, actor, from, to, lines, None)
+}
+
+/// [`transfer`] with a note (the transfer docket's number, why).
+pub fn transfer_noted(
+    auth: &Auth,
+    actor: &Actor,
+    from: i32,
+    to: i32,
+    lines: &[StockLine],
+    note: Option<&str>,
+) -> Result<Vec<(Level, Level)>> {
     if from == to {
         return Err(invalid(
             "to",
@@ -146,6 +166,7 @@ pub fn transfer(auth: &Auth, actor: &Actor, from: i32, to: i32, lines: &[StockLi
         ));
     }
     let lines = checked(lines, false)?;
+    let note = bounded("note", note, 255)?;
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::ManageStock)?;
@@ -156,7 +177,7 @@ pub fn transfer(auth: &Auth, actor: &Actor, from: i32, to: i32, lines: &[StockLi
         let out = MoveInfo {
             reason: Reason::TransferOut,
             reference: Some(format!("to store {to}")),
-            note: None,
+            note,
             actor: &actor.name,
             at,
         };
@@ -165,15 +186,20 @@ pub fn transfer(auth: &Auth, actor: &Actor, from: i32, to: i32, lines: &[StockLi
             reference: Some(format!("from store {from}")),
             ..out.clone()
         };
+        let mut after = Vec::with_capacity(lines.len());
         for l in &lines {
             // Rows are locked in (store, product) order whichever way the units go.
-            if from < to {
-                apply(conn, from, l.product_id, -l.units, &out)?;
-                apply(conn, to, l.product_id, l.units, &into)?;
+            let (left, got) = if from < to {
+                let a = apply(conn, from, l.product_id, -l.units, &out)?;
+                (a, apply(conn, to, l.product_id, l.units, &into)?)
             } else {
-                apply(conn, to, l.product_id, l.units, &into)?;
-                apply(conn, from, l.product_id, -l.units, &out)?;
-            }
+                let b = apply(conn, to, l.product_id, l.units, &into)?;
+                (apply(conn, from, l.product_id, -l.units, &out)?, b)
+            };
+            after.push((
+                level(conn, from, l.product_id, left)?,
+                level(conn, to, l.product_id, got)?,
+            ));
         }
         audit::record(
             conn,
@@ -182,19 +208,50 @@ pub fn transfer(auth: &Auth, actor: &Actor, from: i32, to: i32, lines: &[StockLi
             &actor.terminal,
             Event::StockTransferred,
             &format!(
-                "from={from} to={to} lines={} units={}",
+                "from={from} to={to} lines={} units={}{}",
                 lines.len(),
-                units(&lines)
+                units(&lines),
+                note.map(|n| format!(" note={n}")).unwrap_or_default()
             ),
         )?;
-        Ok(())
+        Ok(after)
     })
 }
 
+/// A store's stock of a product as it stands, named.
+fn level(conn: &mut AnyConnection, store: i32, product: i32, quantity: i32) -> Result<Level> {
+    let (p, s) = super::names(conn, store, product)?;
+    Ok(Level {
+        store_id: store,
+        store: s,
+        product_id: product,
+        product: p,
+        brand: String::new(),
+        quantity,
+    })
+}
+
+/// Free text given with a change (a reference, a note): trimmed, empty as none, refused past
+/// `max` characters (never cut: it is kept with the moves).
+fn bounded<'a>(field: &str, text: Option<&'a str>, max: usize) -> Result<Option<&'a str>> {
+    let t = text.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = t
+        && t.chars().count() > max
+    {
+        return Err(invalid(
+            field,
+            format!("is {} characters; at most {max}", t.chars().count()),
+        ));
+    }
+    Ok(t)
+}
+
 /// What a count found against what the ledger said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Counted {
     pub product_id: i32,
+    pub product: String,
+    pub store: String,
     pub expected: i32,
     pub counted: i32,
 }
@@ -209,7 +266,7 @@ pub fn count(
     note: Option<&str>,
 ) -> Result<Vec<Counted>> {
     let lines = checked(lines, true)?;
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let note = bounded("note", note, 255)?;
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::ManageStock)?;
@@ -225,8 +282,11 @@ pub fn count(
         let mut found = Vec::with_capacity(lines.len());
         for l in &lines {
             let found_now = count_one(conn, store, l.product_id, l.units, &info)?;
+            let (product, store_name) = super::names(conn, store, l.product_id)?;
             found.push(Counted {
                 product_id: l.product_id,
+                product,
+                store: store_name,
                 expected: found_now,
                 counted: l.units,
             });

@@ -11,7 +11,7 @@ mod moves;
 mod verify;
 
 pub(crate) use actions::count_one;
-pub use actions::{Counted, StockLine, count, receive, transfer};
+pub use actions::{Counted, StockLine, count, receive, transfer, transfer_noted};
 pub use levels::{Level, LevelQuery, levels};
 pub use moves::{MAX_PAGE as MAX_MOVES_PAGE, MoveQuery, MoveRow, moves};
 pub use verify::{Mismatch, verify};

@@ -43,6 +43,25 @@ pub const MAX_PAGE: u64 = 1_000;
 pub fn moves(auth: &Auth, actor: &Actor, q: &MoveQuery) -> Result<(Vec<MoveRow>, u64)> {
     let mut conn = auth.db().conn()?;
     auth.authorize(&mut conn, actor, Permission::ViewData)?;
+    // A store or product that does not exist is named, not answered with an empty list.
+    for (field, table, key, id) in [
+        ("store", "stores", "store_id", q.store),
+        ("product", "products", "product_id", q.product),
+    ] {
+        if let Some(id) = id {
+            let n = dynamic::load_count(
+                &mut conn,
+                &format!("SELECT COUNT(*) AS n FROM {table} WHERE {key} = ?"),
+                &[&Cell::Int(Some(id))],
+            )?;
+            if n == 0 {
+                return Err(crate::error::Error::InvalidField {
+                    field: field.into(),
+                    message: format!("there is no {field} {id}"),
+                });
+            }
+        }
+    }
     let mut parts: Vec<&str> = Vec::new();
     let mut cells: Vec<Cell> = Vec::new();
     if let Some(s) = q.store {

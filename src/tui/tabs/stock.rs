@@ -186,6 +186,7 @@ impl StockTab {
                 TextInput::new("To store"),
                 field("Product", product),
                 TextInput::new("Units"),
+                TextInput::new("Note"),
             ],
             FormKind::Count => vec![
                 field("Store", store),
@@ -242,10 +243,15 @@ impl StockTab {
                 let reference = text(3);
                 Ok(Work::new("write", move |w| {
                     let r = stock::receive(w.auth, w.actor, store, &[line], reference.as_deref());
-                    StockReply::Written(r.map(|()| {
+                    StockReply::Written(r.map(|now| {
+                        let l = &now[0];
                         format!(
-                            "Received {} of product {} at store {store}",
-                            line.units, line.product_id
+                            "Received {} of {} (#{}) at {}: {} there now",
+                            line.units,
+                            clean(&l.product),
+                            l.product_id,
+                            clean(&l.store),
+                            l.quantity
                         )
                     }))
                 }))
@@ -257,12 +263,21 @@ impl StockTab {
                     product_id: number(&v(2), "product")?,
                     units: number(&v(3), "units")?,
                 };
+                let note = text(4);
                 Ok(Work::new("write", move |w| {
-                    let r = stock::transfer(w.auth, w.actor, from, to, &[line]);
-                    StockReply::Written(r.map(|()| {
+                    let r =
+                        stock::transfer_noted(w.auth, w.actor, from, to, &[line], note.as_deref());
+                    StockReply::Written(r.map(|now| {
+                        let (a, b) = &now[0];
                         format!(
-                            "Moved {} of product {} from store {from} to store {to}",
-                            line.units, line.product_id
+                            "Moved {} of {} (#{}) from {} ({} left) to {} ({} there now)",
+                            line.units,
+                            clean(&a.product),
+                            a.product_id,
+                            clean(&a.store),
+                            a.quantity,
+                            clean(&b.store),
+                            b.quantity
                         )
                     }))
                 }))
@@ -277,11 +292,13 @@ impl StockTab {
                 Ok(Work::new("write", move |w| {
                     let r = stock::count(w.auth, w.actor, store, &[line], note.as_deref());
                     StockReply::Written(r.map(|c| {
-                        let c = c[0];
+                        let c = &c[0];
                         format!(
-                            "Counted {} of product {} at store {store}; the ledger said {} ({:+})",
+                            "Counted {} of {} (#{}) at {}; the ledger said {} ({:+})",
                             c.counted,
+                            clean(&c.product),
                             c.product_id,
+                            clean(&c.store),
                             c.expected,
                             c.counted - c.expected
                         )
