@@ -594,7 +594,10 @@ both_backends!(verify_finds_writes_behind_the_ledger, |t: TestDb| {
     ]);
     assert!(o.status.success());
     let moves: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
-    let reasons: Vec<&str> = moves.iter().map(|m| m["reason"].as_str().unwrap()).collect();
+    let reasons: Vec<&str> = moves
+        .iter()
+        .map(|m| m["reason"].as_str().unwrap())
+        .collect();
     assert_eq!(&reasons[..3], ["transfer_out", "receive", "count"]);
     assert_eq!(moves[0]["note"], "docket 7");
     assert_eq!(moves[0]["quantity"], -1);
