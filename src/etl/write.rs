@@ -215,7 +215,17 @@ fn compare_stored<R: AsRef<[Cell]>>(
     })
 }
 
-/// MySQL: refuses a batch giving a unique value of another column (a product's barcode) that
+/// The unique columns besides each table's key (see the migrations).
+const UNIQUE_COLUMNS: &[(&str, &[&str])] = &[
+    ("products", &["barcode"]),
+    ("brands", &["brand_name"]),
+    ("categories", &["category_name"]),
+    ("stores", &["store_name"]),
+    ("staffs", &["email"]),
+];
+
+/// MySQL: refuses a batch giving a unique value of another column (a product's barcode, a
+/// brand's name, a member of staff's e-mail) that
 /// another row holds, in the store or in the batch. `ON DUPLICATE KEY UPDATE` would otherwise
 /// take such a row for an update of the row holding the value, and overwrite it; refused, the
 /// batch is written row by row and the row named by its line, as on SQLite.
@@ -227,11 +237,20 @@ fn refuse_taken_values(
     key_idx: &[usize],
     rows: &[&[Cell]],
 ) -> QueryResult<()> {
-    let Some((_, unique)) = crate::etl::bulk::UNIQUE_ONLY_IN
-        .iter()
-        .find(|(t, _)| *t == table)
-    else {
+    let Some((_, unique)) = UNIQUE_COLUMNS.iter().find(|(t, _)| *t == table) else {
         return Ok(());
+    };
+    // Rows matched on the unique column itself (a file without ids) cannot meet another's.
+    if unique.contains(&key[0]) {
+        return Ok(());
+    }
+    // Staff e-mails are one person's whatever their case (the column compares so on MySQL).
+    let fold = |col: &str, v: &str| {
+        if col == "email" {
+            v.to_lowercase()
+        } else {
+            v.to_string()
+        }
     };
     let taken = |what: String| {
         diesel::result::Error::DatabaseError(
@@ -243,10 +262,10 @@ fn refuse_taken_values(
         let Some(at) = columns.iter().position(|c| c == col) else {
             continue;
         };
-        let mut given: std::collections::HashMap<&str, Option<KeyValue>> = Default::default();
+        let mut given: std::collections::HashMap<String, Option<KeyValue>> = Default::default();
         for r in rows {
             if let Cell::Text(Some(v)) = &r[at]
-                && given.insert(v.as_str(), key_of(r, key_idx)).is_some()
+                && given.insert(fold(col, v), key_of(r, key_idx)).is_some()
             {
                 return Err(taken(format!("{col} `{v}` is given to two rows")));
             }
@@ -269,7 +288,7 @@ fn refuse_taken_values(
                 continue;
             };
             if given
-                .get(v)
+                .get(&fold(col, v))
                 .is_some_and(|k| *k != Some(KeyValue::Int(holder as i32, None)))
             {
                 return Err(taken(format!(
