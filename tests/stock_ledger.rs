@@ -229,6 +229,22 @@ both_backends!(
         )
         .unwrap_err();
         assert_eq!(field_of(&e), "store_id", "{e}");
+        // A line given only its product and units takes the next number, the product's price
+        // and no discount.
+        let key = data::add(
+            &auth,
+            &cli(),
+            "order_items",
+            &[
+                change("order_id", &id.to_string()),
+                change("product_id", "7"),
+                change("quantity", "1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(key.0, vec![id, 3]);
+        assert_eq!(qty(&t, 1, 7), 19);
+        data::delete(&auth, &cli(), "order_items", &key).unwrap();
         // A line removed gives its units back (deleting is an Administrator's).
         data::delete(&auth, &cli(), "order_items", &item(2)).unwrap();
         assert_eq!(qty(&t, 1, 5), 3);

@@ -108,6 +108,10 @@ fn take_reason(table: &str, changes: &[FieldChange]) -> (Vec<FieldChange>, Optio
     (rest, reason)
 }
 
+fn fields_columns(fields: &[Field]) -> Vec<&'static str> {
+    fields.iter().map(|f| f.column).collect()
+}
+
 fn this_year(auth: &Auth) -> i32 {
     use chrono::Datelike;
     chrono::DateTime::from_timestamp(auth.now(), 0)
@@ -599,9 +603,15 @@ pub(crate) fn add_with(
         counted = Some((q, rules::count_reason(reason.as_deref())?.to_string()));
         *c = Cell::Int(Some(0));
     }
+    // A line added to an order takes the next line number, the product's price and no
+    // discount unless they are given.
+    let filled = |column: &str| {
+        view.table == "order_items"
+            && matches!(column, "item_id" | "list_price_cents" | "discount_bp")
+    };
     for (i, f) in fields.iter().enumerate() {
         let given = parsed.iter().any(|(j, c)| *j == i && !c.is_null());
-        if f.required && !given && !(f.key && auto_key) {
+        if f.required && !given && !(f.key && auto_key) && !filled(f.column) {
             return Err(Error::InvalidField {
                 field: f.name.into(),
                 message: "is required".into(),
@@ -609,9 +619,14 @@ pub(crate) fn add_with(
         }
     }
     parsed.sort_by_key(|(i, _)| *i);
+    let given = parsed;
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, permission)?;
+        let mut parsed = given.clone();
+        if view.table == "order_items" {
+            rules::line_defaults(conn, &fields_columns(&fields), &mut parsed)?;
+        }
         check_parents(conn, &fields, &parsed)?;
         let columns: Vec<&'static str> = fields.iter().map(|f| f.column).collect();
         let empty: Vec<Cell> = fields.iter().map(|_| Cell::Int(None)).collect();

@@ -206,6 +206,54 @@ pub fn line_edit(
     move_all(conn, store, deltas, &sale(order_id, "line changed", by))
 }
 
+/// A line added without a number, a price or a discount: the order's next line number, the
+/// product's list price, no discount (`parsed` holds (field index, value) in field order).
+pub fn line_defaults(
+    conn: &mut AnyConnection,
+    columns: &[&'static str],
+    parsed: &mut Vec<(usize, Cell)>,
+) -> Result<()> {
+    let at = |c: &str| columns.iter().position(|x| *x == c).expect("a column");
+    let value = |p: &Vec<(usize, Cell)>, c: &str| {
+        p.iter()
+            .find(|(j, v)| *j == at(c) && !v.is_null())
+            .map(|(_, v)| v.clone())
+    };
+    let order = value(parsed, "order_id")
+        .and_then(|c| c.as_int())
+        .unwrap_or(0);
+    if value(parsed, "item_id").is_none() {
+        let next = dynamic::load_count(
+            conn,
+            "SELECT COALESCE(MAX(item_id), 0) + 1 AS n FROM order_items WHERE order_id = ?",
+            &[&Cell::Int(Some(order))],
+        )?;
+        parsed.retain(|(j, _)| *j != at("item_id"));
+        parsed.push((at("item_id"), Cell::Int(Some(next as i32))));
+    }
+    if value(parsed, "list_price_cents").is_none() {
+        let product = value(parsed, "product_id")
+            .and_then(|c| c.as_int())
+            .unwrap_or(0);
+        let price = dynamic::load_json(
+            conn,
+            "SELECT JSON_ARRAY(list_price_cents) AS r FROM products WHERE product_id = ?",
+            &[&Cell::Int(Some(product))],
+        )?
+        .first()
+        .and_then(|r| r.first().and_then(|v| v.as_i64()))
+        .ok_or_else(|| invalid("product_id", format!("there is no product {product}")))?;
+        parsed.retain(|(j, _)| *j != at("list_price_cents"));
+        parsed.push((at("list_price_cents"), Cell::BigInt(Some(price))));
+    }
+    if value(parsed, "discount_bp").is_none() {
+        parsed.retain(|(j, _)| *j != at("discount_bp"));
+        parsed.push((at("discount_bp"), Cell::Int(Some(0))));
+    }
+    parsed.sort_by_key(|(i, _)| *i);
+    Ok(())
+}
+
 /// A new line on a Pending order: its units taken from the order's store.
 pub fn line_add(
     conn: &mut AnyConnection,
