@@ -611,7 +611,8 @@ pub(crate) fn add_with(
     };
     for (i, f) in fields.iter().enumerate() {
         let given = parsed.iter().any(|(j, c)| *j == i && !c.is_null());
-        if f.required && !given && !(f.key && auto_key) && !filled(f.column) {
+        let excused = given || (f.key && auto_key) || filled(f.column);
+        if f.required && !excused {
             return Err(Error::InvalidField {
                 field: f.name.into(),
                 message: "is required".into(),
