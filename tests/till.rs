@@ -185,9 +185,22 @@ both_backends!(returns_refund_to_the_cent_and_restock, |t: TestDb| {
             None,
         )
     };
-    // Not before it is Processing or Completed.
-    let e = back(1, true).unwrap_err();
+    // An order neither paid nor on its way takes no returns (it is changed or rejected).
+    let unpaid = orders::create(&auth, &cli(), &order(1, staff, &[(7, 1, 0)])).unwrap();
+    let e = till::return_items(
+        &auth,
+        &emil,
+        unpaid,
+        &[ReturnLine {
+            product_id: 7,
+            quantity: 1,
+        }],
+        true,
+        None,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("Pending"), "{e}");
+    orders::set_status(&auth, &cli(), unpaid, OrderStatus::Rejected).unwrap();
     complete(&auth, sold.order_id);
     assert_eq!(qty(&t, 1, 7), 7);
     let one = back(1, true).unwrap();
@@ -478,6 +491,94 @@ both_backends!(a_store_at_utc_plus_14_dates_by_its_own_day, |t: TestDb| {
         .first(&mut *t.db.conn().unwrap())
         .unwrap();
     assert_eq!(default, stockroom::store::zones::machine_zone().name());
+});
+
+both_backends!(
+    a_paid_till_sale_returned_by_another_tender_then_rejected_is_refunded_once,
+    |t: TestDb| {
+        demo(&t, 9);
+        let (auth, _) = accounts::auth(&t);
+        let staff = staff_of(&t, 1);
+        stock_up(&auth, 1, 7, 5);
+        price(&auth, 7, "90.00");
+        let sold = orders::sell_paid(
+            &auth,
+            &cli(),
+            &order(1, staff, &[(7, 2, 0)]),
+            &pay(&["card"]),
+        )
+        .unwrap();
+        // Still Pending (a till sale), paid: it takes the return.
+        till::return_items(
+            &auth,
+            &cli(),
+            sold.order_id,
+            &[ReturnLine {
+                product_id: 7,
+                quantity: 2,
+            }],
+            true,
+            Some(Tender::Cash),
+        )
+        .unwrap();
+        orders::set_status(&auth, &cli(), sold.order_id, OrderStatus::Rejected).unwrap();
+        let o = orders::show(&auth, &cli(), sold.order_id).unwrap();
+        assert_eq!(
+            o.payments.iter().map(|p| p.amount_cents).sum::<i64>(),
+            0,
+            "{:?}",
+            o.payments
+        );
+        assert_eq!(o.payments.len(), 2, "the sale and its one refund");
+        assert_eq!(qty(&t, 1, 7), 5, "the units came back once");
+        assert!(stock::verify(&auth, &cli()).unwrap().is_empty());
+        // A receipt writes a round discount whole.
+        let d = orders::sell_paid(
+            &auth,
+            &cli(),
+            &order(1, staff, &[(7, 1, 1_000)]),
+            &pay(&["card"]),
+        )
+        .unwrap();
+        let r = till::receipt(&auth, &cli(), d.order_id, 42).unwrap();
+        assert!(r.contains("1 x 90.00 -10%"), "{r}");
+    }
+);
+
+both_backends!(a_past_day_s_close_takes_only_that_day, |t: TestDb| {
+    demo(&t, 9);
+    let (auth, clock) = accounts::auth(&t);
+    let staff = staff_of(&t, 1);
+    stock_up(&auth, 1, 7, 5);
+    price(&auth, 7, "10.00");
+    orders::sell_paid(
+        &auth,
+        &cli(),
+        &order(1, staff, &[(7, 1, 0)]),
+        &pay(&["cash:10"]),
+    )
+    .unwrap();
+    let day_one =
+        stockroom::store::zones::store_today(&mut t.db.conn().unwrap(), 1, auth.now()).unwrap();
+    clock.advance(2 * 86_400);
+    orders::sell_paid(
+        &auth,
+        &cli(),
+        &order(1, staff, &[(7, 1, 0)]),
+        &pay(&["cash:10"]),
+    )
+    .unwrap();
+    // Closing the first day takes its sale only; today's is still open.
+    let z = till::close_day(&auth, &cli(), 1, 0, 1_000, Some(day_one)).unwrap();
+    assert_eq!(z.figures.sales, 1);
+    assert_eq!(z.closed.unwrap().variance_cents(), 0);
+    let open = till::day_report(&auth, &cli(), 1, None).unwrap();
+    assert_eq!(open.figures.sales, 1);
+    // An order completed is shipped on its store's day.
+    let id = orders::create(&auth, &cli(), &order(1, staff, &[(7, 1, 0)])).unwrap();
+    complete(&auth, id);
+    let o = orders::show(&auth, &cli(), id).unwrap();
+    assert_eq!(o.shipped_date, Some(o.summary.order_date));
 });
 
 both_backends!(a_rejected_paid_order_is_refunded_once, |t: TestDb| {

@@ -85,6 +85,12 @@ fn print(r: &DayReport, float: Option<i64>, format: Format) -> Result<()> {
 
 pub fn run(ctx: &Context, cmd: DayCommand) -> Result<u8> {
     let actor = Actor::cli(&ctx.sources);
+    let (DayCommand::Report { format, .. } | DayCommand::Close { format, .. }) = &cmd;
+    if *format == Format::Csv {
+        return Err(Error::Usage(
+            "--format csv: the day's report is a table or one JSON object (--format json)".into(),
+        ));
+    }
     match cmd {
         DayCommand::Report {
             store,

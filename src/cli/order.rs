@@ -230,7 +230,7 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                 if sold.lines == 1 { "" } else { "s" },
                 format_cents(sold.total_cents),
                 crate::store::till::describe(&sold.paid).replacen(" paid=", "; paid ", 1),
-                if change > 0 {
+                if change > 0 && sold.paid.len() > 1 {
                     format!("; change {}", format_cents(change))
                 } else {
                     String::new()
@@ -335,6 +335,45 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
                     ],
                 );
                 order["lines"] = json_rows(&LINE, &lines);
+                let payments: Vec<Vec<Cell>> = o
+                    .payments
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            Cell::Text(p.tender.as_str().into()),
+                            Cell::Money(p.amount_cents),
+                            Cell::Money(p.tendered_cents),
+                            Cell::Money(p.change_cents().max(0)),
+                        ]
+                    })
+                    .collect();
+                order["payments"] =
+                    json_rows(&["tender", "amount", "tendered", "change"], &payments);
+                let returns: Vec<Vec<Cell>> = o
+                    .returns
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            Cell::Int(r.return_id.into()),
+                            Cell::Date(r.return_date),
+                            Cell::Int(r.lines.iter().map(|l| i64::from(l.2)).sum()),
+                            Cell::Money(r.refund_cents),
+                            Cell::Text(r.tender.clone()),
+                            Cell::Bool(r.restocked),
+                        ]
+                    })
+                    .collect();
+                order["returns"] = json_rows(
+                    &[
+                        "return_id",
+                        "return_date",
+                        "units",
+                        "refund",
+                        "tender",
+                        "restocked",
+                    ],
+                    &returns,
+                );
                 print_json(&order);
                 return Ok(super::exit::OK);
             }
@@ -433,7 +472,7 @@ pub fn run(ctx: &Context, cmd: OrderCommand) -> Result<u8> {
             let r =
                 crate::store::till::return_items(&auth, &actor, id, &lines, !no_restock, refund)?;
             crate::outln!(
-                "order {id}: return {} of {} unit{}, refund {} {}{}",
+                "order {id}: return #{}: {} unit{} back, refund {} {}{}",
                 r.return_id,
                 r.lines.iter().map(|l| i64::from(l.2)).sum::<i64>(),
                 if r.lines.iter().map(|l| l.2).sum::<i32>() == 1 {

@@ -54,7 +54,10 @@ pub fn render(r: &DayReport, s: &Styling) -> (Vec<u8>, usize) {
         }
         None => fields.push((
             "Cash expected",
-            format!("the float + {}", s.money(f.cash_net_cents())),
+            format!(
+                "the float {}",
+                crate::store::till::signed(f.cash_net_cents())
+            ),
         )),
     }
     fields.extend([
@@ -87,11 +90,13 @@ pub fn render(r: &DayReport, s: &Styling) -> (Vec<u8>, usize) {
         &rows,
     );
     l.paragraph(&format!(
-        "Cash: {} handed over, {} given back as change, {} refunded: {} for the drawer \
-         beyond its float.",
+        "Cash handed over {}; change given {}; cash refunded {}.",
         s.money(f.cash.tendered_cents),
         s.money(f.change_cents),
-        s.money(f.cash.refunded_cents),
+        s.money(f.cash.refunded_cents)
+    ));
+    l.paragraph(&format!(
+        "For the drawer beyond its float: {}.",
         s.money(f.cash_net_cents())
     ));
     if r.closed.is_none() {

@@ -115,8 +115,10 @@ impl Styling {
         }
     }
 
+    /// `$1,799.99`; a negative amount `-$30.00`.
     pub fn money(&self, cents: i64) -> String {
-        format!("{}{}", self.currency, format_cents(cents))
+        let sign = if cents < 0 { "-" } else { "" };
+        format!("{sign}{}{}", self.currency, format_cents(cents.abs()))
     }
 }
 

@@ -64,6 +64,16 @@ pub fn local_date(tz: Tz, at: i64) -> NaiveDate {
         .unwrap_or_default()
 }
 
+/// The first moment after `day` in `tz` (its next local midnight), Unix seconds.
+pub fn day_end(tz: Tz, day: NaiveDate) -> i64 {
+    use chrono::TimeZone;
+    let next = day.succ_opt().unwrap_or(day);
+    tz.from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|d| d.timestamp())
+        .unwrap_or(i64::MAX)
+}
+
 /// A store's "today" at `at`.
 pub fn store_today(conn: &mut AnyConnection, store: i32, at: i64) -> Result<NaiveDate> {
     Ok(local_date(of_store(conn, store)?, at))

@@ -26,9 +26,6 @@ fn allowed_from(to: OrderStatus) -> &'static [OrderStatus] {
 
 /// Changes an order's status (needs `CreateOrders`).
 pub fn set_status(auth: &Auth, actor: &Actor, order_id: i32, to: OrderStatus) -> Result<()> {
-    let today = chrono::DateTime::from_timestamp(auth.now(), 0)
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
     let mut conn = auth.db().conn()?;
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::CreateOrders)?;
@@ -39,6 +36,12 @@ pub fn set_status(auth: &Auth, actor: &Actor, order_id: i32, to: OrderStatus) ->
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("there is no order {order_id}")))?;
         let from = OrderStatus::from_code(from).unwrap_or(OrderStatus::Pending);
+        // Shipped on the store's own day, as the order was dated.
+        let store: i32 = orders::table
+            .find(order_id)
+            .select(orders::store_id)
+            .first(conn)?;
+        let today = crate::store::zones::store_today(conn, store, auth.now())?;
         let sources = allowed_from(to);
         if !sources.contains(&from) {
             return Err(Error::Invalid(format!(

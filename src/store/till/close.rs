@@ -111,6 +111,17 @@ fn payment_rows(
     close: Option<i32>,
     lock: bool,
 ) -> Result<Vec<PaymentRow>> {
+    payment_rows_before(conn, store, close, lock, i64::MAX)
+}
+
+/// [`payment_rows`] taken before `until` (Unix seconds).
+fn payment_rows_before(
+    conn: &mut AnyConnection,
+    store: i32,
+    close: Option<i32>,
+    lock: bool,
+    until: i64,
+) -> Result<Vec<PaymentRow>> {
     let lock = match (lock, &*conn) {
         (true, AnyConnection::Mysql(_)) => " FOR UPDATE",
         _ => "",
@@ -118,8 +129,8 @@ fn payment_rows(
     let (clause, cells) = match close {
         Some(c) => ("close_id = ?", vec![Cell::Int(Some(c))]),
         None => (
-            "store_id = ? AND close_id IS NULL",
-            vec![Cell::Int(Some(store))],
+            "store_id = ? AND close_id IS NULL AND at < ?",
+            vec![Cell::Int(Some(store)), Cell::BigInt(Some(until))],
         ),
     };
     let rows = dynamic::load_json(
@@ -327,7 +338,7 @@ pub fn close_day(
         if day > today {
             return Err(invalid(
                 "date",
-                format!("{day} is after {name}'s today ({today}); a day is closed on or after it"),
+                format!("{day} has not come yet at {name} (its today is {today})"),
             ));
         }
         if let Some(c) = close_of(conn, store, day)? {
@@ -346,7 +357,11 @@ pub fn close_day(
                 format!("{name}'s last close, #{n}, was for {d}, after {day}"),
             ));
         }
-        let rows = payment_rows(conn, store, None, true)?;
+        // A past day's close takes what was taken up to that day's end in the store's zone,
+        // never what came after.
+        let zone = crate::store::zones::of_store(conn, store)?;
+        let until = crate::store::zones::day_end(zone, day);
+        let rows = payment_rows_before(conn, store, None, true, until)?;
         let f = figures(&rows);
         let expected = float_cents
             .checked_add(f.cash_net_cents())
@@ -470,10 +485,10 @@ pub fn report_lines(r: &DayReport, float: Option<i64>) -> Vec<String> {
         (Some(c), _) => {
             let v = c.variance_cents();
             out.push(format!(
-                "expected cash {} (float {} + {}), counted {}: {}",
+                "expected cash {} (float {} {}), counted {}: {}",
                 format_cents(c.expected_cents),
                 format_cents(c.float_cents),
-                format_cents(f.cash_net_cents()),
+                signed(f.cash_net_cents()),
                 format_cents(c.counted_cents),
                 match v.signum() {
                     1 => format!("over {}", format_cents(v)),
@@ -483,15 +498,24 @@ pub fn report_lines(r: &DayReport, float: Option<i64>) -> Vec<String> {
             ));
         }
         (None, Some(fl)) => out.push(format!(
-            "expected cash {} (float {} + {})",
+            "expected cash {} (float {} {})",
             format_cents(fl + f.cash_net_cents()),
             format_cents(fl),
-            format_cents(f.cash_net_cents())
+            signed(f.cash_net_cents())
         )),
         (None, None) => out.push(format!(
-            "expected cash: the float + {}",
-            format_cents(f.cash_net_cents())
+            "expected cash: the float {}",
+            signed(f.cash_net_cents())
         )),
     }
     out
+}
+
+/// `+ 12.50` or `− 30.00`: an amount added to or taken from another.
+pub fn signed(cents: i64) -> String {
+    if cents < 0 {
+        format!("− {}", format_cents(-cents))
+    } else {
+        format!("+ {}", format_cents(cents))
+    }
 }

@@ -8,7 +8,7 @@ mod returns;
 mod tender;
 
 pub use close::{
-    Closed, DayFigures, DayReport, TenderFigures, close_day, day_report, report_lines,
+    Closed, DayFigures, DayReport, TenderFigures, close_day, day_report, report_lines, signed,
 };
 pub use receipt::{WIDTHS, receipt};
 pub use returns::{ReturnLine, Returned, refund_share, return_items};
@@ -73,27 +73,34 @@ pub(crate) fn refund_all(
         .filter(payments::order_id.eq(order_id))
         .select((payments::tender, payments::amount_cents, payments::store_id))
         .load(conn)?;
+    // What is still unrefunded over every tender (a return refunded by another tender than
+    // the one that paid counts too), given back tender by tender up to that.
+    let mut left: i64 = rows.iter().map(|r| r.1).sum();
     for t in Tender::ALL {
+        if left <= 0 {
+            break;
+        }
         let net: i64 = rows
             .iter()
             .filter(|r| Tender::parse(&r.0) == Some(t))
             .map(|r| r.1)
             .sum();
-        if net > 0 {
-            let store = rows[0].2;
+        let back = net.min(left);
+        if back > 0 {
             insert(
                 conn,
                 order_id,
                 None,
-                store,
+                rows[0].2,
                 &Paid {
                     tender: t,
-                    amount_cents: -net,
-                    tendered_cents: -net,
+                    amount_cents: -back,
+                    tendered_cents: -back,
                 },
                 actor,
                 at,
             )?;
+            left -= back;
         }
     }
     Ok(())

@@ -130,9 +130,10 @@ pub fn receipt(auth: &Auth, actor: &Actor, order_id: i32, width: usize) -> Resul
             let pct = if bp % 100 == 0 {
                 format!("{}", bp / 100)
             } else {
-                format!("{}.{:02}", bp / 100, bp % 100)
+                let frac = format!("{:02}", bp % 100);
+                format!("{}.{}", bp / 100, frac.trim_end_matches('0'))
             };
-            format!(" -{}%", pct.trim_end_matches('0').trim_end_matches('.'))
+            format!(" -{pct}%")
         } else {
             String::new()
         };

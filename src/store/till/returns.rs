@@ -1,4 +1,5 @@
-//! Returns: units of a Completed or Processing order brought back, never more than were sold
+//! Returns: units of a Completed or Processing order (or a till sale paid for, though still
+//! Pending) brought back, never more than were sold
 //! less those already returned. Each unit is refunded what was paid for it (the line's price
 //! with its discount), and the refunds of a line's units always add up exactly to the line's
 //! total: the first k of n units are worth ⌊total·k/n⌋, so the last unit returned takes the
@@ -128,10 +129,16 @@ pub fn return_items(
     tx::write(&mut conn, |conn| {
         auth.authorize(conn, actor, Permission::CreateOrders)?;
         let (status, store) = crate::store::orders::locked(conn, order_id)?;
-        if !matches!(status, OrderStatus::Completed | OrderStatus::Processing) {
+        // A till sale paid for and taken home is still Pending: it takes returns too.
+        let paid = status == OrderStatus::Pending
+            && super::payments_of(conn, order_id)?
+                .iter()
+                .any(|(p, _)| p.amount_cents > 0);
+        if !(matches!(status, OrderStatus::Completed | OrderStatus::Processing) || paid) {
             return Err(Error::Conflict(format!(
-                "order {order_id} is {}: only a Completed or Processing order takes returns \
-                 (a Pending one is changed or rejected); nothing was written",
+                "order {order_id} is {}: only a Completed or Processing order, or one paid at \
+                 the till, takes returns (a Pending one is changed or rejected); nothing was \
+                 written",
                 status.name()
             )));
         }

@@ -152,8 +152,14 @@ impl Default for ShopSettings {
 
 impl ShopSettings {
     /// `$1,799.99`.
+    /// `$1,799.99`; a negative amount `-$30.00`.
     pub fn money(&self, cents: i64) -> String {
-        format!("{}{}", self.currency, crate::money::format_cents(cents))
+        let sign = if cents < 0 { "-" } else { "" };
+        format!(
+            "{sign}{}{}",
+            self.currency,
+            crate::money::format_cents(cents.abs())
+        )
     }
 }
 

@@ -25,8 +25,8 @@ use crate::tui::work::Work;
 /// What the desk shows over the tab.
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    /// An order's receipt.
-    Receipt(i32, String),
+    /// An order's receipt, and how far it is scrolled.
+    Receipt(i32, String, u16),
     /// Units of an order coming back: product, units, restock (y/n), refund tender.
     Return(i32, Form),
     /// Which store's day to report.
@@ -51,7 +51,7 @@ fn input(label: &'static str, value: &str) -> TextInput {
 
 impl Desk {
     pub fn show_receipt(&mut self, order: i32, text: String) {
-        self.overlay = Some(Overlay::Receipt(order, text));
+        self.overlay = Some(Overlay::Receipt(order, text, 0));
     }
 
     pub fn is_open(&self) -> bool {
@@ -72,6 +72,20 @@ fn number(text: &str, field: &str) -> Result<i32, String> {
         .trim_start_matches('#')
         .parse()
         .map_err(|_| format!("{field}: `{}` is not a whole number", clean(text.trim())))
+}
+
+/// The order's product whose name holds every word typed, when exactly one does.
+fn product_named(order: Option<&crate::store::orders::OrderDetail>, typed: &str) -> Option<i32> {
+    let words: Vec<String> = typed.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut found = order?.lines.iter().filter(|l| {
+        let name = l.product.to_lowercase();
+        words.iter().all(|w| name.contains(w))
+    });
+    let first = found.next()?.product_id;
+    found.all(|l| l.product_id == first).then_some(first)
 }
 
 fn amount(text: &str, field: &str) -> Result<i64, String> {
@@ -101,6 +115,7 @@ impl OrdersTab {
             input("Restock y/n", "y"),
             TextInput::new("Refund by"),
         ]);
+        // (the product: its id, or words of its name)
         form.focus = if product.is_empty() { 0 } else { 1 };
         self.desk.overlay = Some(Overlay::Return(d.summary.order_id, form));
         Cmd::Done
@@ -175,8 +190,12 @@ impl OrdersTab {
             Overlay::Day(form) => number(form.value(0), "store").map(Self::day_report),
             Overlay::Return(order, form) => (|| {
                 let order = *order;
+                let product = match number(form.value(0), "product") {
+                    Ok(id) => id,
+                    Err(why) => product_named(self.detail.as_ref(), form.value(0)).ok_or(why)?,
+                };
                 let line = ReturnLine {
-                    product_id: number(form.value(0), "product")?,
+                    product_id: product,
                     quantity: number(form.value(1), "units")?,
                 };
                 let restock = match form.value(2).trim().to_ascii_lowercase().as_str() {
@@ -299,12 +318,13 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         return;
     };
     let (title, lines): (String, Vec<Line>) = match overlay {
-        Overlay::Receipt(order, text) => {
-            let mut l: Vec<Line> = text.lines().map(|x| Line::from(x.to_string())).collect();
-            l.push(Line::styled(
-                "Any key closes; R on the order shows it again.",
-                t.dim,
-            ));
+        Overlay::Receipt(order, text, scroll) => {
+            let mut l: Vec<Line> = text
+                .lines()
+                .skip(*scroll as usize)
+                .map(|x| Line::from(x.to_string()))
+                .collect();
+            l.push(Line::styled("j/k scroll · any other key closes", t.dim));
             (format!("Receipt of order {order}"), l)
         }
         Overlay::Report(_, text, closed) => {
@@ -313,7 +333,7 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
                 if *closed {
                     "Any key closes."
                 } else {
-                    "Z closes the day (Managers, Administrators) · r reads again · any other key closes"
+                    "Z closes the day · r reads again · other keys close"
                 },
                 t.dim,
             ));
@@ -321,7 +341,7 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         }
         Overlay::Return(order, form) => {
             let mut l = vec![Line::styled(
-                "Units of the order brought back: refunded what was paid for them; restock n for damaged goods; refund by empty: as it was paid.",
+                "Product: its id or words of its name. Refunded what was paid; restock n for damaged goods; refund by empty: as paid.",
                 t.dim,
             )];
             l.extend(form_lines(form, t));

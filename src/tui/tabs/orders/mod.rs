@@ -179,7 +179,19 @@ impl Tab for OrdersTab {
     fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) -> Option<Cmd> {
         // A receipt shown after a sale goes with the next key, which then does what it does
         // (`n` starts the next sale); Enter and Esc only close it.
-        if let Some(desk::Overlay::Receipt(..)) = self.desk.overlay {
+        if let Some(desk::Overlay::Receipt(_, text, scroll)) = &mut self.desk.overlay {
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown => {
+                    let last = text.lines().count().saturating_sub(1) as u16;
+                    *scroll = (*scroll + 1).min(last);
+                    return Some(Cmd::Done);
+                }
+                KeyCode::Up | KeyCode::Char('k') | KeyCode::PageUp => {
+                    *scroll = scroll.saturating_sub(1);
+                    return Some(Cmd::Done);
+                }
+                _ => {}
+            }
             self.desk.overlay = None;
             if matches!(key.code, KeyCode::Enter | KeyCode::Esc) {
                 return Some(Cmd::Done);
@@ -471,7 +483,9 @@ impl OrdersTab {
     fn keys(&self, all: bool) -> Vec<Hint> {
         let h = |k: &str, what: &'static str| (k.to_string(), what);
         match &self.desk.overlay {
-            Some(desk::Overlay::Receipt(..)) => return vec![h("any key", "close")],
+            Some(desk::Overlay::Receipt(..)) => {
+                return vec![h("j/k", "scroll"), h("any other key", "close")];
+            }
             Some(desk::Overlay::Report(_, _, false)) => {
                 return vec![
                     h("Z", "close the day"),
@@ -492,10 +506,10 @@ impl OrdersTab {
         if let Some(ed) = &self.editor {
             if ed.stage == editor::Stage::Pay {
                 return vec![
-                    h("digits", "cash handed over"),
-                    h("Tab", "card / cash / other"),
-                    h("Enter", "pay and save"),
-                    h("Esc", "back to the lines"),
+                    h("digits", "cash"),
+                    h("Tab", "card/cash/other"),
+                    h("Enter", "pay"),
+                    h("Esc", "lines"),
                 ];
             }
             if ed.confirm_drop {

@@ -211,7 +211,7 @@ pub fn draw(tab: &OrdersTab, ctx: &Ctx, f: &mut Frame, area: Rect) {
         if ed.saving {
             "saving…"
         } else {
-            "Type the cash handed over · Tab card/cash/other · Enter pays · Esc back to the lines"
+            "Digits: cash handed over · Tab: card/cash/other · Enter: pay · Esc: lines"
         },
         t.dim,
     ));
