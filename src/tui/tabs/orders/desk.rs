@@ -121,9 +121,13 @@ impl OrdersTab {
         Cmd::Done
     }
 
-    /// `z` on the list: which store's day (the store filtered on, if any).
+    /// `z` on the list: which store's day (the store filtered on, else the account's own).
     pub(super) fn open_day(&mut self) -> Cmd {
-        let store = self.store.map(|s| s.to_string()).unwrap_or_default();
+        let store = self
+            .store
+            .or(self.own_store)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
         self.desk.overlay = Some(Overlay::Day(Form::new(vec![input("Store id", &store)])));
         Cmd::Done
     }

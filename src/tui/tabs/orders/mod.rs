@@ -22,7 +22,7 @@ use ratatui::layout::Rect;
 
 use super::{Cmd, Ctx, Hint, Notice, Tab, TabId};
 use crate::error::Error;
-use crate::store::orders::choose::StaffChoice;
+use crate::store::orders::choose::{self, StaffChoice};
 use crate::store::orders::{self, OrderDetail, OrderPage, OrderQuery, OrderStatus};
 use crate::tui::keymap::Action;
 use crate::tui::widgets::input::TextInput;
@@ -80,6 +80,8 @@ pub struct OrdersTab {
     pub days_input: TextInput,
     /// The receipt, a return, the day's report and close, over the tab.
     pub desk: desk::Desk,
+    /// The store of the member of staff the account is linked to.
+    pub own_store: Option<i32>,
     rows: u64,
 }
 
@@ -109,6 +111,7 @@ impl Default for OrdersTab {
                 i
             },
             desk: desk::Desk::default(),
+            own_store: None,
             rows: 20,
         }
     }
@@ -171,6 +174,9 @@ impl Tab for OrdersTab {
                 self.load(ctx, 0),
                 Cmd::Run(Work::new("stores", |w| {
                     OrdersReply::StoreList(crate::store::dashboard::stores(w.auth, w.actor))
+                })),
+                Cmd::Run(Work::new("own", |w| {
+                    OrdersReply::Own(choose::own_staff(w.auth, w.actor))
                 })),
             ])
         })
@@ -424,6 +430,10 @@ impl Tab for OrdersTab {
             }
             OrdersReply::StoreList(Err(e)) => Some(Cmd::failed(&e)),
             OrdersReply::Own(Ok(own)) => {
+                // The day's report starts on the account's own store.
+                if let Some(o) = &own {
+                    self.own_store = Some(o.store_id);
+                }
                 if let (Some(ed), Some(own)) = (self.editor.as_mut(), own) {
                     ed.default_to(&own);
                 }
