@@ -102,6 +102,28 @@ fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
         h.render()
     );
     assert_eq!(qty(&t, 1, 7), 1);
+    // Store and product by name: receive one more, typed rather than picked.
+    h.press(KeyCode::Char('i'));
+    h.press(KeyCode::BackTab);
+    h.type_text("Sun Bicycles Moto Comp - 2016");
+    h.press(KeyCode::BackTab);
+    h.type_text("santa cruz");
+    h.press(KeyCode::Tab);
+    h.press(KeyCode::Tab);
+    h.type_text("1");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
+    assert!(
+        h.render().contains("(#7) at Santa Cruz Bikes"),
+        "{}",
+        h.render()
+    );
+    assert_eq!(qty(&t, 1, 7), 2);
+    h.press(KeyCode::Char('c'));
+    h.type_text("1");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
+    assert_eq!(qty(&t, 1, 7), 1);
     // The product's moves, newest first, with their reasons.
     h.press(KeyCode::Enter);
     let s = h.render();
@@ -114,8 +136,11 @@ fn a_manager_receives_transfers_and_counts_by_keys_at_80x24() {
         .iter()
         .map(|m| m.reason.as_str())
         .collect();
-    assert_eq!(&reasons[..3], ["count", "transfer_out", "receive"]);
-    assert!(s.contains("transfer out") && s.contains("PO-88"), "{s}");
+    assert_eq!(
+        &reasons[..5],
+        ["count", "receive", "count", "transfer_out", "receive"]
+    );
+    assert!(s.contains("transfer out"), "{s}");
     h.press(KeyCode::Esc);
     assert!(tab(&h).history.is_none());
     assert!(stock::verify(&auth, &cli()).unwrap().is_empty());

@@ -23,7 +23,7 @@ use crate::tui::widgets::form::{Form, FormEvent, form_lines};
 use crate::tui::widgets::grid::{Column, Grid};
 use crate::tui::widgets::input::TextInput;
 use crate::tui::widgets::page::page_rows;
-use crate::tui::work::{Reply, Work};
+use crate::tui::work::{Reply, Work, WorkCtx};
 
 #[derive(Debug)]
 enum StockReply {
@@ -122,6 +122,103 @@ fn number(text: &str, field: &str) -> Result<i32, String> {
             format!("{field}: `{}` is not a whole number", clean(text.trim()))
         }
     })
+}
+
+/// A store or product as typed: its id, or words of its name (a product also by barcode),
+/// looked up on the worker.
+#[derive(Debug, Clone)]
+enum Typed {
+    Id(i32),
+    Words(String),
+}
+
+fn typed(text: &str, field: &str) -> Result<Typed, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("{field}: is required"));
+    }
+    Ok(match t.trim_start_matches('#').parse::<i32>() {
+        Ok(id) if t.len() < 8 => Typed::Id(id),
+        _ => Typed::Words(t.to_string()),
+    })
+}
+
+fn refused(field: &str, message: String) -> crate::error::Error {
+    crate::error::Error::InvalidField {
+        field: field.into(),
+        message,
+    }
+}
+
+/// The store named by `t`: its id, or the one store whose name holds every word.
+fn store_of(w: &WorkCtx, t: &Typed, field: &str) -> crate::error::Result<i32> {
+    let words = match t {
+        Typed::Id(id) => return Ok(*id),
+        Typed::Words(w) => w.to_lowercase(),
+    };
+    let found: Vec<(i32, String)> = crate::store::dashboard::stores(w.auth, w.actor)?
+        .into_iter()
+        .filter(|(_, name)| {
+            let name = name.to_lowercase();
+            words.split_whitespace().all(|x| name.contains(x))
+        })
+        .collect();
+    match found.as_slice() {
+        [(id, _)] => Ok(*id),
+        [] => Err(refused(
+            field,
+            format!("no store's name holds `{}`", clean(&words)),
+        )),
+        many => Err(refused(
+            field,
+            format!(
+                "`{}` names {} stores ({}): type more of the name or the id",
+                clean(&words),
+                many.len(),
+                many.iter()
+                    .map(|(_, n)| clean(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// The store, then the product in it (by id, barcode or the one product matching the words).
+fn resolve(w: &WorkCtx, store: &Typed, product: &Typed) -> crate::error::Result<(i32, i32)> {
+    let store = store_of(w, store, "store")?;
+    let product = match product {
+        Typed::Id(id) => *id,
+        Typed::Words(words) => {
+            let found = crate::store::orders::choose::products(w.auth, w.actor, store, words)?;
+            let exact = found
+                .iter()
+                .find(|p| p.name.trim().eq_ignore_ascii_case(words.trim()));
+            match (found.as_slice(), exact) {
+                (_, Some(p)) => p.product_id,
+                ([one], _) => one.product_id,
+                ([], _) => {
+                    return Err(refused(
+                        "product",
+                        format!("no product matches `{}`", clean(words)),
+                    ));
+                }
+                (many, None) => {
+                    return Err(refused(
+                        "product",
+                        format!(
+                            "`{}` matches {} products (such as {}): type more of the name, the \
+                             id or the barcode",
+                            clean(words),
+                            many.len(),
+                            clean(&many[0].name)
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    Ok((store, product))
 }
 
 /// A field filled in from the selected row, selected: typing replaces it.
@@ -235,19 +332,21 @@ impl StockTab {
         }
         let parsed: Result<Work, String> = match kind {
             FormKind::Receive => (|| {
-                let store = number(&v(0), "store")?;
-                let line = StockLine {
-                    product_id: number(&v(1), "product")?,
-                    units: number(&v(2), "units")?,
-                };
+                let (store, product) = (typed(&v(0), "store")?, typed(&v(1), "product")?);
+                let units = number(&v(2), "units")?;
                 let reference = text(3);
                 Ok(Work::new("write", move |w| {
-                    let r = stock::receive(w.auth, w.actor, store, &[line], reference.as_deref());
+                    let r = resolve(w, &store, &product).and_then(|(store, product)| {
+                        let line = StockLine {
+                            product_id: product,
+                            units,
+                        };
+                        stock::receive(w.auth, w.actor, store, &[line], reference.as_deref())
+                    });
                     StockReply::Written(r.map(|now| {
                         let l = &now[0];
                         format!(
-                            "Received {} of {} (#{}) at {}: {} there now",
-                            line.units,
+                            "Received {units} of {} (#{}) at {}: {} there now",
                             clean(&l.product),
                             l.product_id,
                             clean(&l.store),
@@ -257,21 +356,24 @@ impl StockTab {
                 }))
             })(),
             FormKind::Transfer => (|| {
-                let from = number(&v(0), "from store")?;
-                let to = number(&v(1), "to store")?;
-                let line = StockLine {
-                    product_id: number(&v(2), "product")?,
-                    units: number(&v(3), "units")?,
-                };
+                let from = typed(&v(0), "from store")?;
+                let to = typed(&v(1), "to store")?;
+                let product = typed(&v(2), "product")?;
+                let units = number(&v(3), "units")?;
                 let note = text(4);
                 Ok(Work::new("write", move |w| {
-                    let r =
-                        stock::transfer_noted(w.auth, w.actor, from, to, &[line], note.as_deref());
+                    let r = resolve(w, &from, &product).and_then(|(from, product)| {
+                        let to = store_of(w, &to, "to store")?;
+                        let line = StockLine {
+                            product_id: product,
+                            units,
+                        };
+                        stock::transfer_noted(w.auth, w.actor, from, to, &[line], note.as_deref())
+                    });
                     StockReply::Written(r.map(|now| {
                         let (a, b) = &now[0];
                         format!(
-                            "Moved {} of {} (#{}) from {} ({} left) to {} ({} there now)",
-                            line.units,
+                            "Moved {units} of {} (#{}) from {} ({} left) to {} ({} there now)",
                             clean(&a.product),
                             a.product_id,
                             clean(&a.store),
@@ -283,14 +385,17 @@ impl StockTab {
                 }))
             })(),
             _ => (|| {
-                let store = number(&v(0), "store")?;
-                let line = StockLine {
-                    product_id: number(&v(1), "product")?,
-                    units: number(&v(2), "counted")?,
-                };
+                let (store, product) = (typed(&v(0), "store")?, typed(&v(1), "product")?);
+                let counted = number(&v(2), "counted")?;
                 let note = text(3);
                 Ok(Work::new("write", move |w| {
-                    let r = stock::count(w.auth, w.actor, store, &[line], note.as_deref());
+                    let r = resolve(w, &store, &product).and_then(|(store, product)| {
+                        let line = StockLine {
+                            product_id: product,
+                            units: counted,
+                        };
+                        stock::count(w.auth, w.actor, store, &[line], note.as_deref())
+                    });
                     StockReply::Written(r.map(|c| {
                         let c = &c[0];
                         format!(
