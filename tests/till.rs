@@ -602,6 +602,119 @@ both_backends!(a_rejected_paid_order_is_refunded_once, |t: TestDb| {
     assert!(stock::verify(&auth, &cli()).unwrap().is_empty());
 });
 
+both_backends!(a_paid_order_s_lines_do_not_change, |t: TestDb| {
+    demo(&t, 9);
+    let (auth, _) = accounts::auth(&t);
+    let staff = staff_of(&t, 1);
+    stock_up(&auth, 1, 7, 10);
+    stock_up(&auth, 1, 6, 10);
+    price(&auth, 7, "10.00");
+    // A till sale paid for and still Pending: the Data tab's line edits would make the
+    // takings disagree with the lines, so each is refused in words and nothing moves.
+    let sold = orders::sell_paid(
+        &auth,
+        &cli(),
+        &order(1, staff, &[(7, 2, 0)]),
+        &pay(&["card:20"]),
+    )
+    .unwrap();
+    let id = sold.order_id;
+    let change = |field: &str, value: &str| FieldChange {
+        field: field.into(),
+        value: value.into(),
+    };
+    let before = (
+        qty(&t, 1, 7),
+        qty(&t, 1, 6),
+        count(&t, "order_items"),
+        count(&t, "stock_moves"),
+    );
+    let refused = |e: Error| {
+        let text = e.to_string();
+        assert!(
+            text.contains(&format!("order {id} has been paid for"))
+                && text.contains("nothing was written"),
+            "{text}"
+        );
+    };
+    let line = Key(vec![id, 1]);
+    refused(
+        data::set(
+            &auth,
+            &cli(),
+            "order_items",
+            &line,
+            None,
+            &[change("quantity", "1")],
+        )
+        .unwrap_err(),
+    );
+    refused(
+        data::set(
+            &auth,
+            &cli(),
+            "order_items",
+            &line,
+            None,
+            &[change("list_price", "1.00")],
+        )
+        .unwrap_err(),
+    );
+    refused(
+        data::add(
+            &auth,
+            &cli(),
+            "order_items",
+            &[
+                change("order_id", &id.to_string()),
+                change("product_id", "6"),
+                change("quantity", "1"),
+            ],
+        )
+        .unwrap_err(),
+    );
+    refused(data::delete(&auth, &cli(), "order_items", &line).unwrap_err());
+    assert_eq!(
+        (
+            qty(&t, 1, 7),
+            qty(&t, 1, 6),
+            count(&t, "order_items"),
+            count(&t, "stock_moves"),
+        ),
+        before
+    );
+    // After a return the refusal names it too; an unpaid Pending order still takes edits.
+    till::return_items(
+        &auth,
+        &cli(),
+        id,
+        &[ReturnLine {
+            product_id: 7,
+            quantity: 1,
+        }],
+        true,
+        Some(Tender::Card),
+    )
+    .unwrap();
+    let e = data::delete(&auth, &cli(), "order_items", &line).unwrap_err();
+    assert!(
+        e.to_string().contains("has been paid for and has returns"),
+        "{e}"
+    );
+    let open = orders::create(&auth, &cli(), &order(1, staff, &[(6, 1, 0)])).unwrap();
+    data::set(
+        &auth,
+        &cli(),
+        "order_items",
+        &Key(vec![open, 1]),
+        None,
+        &[change("quantity", "3")],
+    )
+    .unwrap();
+    assert_eq!(qty(&t, 1, 6), 7);
+    assert!(stock::verify(&auth, &cli()).unwrap().is_empty());
+});
+
 both_backends!(the_cli_sells_returns_and_closes, |t: TestDb| {
     demo(&t, 9);
     let (auth, _) = accounts::auth(&t);

@@ -1,9 +1,9 @@
 //! The store's rules on the Data tab's generic edits (DESIGN §3), so `data set|add|delete`
 //! cannot go around the orders and stock services: an order's status changes only through
 //! its workflow; its store cannot change while it has lines; its staff member is active and
-//! works at its store; lines change only while the order is Pending, moving stock with them;
-//! a Pending order deleted gives its stock back, a Processing or Completed one cannot be
-//! deleted; a stock quantity typed is a count with a reason, written through the ledger.
+//! works at its store; lines change only while the order is Pending and no money has moved
+//! on it, moving stock with them; a Pending order deleted gives its stock back, a Processing
+//! or Completed one cannot be deleted; a stock quantity typed is a count with a reason, written through the ledger.
 
 use crate::db::AnyConnection;
 use crate::db::dynamic::{self, Cell};
@@ -87,6 +87,33 @@ fn pending_only(order_id: i32, status: OrderStatus) -> Error {
         "order {order_id} is {}: its lines change only while it is Pending; nothing was written",
         status.name()
     ))
+}
+
+/// Refuses a change of lines once money has moved on the order: its payments (and any refunds
+/// of returns) were taken for exactly these lines, so the takings and the day close would no
+/// longer agree with them.
+fn unpaid(conn: &mut AnyConnection, order_id: i32) -> Result<()> {
+    let count = |conn: &mut AnyConnection, table: &str| {
+        dynamic::load_count(
+            conn,
+            &format!("SELECT COUNT(*) AS n FROM {table} WHERE order_id = ?"),
+            &[&Cell::Int(Some(order_id))],
+        )
+    };
+    let (paid, returned) = (count(conn, "payments")?, count(conn, "order_returns")?);
+    if paid == 0 && returned == 0 {
+        return Ok(());
+    }
+    let what = match (paid, returned) {
+        (_, 0) => "has been paid for",
+        (0, _) => "has returns",
+        _ => "has been paid for and has returns",
+    };
+    Err(Error::Conflict(format!(
+        "order {order_id} {what}: its lines are what the payments were taken for and cannot \
+         change (take units back with `stockroom order return`, or reject the order to refund \
+         it); nothing was written"
+    )))
 }
 
 /// An edit of an order: never its status; its store only while it has no lines; its parties
@@ -190,6 +217,7 @@ pub fn line_edit(
     if status != OrderStatus::Pending {
         return Err(pending_only(order_id, status));
     }
+    unpaid(conn, order_id)?;
     let (old_p, old_q) = (
         row.before("product_id").unwrap_or(0),
         row.before("quantity").unwrap_or(0),
@@ -265,6 +293,7 @@ pub fn line_add(
     if status != OrderStatus::Pending {
         return Err(pending_only(order_id, status));
     }
+    unpaid(conn, order_id)?;
     let (p, q) = (
         row.after("product_id").unwrap_or(0),
         row.after("quantity").unwrap_or(0),
@@ -289,6 +318,7 @@ pub fn line_delete(
     if status != OrderStatus::Pending {
         return Err(pending_only(order_id, status));
     }
+    unpaid(conn, order_id)?;
     move_all(
         conn,
         store,
