@@ -110,9 +110,8 @@ fn unpaid(conn: &mut AnyConnection, order_id: i32) -> Result<()> {
         _ => "has been paid for and has returns",
     };
     Err(Error::Conflict(format!(
-        "order {order_id} {what}: its lines are what the payments were taken for and cannot \
-         change (take units back with `stockroom order return`, or reject the order to refund \
-         it); nothing was written"
+        "order {order_id} {what}: its lines cannot change (return units, or reject the order \
+         to refund it); nothing was written"
     )))
 }
 
