@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use stockroom::Error;
 use stockroom::auth::{Auth, Role};
 use stockroom::db::schema::{orders as orders_t, stocks};
-use stockroom::store::orders::{self, NewLine, NewOrder, OrderQuery, OrderStatus};
+use stockroom::store::orders::{self, NewOrder, OrderQuery, OrderStatus};
 use stockroom::worker::CancelToken;
 
 use common::accounts::{self, PASSWORD, add, cli, sign_in};
@@ -57,20 +57,9 @@ fn set_stock(t: &TestDb, store: i32, product: i32, n: i32) {
         .unwrap();
 }
 
+/// A sale to customer 1.
 fn order(store: i32, staff: i32, lines: &[(i32, i32, i32)]) -> NewOrder {
-    NewOrder {
-        customer_id: Some(1),
-        store_id: store,
-        staff_id: staff,
-        lines: lines
-            .iter()
-            .map(|&(product_id, quantity, discount_bp)| NewLine {
-                product_id,
-                quantity,
-                discount_bp,
-            })
-            .collect(),
-    }
+    common::shop::order_for(Some(1), store, staff, lines)
 }
 
 both_backends!(

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use diesel::prelude::*;
 use stockroom::Error;
@@ -16,21 +15,7 @@ use stockroom::db::schema::audit_events;
 
 use common::TestDb;
 use common::accounts::{self, PASSWORD, START, add, cli, sign_in};
-
-fn stockroom(home: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stockroom"));
-    c.args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", home.join("store.db").display()),
-        )
-        .env("STOCKROOM_SECRET_KEY", "11".repeat(32))
-        .current_dir(home);
-    c
-}
+use common::api::stockroom;
 
 /// The regular files of the log folder whose names start with `stockroom.`, sorted.
 fn log_files(dir: &Path) -> Vec<String> {

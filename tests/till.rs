@@ -13,7 +13,7 @@ use stockroom::auth::{Auth, Role};
 use stockroom::db::schema::{orders as orders_t, payments};
 use stockroom::store::dashboard::{self, DashboardQuery, Period};
 use stockroom::store::data::{self, FieldChange, Key};
-use stockroom::store::orders::{self, NewLine, NewOrder, OrderStatus};
+use stockroom::store::orders::{self, NewOrder, OrderStatus};
 use stockroom::store::stock::{self, StockLine};
 use stockroom::store::till::{self, ReturnLine, Tender, TenderSpec};
 
@@ -51,20 +51,9 @@ fn price(auth: &Auth, product: i32, text: &str) {
     .unwrap();
 }
 
+/// A walk-in sale.
 fn order(store: i32, staff: i32, lines: &[(i32, i32, i32)]) -> NewOrder {
-    NewOrder {
-        customer_id: None,
-        store_id: store,
-        staff_id: staff,
-        lines: lines
-            .iter()
-            .map(|&(product_id, quantity, discount_bp)| NewLine {
-                product_id,
-                quantity,
-                discount_bp,
-            })
-            .collect(),
-    }
+    common::shop::order_for(None, store, staff, lines)
 }
 
 fn pay(texts: &[&str]) -> Vec<TenderSpec> {

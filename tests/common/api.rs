@@ -95,17 +95,10 @@ pub fn wait_for(server: &Server, needle: &str) {
 
 /// The CLI on a store in `home`, with a clean environment.
 pub fn stockroom(home: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stockroom"));
+    let url = format!("sqlite://{}", home.join("store.db").display());
+    let mut c = super::cli::stockroom_on(home, &url);
     c.args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", home.join("store.db").display()),
-        )
         .env("STOCKROOM_SECRET_KEY", "11".repeat(32))
-        .current_dir(home)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     c

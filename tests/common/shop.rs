@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use stockroom::auth::{Actor, Auth, Role};
 use stockroom::db::schema::{staffs, stocks};
 use stockroom::store::demo::{DemoOptions, load};
+use stockroom::store::orders::{NewLine, NewOrder};
 use stockroom::worker::CancelToken;
 
 use super::TestDb;
@@ -64,4 +65,27 @@ pub fn run(t: &TestDb, home: &std::path::Path, args: &[&str]) -> std::process::O
         .env("DATABASE_URL", &t.url)
         .output()
         .unwrap()
+}
+
+/// A sale for `customer` (none: a walk-in) at `store` by `staff`, its lines as
+/// (product, quantity, discount in basis points).
+pub fn order_for(
+    customer: Option<i32>,
+    store: i32,
+    staff: i32,
+    lines: &[(i32, i32, i32)],
+) -> NewOrder {
+    NewOrder {
+        customer_id: customer,
+        store_id: store,
+        staff_id: staff,
+        lines: lines
+            .iter()
+            .map(|&(product_id, quantity, discount_bp)| NewLine {
+                product_id,
+                quantity,
+                discount_bp,
+            })
+            .collect(),
+    }
 }
