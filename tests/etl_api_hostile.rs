@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use serde_json::json;
 use stockroom::db::schema::stocks;
-use stockroom::etl::api::import_api;
 use stockroom::etl::{self, ImportOptions, Outcome};
 use stockroom::store::orders::{self, NewLine, NewOrder};
 use stockroom::worker::CancelToken;
@@ -171,19 +170,7 @@ both_backends!(
             _ => Response::status(404),
         });
         for (server, page) in [(&same, 2), (&cycle, 2)] {
-            let cancel = CancelToken::new();
-            let (a2, base, c2) = (auth.clone(), server.base.clone(), cancel.clone());
-            let h = std::thread::spawn(move || {
-                import_api(
-                    &a2,
-                    &cli(),
-                    &base,
-                    &fast(),
-                    &ImportOptions::default(),
-                    &c2,
-                    &mut |_| {},
-                )
-            });
+            let (cancel, h) = spawn_run(&auth, &server.base);
             // A run that loops is stopped from outside after 10 s (the test then fails).
             let started = Instant::now();
             while !h.is_finished() && started.elapsed() < Duration::from_secs(10) {

@@ -213,19 +213,7 @@ both_backends!(a_cancel_ends_a_retry_after_wait_at_once, |t: TestDb| {
         "/customers" => Response::status(429).header("Retry-After", "30"),
         _ => Response::status(404),
     });
-    let cancel = CancelToken::new();
-    let (a2, base, c2) = (auth.clone(), server.base.clone(), cancel.clone());
-    let h = std::thread::spawn(move || {
-        import_api(
-            &a2,
-            &cli(),
-            &base,
-            &fast(),
-            &ImportOptions::default(),
-            &c2,
-            &mut |_| {},
-        )
-    });
+    let (cancel, h) = spawn_run(&auth, &server.base);
     wait_for(&server, "/customers");
     std::thread::sleep(Duration::from_millis(300));
     let t0 = Instant::now();
@@ -307,19 +295,7 @@ both_backends!(
             }
             _ => Response::status(404),
         });
-        let cancel = CancelToken::new();
-        let (a2, base, c2) = (auth.clone(), server.base.clone(), cancel.clone());
-        let h = std::thread::spawn(move || {
-            import_api(
-                &a2,
-                &cli(),
-                &base,
-                &fast(),
-                &ImportOptions::default(),
-                &c2,
-                &mut |_| {},
-            )
-        });
+        let (cancel, h) = spawn_run(&auth, &server.base);
         wait_for(&server, "cursor=4");
         cancel.cancel();
         assert!(matches!(

@@ -41,15 +41,39 @@ pub fn fast() -> ApiOptions {
 }
 
 pub fn run(auth: &Auth, base: &str, api: &ApiOptions) -> stockroom::Result<etl::api::ApiRun> {
+    run_until(auth, base, api, &CancelToken::new())
+}
+
+/// [`run`], stopped when `cancel` is (Ctrl-C in the CLI, Esc in the TUI).
+pub fn run_until(
+    auth: &Auth,
+    base: &str,
+    api: &ApiOptions,
+    cancel: &CancelToken,
+) -> stockroom::Result<etl::api::ApiRun> {
     import_api(
         auth,
         &cli(),
         base,
         api,
         &ImportOptions::default(),
-        &CancelToken::new(),
+        cancel,
         &mut |_| {},
     )
+}
+
+/// A run with [`fast`] options on a thread of its own: its cancel token and the thread.
+pub fn spawn_run(
+    auth: &Auth,
+    base: &str,
+) -> (
+    CancelToken,
+    std::thread::JoinHandle<stockroom::Result<etl::api::ApiRun>>,
+) {
+    let cancel = CancelToken::new();
+    let (auth, base, stop) = (auth.clone(), base.to_string(), cancel.clone());
+    let thread = std::thread::spawn(move || run_until(&auth, &base, &fast(), &stop));
+    (cancel, thread)
 }
 
 /// The latest run's (outcome, rows read, message).
